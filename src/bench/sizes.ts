@@ -1,0 +1,61 @@
+// How big each row runs: the table's sizes by default, small ones with --quick.
+
+export interface BenchSizes {
+  /** Row 1: timed enqueue calls (and as many timed pushes). */
+  enqueueCalls: number;
+  /** Rows 2, 5, 6, 7: records the pairs are spread over. */
+  records: number;
+  /** Row 2: pairs from enqueue to durable. */
+  throughputPairs: number;
+  /** Row 3. */
+  recallRecords: number;
+  recallsPerMode: number;
+  syncRecalls: number;
+  /** Row 4. */
+  historyEntries: number;
+  appends: number;
+  /** Row 5. */
+  sinkCapacity: number;
+  overloadFactor: number;
+  overloadSeconds: number;
+  drainTimeoutSeconds: number;
+  /** Row 6. */
+  exitPairs: number;
+  /** Row 7. */
+  loopPairsPerSecond: number;
+  loopSeconds: number;
+  /** Row 8. */
+  flushes: number;
+}
+
+export const FULL: BenchSizes = {
+  enqueueCalls: 1_000_000,
+  records: 1000,
+  throughputPairs: 1_000_000,
+  recallRecords: 10_000,
+  recallsPerMode: 10_000,
+  syncRecalls: 1000,
+  historyEntries: 10_000,
+  appends: 300,
+  sinkCapacity: 20_000,
+  overloadFactor: 10,
+  overloadSeconds: 20,
+  drainTimeoutSeconds: 150,
+  exitPairs: 100_000,
+  loopPairsPerSecond: 100_000,
+  loopSeconds: 5,
+  flushes: 200,
+};
+
+export const QUICK: BenchSizes = {
+  ...FULL,
+  enqueueCalls: 100_000,
+  throughputPairs: 50_000,
+  recallsPerMode: 1000,
+  syncRecalls: 200,
+  appends: 100,
+  overloadSeconds: 3,
+  drainTimeoutSeconds: 30,
+  loopSeconds: 2,
+  flushes: 50,
+};

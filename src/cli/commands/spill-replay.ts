@@ -1,0 +1,46 @@
+// provq spill replay --store PATH [--dir DIR]: apply every pending spill file now, oldest first.
+import { CLAIM_STALE_MS, parseArgs, replayArgsSchema, storeSpillDir } from '../args.js';
+import { silentLogger } from '../../log.js';
+import { claimOldestSpillFile } from '../../spill/spill-claims.js';
+import { checkSpillDir, listSpillDir } from '../../spill/spill-dir.js';
+import { spillStatus } from '../../spill/spill-status.js';
+import { recoverAbandonedTmpFiles } from '../../spill/stale-tmp.js';
+import { applySpillFile } from '../apply-spill-file.js';
+import type { Io } from '../io.js';
+import { openExistingStore } from '../open-store.js';
+import { ReplayReport } from '../replay-report.js';
+
+export async function spillReplayCommand(raw: unknown, io: Io): Promise<number> {
+  const args = parseArgs(replayArgsSchema, raw);
+  const dir = args.dir ?? storeSpillDir(args.store);
+  const store = await openExistingStore(args.store);
+  try {
+    if (!(await checkSpillDir(dir))) {
+      io.out(`${dir}: no spill directory, nothing to replay`);
+      return 0;
+    }
+    // Writes abandoned by a dead writer: complete ones back in line, incomplete ones quarantined.
+    await recoverAbandonedTmpFiles(dir, silentLogger);
+    const { pending } = await spillStatus(dir, { staleMs: CLAIM_STALE_MS });
+    const report = new ReplayReport(io, store, pending.pairs);
+    const tried = new Set<string>();
+    for (;;) {
+      // Each file once: one another process took over, or that could not be read, is not retried here.
+      const claim = await claimOldestSpillFile(dir, { staleMs: CLAIM_STALE_MS, logger: silentLogger }, (n) => !tried.has(n));
+      if (!claim) break;
+      tried.add(claim.name);
+      try {
+        report.fileDone(claim.name, await applySpillFile(store, dir, claim, (n) => report.progress(claim.name, n)));
+      } catch (err) {
+        report.fileFailed(claim.name, err);
+        break; // the store is failing: leave the rest pending
+      } finally {
+        await claim.release();
+      }
+    }
+    const heldElsewhere = (await listSpillDir(dir)).pending.filter((n) => !tried.has(n));
+    return report.finish(args.store, heldElsewhere);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,59 @@
+// provq spill retry FILE [--salvage] [--store PATH]: put a quarantined file back in line,
+// whole once it is fixed, or (--salvage) only its valid lines.
+import { basename, dirname, join, resolve } from 'node:path';
+import fse from 'fs-extra';
+import { salvageQuarantinedFile } from '../../spill/salvage.js';
+import { originalNameOf, reasonFileFor } from '../../spill/spill-file-name.js';
+import { readSpillFile } from '../../spill/spill-reader.js';
+import { applyNamedSpillFiles } from '../apply-spill-file.js';
+import { parseArgs, retryArgsSchema } from '../args.js';
+import { CommandError } from '../command-error.js';
+import type { Io } from '../io.js';
+import { openExistingStore } from '../open-store.js';
+
+export async function spillRetryCommand(raw: unknown, io: Io): Promise<number> {
+  const args = parseArgs(retryArgsSchema, raw);
+  const path = resolve(args.file);
+  const st = await fse.lstat(path).catch(() => undefined);
+  if (!st) throw new CommandError(`${args.file}: no such file; provq spill status lists the quarantined files`);
+  if (!st.isFile()) throw new CommandError(`${args.file}: not a regular file; retry takes a quarantined spill file`);
+  // Opened first, so a wrong --store fails before any file is moved.
+  const store = args.store ? await openExistingStore(args.store) : null;
+  try {
+    const back = args.salvage ? await salvage(path, io) : await putBack(path, io);
+    if (back === null) return 1;
+    if (store && back.length) return await applyNamedSpillFiles(store, dirname(path), back, io);
+    return 0;
+  } finally {
+    await store?.close();
+  }
+}
+
+/** Validates the whole file; if it is fine now, renames it back to its original name. */
+async function putBack(path: string, io: Io): Promise<string[] | null> {
+  const dir = dirname(path);
+  const original = originalNameOf(basename(path));
+  const content = await readSpillFile(path, original);
+  if (content.kind === 'gone') throw new CommandError(`${path}: no such file; provq spill status lists the quarantined files`);
+  if (content.kind === 'not-a-file') throw new CommandError(`${path}: ${content.reason}; retry takes a quarantined spill file`);
+  if (content.kind === 'malformed') {
+    io.err(`${path} is still malformed: ${content.reason}; fix it and retry, or use --salvage to apply only the valid lines`);
+    return null;
+  }
+  const target = join(dir, original);
+  if (await fse.pathExists(target)) throw new CommandError(`${target} already exists; move it aside, then retry`);
+  await fse.rename(path, target);
+  await fse.rm(join(dir, reasonFileFor(basename(path))), { force: true });
+  const pairs = content.kind === 'pairs' ? content.pairs.length : 0;
+  io.out(`${original} is back in line (${pairs} pairs); a running queue or provq spill replay applies it`);
+  return [original];
+}
+
+/** Valid lines to a new pending file; the bad ones stay quarantined in the same file. */
+async function salvage(path: string, io: Io): Promise<string[]> {
+  const r = await salvageQuarantinedFile(path);
+  io.out(`salvaged ${r.goodLines} valid lines${r.salvagedFiles.length ? ` into ${r.salvagedFiles.join(', ')}` : ''}; ${r.badLines.length} bad lines`);
+  for (const b of r.badLines) io.err(`  still bad: ${b.reason}`);
+  if (r.remainder) io.err(`the bad lines stay quarantined in ${r.remainder} (at their original line numbers); fix them, then retry it`);
+  return r.salvagedFiles;
+}

@@ -1,0 +1,76 @@
+// What `provq spill replay` (and `retry --store`) tells the operator: a progress bar on a
+// terminal, plain lines otherwise, and the files that need a human at the end.
+import cliProgress from 'cli-progress';
+import type { ReplayOutcome } from '../spill/replay.js';
+import type { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
+import type { Io } from './io.js';
+
+export class ReplayReport {
+  private readonly bar: cliProgress.SingleBar | null;
+  private readonly before: ReturnType<LmdbMemoryStore['stats']>;
+  private files = 0;
+  private pairs = 0;
+  private readonly quarantined: { file: string; as: string; reason: string }[] = [];
+  private readonly notes: string[] = [];
+  private readonly failures: string[] = [];
+
+  constructor(
+    private readonly io: Io,
+    private readonly store: LmdbMemoryStore,
+    /** null: no progress bar (a handful of files). */
+    totalPairs: number | null,
+  ) {
+    this.before = store.stats();
+    this.bar = io.interactive && totalPairs !== null
+      ? new cliProgress.SingleBar(
+          { format: 'replay [{bar}] {value}/{total} pairs | {file}', stream: io.progress, hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
+    this.bar?.start(totalPairs ?? 0, 0, { file: '' });
+  }
+
+  progress(file: string, pairsDoneInFile: number): void {
+    this.bar?.update(this.pairs + pairsDoneInFile, { file });
+  }
+
+  fileDone(file: string, outcome: ReplayOutcome): void {
+    switch (outcome.kind) {
+      case 'applied':
+        this.files++;
+        this.pairs += outcome.pairs;
+        this.bar?.update(this.pairs, { file });
+        if (!this.bar) this.io.err(`applied ${file}: ${outcome.pairs} pairs`);
+        break;
+      case 'quarantined':
+        this.quarantined.push({ file, as: outcome.as, reason: outcome.reason });
+        break;
+      case 'deferred':
+      case 'skipped':
+        this.notes.push(`${file} left pending: ${outcome.reason}`);
+        break;
+    }
+  }
+
+  fileFailed(file: string, err: unknown): void {
+    const msg = err instanceof Error ? err.message : String(err);
+    this.failures.push(`could not apply ${file}, it stays pending: ${msg.replace(/\s+/g, ' ')}`);
+  }
+
+  /** Prints the summary; returns the exit code: 1 if anything was quarantined or could not be applied. */
+  finish(storePath: string, heldElsewhere: string[]): number {
+    this.bar?.stop();
+    const after = this.store.stats();
+    this.io.out(`replayed ${this.files} files, ${this.pairs} pairs into ${storePath}`);
+    const duplicates = after.duplicatePairs - this.before.duplicatePairs;
+    const unknown = after.unknownRecordPairs - this.before.unknownRecordPairs;
+    if (duplicates) this.io.err(`${duplicates} pairs were already in the store (replayed before), kept once`);
+    if (unknown) this.io.err(`warning: ${unknown} pairs name records that do not exist in ${storePath}; they were skipped`);
+    if (heldElsewhere.length) this.io.err(`${heldElsewhere.length} files are claimed by another process, which applies them: ${heldElsewhere.join(', ')}`);
+    for (const n of this.notes) this.io.err(n);
+    for (const f of this.failures) this.io.err(f);
+    for (const q of this.quarantined) this.io.err(`quarantined ${q.file} as ${q.as}: ${q.reason}`);
+    if (this.quarantined.length) this.io.err('fix each quarantined file, then: provq spill retry <file>   (or --salvage for its valid lines)');
+    return this.quarantined.length || this.failures.length ? 1 : 0;
+  }
+}

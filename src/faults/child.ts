@@ -1,0 +1,59 @@
+// Runs a workload in a real child process (the built dist/).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { WorkloadConfig } from './workload.js';
+
+// Always the compiled script: children start fast and run what ships.
+// (from src/ under vitest, from dist/ when built: both resolve to dist/).
+const WORKLOAD = fileURLToPath(new URL('./workload-child.js', import.meta.url)).replace(/([\\/])src([\\/]faults)/, '$1dist$2');
+
+export interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunningChild {
+  pid: number;
+  /** Resolves at the first stdout line that matches. */
+  waitForLine(pattern: RegExp): Promise<string>;
+  kill(signal: NodeJS.Signals): void;
+  done: Promise<ChildResult>;
+}
+
+export function startWorkload(cfg: WorkloadConfig): RunningChild {
+  const child = spawn(process.execPath, [WORKLOAD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const lineWaiters: { pattern: RegExp; resolve(line: string): void }[] = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    for (const w of [...lineWaiters]) {
+      const line = stdout.split('\n').find((l) => w.pattern.test(l));
+      if (line !== undefined) {
+        lineWaiters.splice(lineWaiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const done = new Promise<ChildResult>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return {
+    pid: child.pid!,
+    waitForLine: (pattern) =>
+      new Promise((resolve, reject) => {
+        lineWaiters.push({ pattern, resolve });
+        void done.then((r) => reject(new Error(`child ended (${r.code ?? r.signal}) before ${pattern}: ${r.stderr}`)));
+      }),
+    kill: (signal) => child.kill(signal),
+    done,
+  };
+}
+
+export function runWorkload(cfg: WorkloadConfig): Promise<ChildResult> {
+  return startWorkload(cfg).done;
+}
+

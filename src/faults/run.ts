@@ -1,0 +1,22 @@
+// npm run faults [-- --quick] [--json] [--only NAME,...]: runs the scenarios, prints the table.
+import { formatTable } from './report.js';
+import type { ScenarioResult } from './scenario.js';
+import { SCENARIOS, SIZES } from './suite.js';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const json = argv.includes('--json');
+const onlyArg = argv[argv.indexOf('--only') + 1];
+const only = argv.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : null;
+const size = quick ? SIZES.quick : SIZES.full;
+
+const results: ScenarioResult[] = [];
+for (const s of SCENARIOS) {
+  if (only && !only.has(s.name)) continue;
+  const t0 = Date.now();
+  const r = await s.run(size);
+  results.push(...(Array.isArray(r) ? r : [r]));
+  if (!json) process.stderr.write(`${s.name}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+process.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : `${formatTable(results)}\n`);
+process.exitCode = results.every((r) => r.pass) ? 0 : 1;

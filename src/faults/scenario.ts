@@ -1,0 +1,62 @@
+// What every fault scenario reports, and the shared steps: a fresh store, a run, an audit.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
+import { silentLogger } from '../log.js';
+import { auditCues, readCues } from './audit.js';
+
+export interface ScenarioResult {
+  scenario: string;
+  runs: number;
+  enqueued: number;
+  durable: number;
+  lost: number;
+  duplicated: number;
+  orderViolations: number;
+  /** What a pass means for this scenario (0 lost, or lost within a bound). */
+  expectation: string;
+  pass: boolean;
+  note?: string;
+}
+
+export interface SuiteSize {
+  quick: boolean;
+}
+
+export const RECORDS = 10;
+
+export function scratchDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `provq-faults-${prefix}-`));
+}
+
+/** A store with records r0..r9, closed again so children can open it. */
+export async function freshStore(prefix: string): Promise<string> {
+  const path = scratchDir(prefix);
+  const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
+  for (let r = 0; r < RECORDS; r++) await store.insert({ id: `r${r}`, text: `record ${r}` });
+  await store.close();
+  return path;
+}
+
+export async function audit(storePath: string, prefix: string, expected: number) {
+  return auditCues(await readCues(storePath, RECORDS), prefix, expected);
+}
+
+/** A result that passes when nothing was lost, doubled or reordered. */
+export function exactResult(scenario: string, runs: number, enqueued: number, a: Awaited<ReturnType<typeof audit>>, note?: string): ScenarioResult {
+  const pass = a.lost === 0 && a.duplicated === 0 && a.orderViolations === 0;
+  return { scenario, runs, enqueued, ...a, expectation: '0 lost, 0 duplicated', pass, ...(note ? { note } : {}) };
+}
+
+export function sumAudits(list: Awaited<ReturnType<typeof audit>>[]) {
+  return list.reduce(
+    (t, a) => ({
+      durable: t.durable + a.durable,
+      lost: t.lost + a.lost,
+      duplicated: t.duplicated + a.duplicated,
+      orderViolations: t.orderViolations + a.orderViolations,
+    }),
+    { durable: 0, lost: 0, duplicated: 0, orderViolations: 0 },
+  );
+}

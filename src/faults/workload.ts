@@ -1,0 +1,169 @@
+// A workload for a child process, used by the tests and the fault-injection suite: opens
+// a store, enqueues pairs, then ends in the way the parent asked (exit, signal, crash...).
+// Run it as a child with: node dist/faults/workload-child.js '<json WorkloadConfig>'
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
+import { silentLogger } from '../log.js';
+import { listSpillDir } from '../spill/spill-dir.js';
+import type { ProvenancePair, QueueOptions } from '../schemas.js';
+
+export type Ending =
+  | 'exit' // process.exit(exitCode) right after enqueueing
+  | 'natural' // nothing left to do: the event loop runs out
+  | 'throw' // an uncaught exception
+  | 'reject' // an unhandled promise rejection
+  | 'wait' // print "ready" and wait for the parent's signal
+  | 'stream' // enqueue for ever in small batches, printing "enqueued N" lines (for kill -9)
+  | 'drain' // enqueue, then wait until the spill dir holds no pending file, stop and exit 0
+  | 'settle'; // enqueue (yielding between batches), then wait until all of it is durable, close, exit 0
+
+export interface WorkloadConfig {
+  storePath: string;
+  ending: Ending;
+  pairs: number;
+  records: number;
+  /** Prefix of every cue, so several processes' pairs can be told apart. */
+  cuePrefix?: string;
+  exitCode?: number;
+  batchPairs?: number;
+  /** Extra delay for every async sink call (ms): keeps pairs waiting in the queue. */
+  sinkDelayMs?: number;
+  /** Make this share of async sink calls throw (0..1). */
+  sinkFailRate?: number;
+  /** The async sink throws on every call until this many ms after start. */
+  sinkDownMs?: number;
+  queue?: QueueOptions;
+  /**
+   * Also open an LMDB environment with lmdb's defaults, as an application might: that makes
+   * lmdb register its own 'exit' listener, which closes every environment (the exit drain
+   * must run before it).
+   */
+  openDefaultLmdb?: boolean;
+  /** With 'settle': give the event loop a turn after every this many batches (default 1). */
+  yieldEvery?: number;
+  /**
+   * With exit, throw, reject or wait: end (or print "ready") only once an async sink call is
+   * in flight and an earlier one has completed — mid-batch. Needs sinkDelayMs to hold the call.
+   */
+  midBatch?: boolean;
+  /** With 'stream': print "enqueued N pending P", P the queue's pendingPairs right after the enqueue. */
+  printPending?: boolean;
+  /**
+   * Right after the queue starts, put a file at this path: a spill dir beneath it then fails
+   * with a real ENOTDIR (where mounting a full tmpfs is not allowed) until the file is removed.
+   */
+  spillDirBlocker?: string;
+}
+
+export function recordId(i: number): string {
+  return `r${i}`;
+}
+
+export function cueOf(prefix: string, i: number): string {
+  return `${prefix}${String(i).padStart(9, '0')}`;
+}
+
+export function makePairs(cfg: WorkloadConfig, from: number, count: number): ProvenancePair[] {
+  const pairs: ProvenancePair[] = [];
+  const ts = new Date().toISOString();
+  for (let i = from; i < from + count; i++) {
+    pairs.push([recordId(i % cfg.records), { ts, cue: cueOf(cfg.cuePrefix ?? 'c', i), sessionId: `pid-${process.pid}` }]);
+  }
+  return pairs;
+}
+
+export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
+  const store = await LmdbMemoryStore.open({ path: cfg.storePath, logger: silentLogger });
+  if (cfg.openDefaultLmdb) open({ path: join(cfg.storePath, 'app-env') }).putSync('opened', true);
+  for (let r = 0; r < cfg.records; r++) {
+    if (!(await store.get(recordId(r)))) await store.insert({ id: recordId(r), text: `record ${r}` });
+  }
+  const sinkCalls = injectSinkFaults(store, cfg);
+  const queue = store.enableProvenanceQueue({ logger: silentLogger, ...cfg.queue });
+  if (cfg.spillDirBlocker) writeFileSync(cfg.spillDirBlocker, 'a file where the spill dir should be');
+  const batch = cfg.batchPairs ?? 10;
+
+  if (cfg.ending === 'stream') {
+    let sent = 0;
+    const tick = (): void => {
+      queue.enqueue(makePairs(cfg, sent, batch));
+      sent += batch;
+      process.stdout.write(cfg.printPending ? `enqueued ${sent} pending ${queue.stats().pendingPairs}\n` : `enqueued ${sent}\n`);
+      setImmediate(tick);
+    };
+    tick();
+    setInterval(() => {}, 1 << 30);
+    return;
+  }
+
+  let batches = 0;
+  for (let sent = 0; sent < cfg.pairs; sent += batch) {
+    queue.enqueue(makePairs(cfg, sent, Math.min(batch, cfg.pairs - sent)));
+    if (cfg.ending === 'settle' && ++batches % (cfg.yieldEvery ?? 1) === 0) await new Promise((r) => setImmediate(r));
+  }
+
+  if (cfg.midBatch) await sinkCalls.midBatch();
+
+  switch (cfg.ending) {
+    case 'exit':
+      process.exit(cfg.exitCode ?? 0);
+    case 'natural':
+      return;
+    case 'throw':
+      setImmediate(() => {
+        throw new Error('workload: deliberate uncaught exception');
+      });
+      return;
+    case 'reject':
+      void Promise.reject(new Error('workload: deliberate unhandled rejection'));
+      return;
+    case 'settle':
+      while (!((await queue.flush(1000)) && (await listSpillDir(queue.spillDir)).pending.length === 0));
+      await store.close();
+      process.stdout.write(`${JSON.stringify(queue.stats())}\n`);
+      return;
+    case 'drain':
+      await waitUntilSpillDirEmpty(queue.spillDir);
+      await store.close();
+      process.stdout.write(`${JSON.stringify(queue.stats())}\n`);
+      return;
+    case 'wait':
+      setInterval(() => {}, 1 << 30);
+      process.stdout.write('ready\n');
+      return;
+  }
+}
+
+async function waitUntilSpillDirEmpty(dir: string): Promise<void> {
+  for (;;) {
+    if ((await listSpillDir(dir)).pending.length === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Faults go in at the sink interface only: the store's async append, wrapped. */
+function injectSinkFaults(store: LmdbMemoryStore, cfg: WorkloadConfig): { midBatch(): Promise<void> } {
+  const real = store.appendProvenanceBatch.bind(store);
+  const started = Date.now();
+  let inFlight = 0;
+  let completed = 0;
+  const midBatch = async (): Promise<void> => {
+    while (!(inFlight > 0 && completed > 0)) await new Promise((r) => setTimeout(r, 1));
+  };
+  if (!cfg.sinkDelayMs && !cfg.sinkFailRate && !cfg.sinkDownMs && !cfg.midBatch) return { midBatch };
+  store.appendProvenanceBatch = async (pairs) => {
+    inFlight++;
+    try {
+      if (cfg.sinkDelayMs) await new Promise((r) => setTimeout(r, cfg.sinkDelayMs));
+      if (cfg.sinkDownMs && Date.now() - started < cfg.sinkDownMs) throw new Error('injected: sink down');
+      if (cfg.sinkFailRate && Math.random() < cfg.sinkFailRate) throw new Error('injected: sink call failed');
+      return await real(pairs);
+    } finally {
+      inFlight--;
+      completed++;
+    }
+  };
+  return { midBatch };
+}

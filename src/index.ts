@@ -1,0 +1,37 @@
+// The public API of provenance-queue (see ../shared/contract.md).
+export { LmdbMemoryStore } from './store/lmdb-memory-store.js';
+export type { MemoryRecord, RecallHit, StoreStats } from './store/lmdb-memory-store.js';
+export { ProvenanceWriteQueue } from './queue/provenance-write-queue.js';
+export type { QueueStats } from './queue/provenance-write-queue.js';
+export type { ProvenanceSink } from './sink.js';
+export type {
+  ProvenanceEntry,
+  ProvenancePair,
+  QueueOptions,
+  RecallQuery,
+  RecordInput,
+  SpillLine,
+  StoreOpenOptions,
+} from './schemas.js';
+export {
+  provenanceEntrySchema,
+  provenancePairSchema,
+  queueOptionsSchema,
+  recallQuerySchema,
+  recordInputSchema,
+  spillLineSchema,
+  storeOpenOptionsSchema,
+} from './schemas.js';
+export {
+  InvalidOptionsError,
+  InvalidPairError,
+  ProvenanceQueueError,
+  QueueNotRunningError,
+  SinkTimeoutError,
+  SpillDirError,
+  StoreClosedError,
+  StoreOpenError,
+  UsageError,
+} from './errors.js';
+export { jsonLogger, silentLogger } from './log.js';
+export type { Logger, LogFields } from './log.js';

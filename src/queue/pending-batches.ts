@@ -1,0 +1,48 @@
+// In-memory batches waiting for the sink. A batch keeps the pairs as the caller gave them
+// plus the block of entry ids reserved at enqueue; ids become strings only when written.
+import { formatEntryId } from '../entry-id.js';
+import type { ProvenancePair } from '../schemas.js';
+import type { IdentifiedPair } from '../spill/spill-writer.js';
+
+export interface PendingBatch {
+  pairs: ProvenancePair[];
+  ms: number;
+  /** The first reserved sequence number; for an identified batch, the lowest it holds. */
+  seq0: number;
+  /** Pairs before this index were already taken. */
+  offset: number;
+  /** True when the pairs already carry their entryId (they came back from a failed write). */
+  identified: boolean;
+}
+
+export function pendingBatch(pairs: ProvenancePair[], ms: number, seq0: number): PendingBatch {
+  return { pairs, ms, seq0, offset: 0, identified: false };
+}
+
+export function identifiedBatch(pairs: IdentifiedPair[], minSeq: number): PendingBatch {
+  return { pairs, ms: 0, seq0: minSeq, offset: 0, identified: true };
+}
+
+/** The lowest sequence number still in the batch. */
+export function oldestSeqOf(b: PendingBatch): number {
+  return b.identified ? b.seq0 : b.seq0 + b.offset;
+}
+
+/** Appends pairs [from, to) of a batch to `out`, each entry carrying its entryId. */
+export function identifyInto(b: PendingBatch, from: number, to: number, out: IdentifiedPair[]): void {
+  for (let i = from; i < to; i++) {
+    const pair = b.pairs[i]!;
+    if (b.identified || pair[1].entryId !== undefined) out.push(pair);
+    else out.push([pair[0], { ...pair[1], entryId: formatEntryId(b.ms, b.seq0 + i) }]);
+  }
+}
+
+/** Every pair left in the batches, identified, in order. */
+export function identifyAll(batches: readonly PendingBatch[], out: IdentifiedPair[] = []): IdentifiedPair[] {
+  for (const b of batches) identifyInto(b, b.offset, b.pairs.length, out);
+  return out;
+}
+
+export function remainingPairs(b: PendingBatch): number {
+  return b.pairs.length - b.offset;
+}

@@ -1,0 +1,594 @@
+// The coalescing queue: `enqueue` only validates, stamps an id block and pushes; one
+// worker gathers pairs into sink calls (one in flight), spills what does not fit or cannot
+// be written, reads spill files back when idle, and the exit hook writes what is left.
+import { reserveEntryIds } from '../entry-id.js';
+import { InvalidOptionsError, QueueNotRunningError, SinkTimeoutError } from '../errors.js';
+import { registerExitDrain, unregisterExitDrain, type ExitDrainable } from '../exit/exit-hook.js';
+import { errorFields, jsonLogger, type Logger } from '../log.js';
+import { queueOptionsSchema, type ProvenancePair, type QueueOptions, type ResolvedQueueOptions } from '../schemas.js';
+import type { ProvenanceSink } from '../sink.js';
+import { claimSpillFile } from '../spill/spill-claims.js';
+import { checkSpillDir, checkSpillDirSync, listSpillDir } from '../spill/spill-dir.js';
+import { replayClaimedFile } from '../spill/replay.js';
+import { recoverAbandonedTmpFiles } from '../spill/stale-tmp.js';
+import { serializeSpillLines, SpillWriter, type IdentifiedPair } from '../spill/spill-writer.js';
+import { parseOptions, parsePairs } from '../validate.js';
+import { backoffDelay, sleep } from './backoff.js';
+import {
+  identifiedBatch,
+  identifyAll,
+  identifyInto,
+  oldestSeqOf,
+  pendingBatch,
+  remainingPairs,
+  type PendingBatch,
+} from './pending-batches.js';
+
+export interface QueueStats {
+  enqueuedPairs: number;
+  writtenPairs: number;
+  pendingPairs: number;
+  spilledPairs: number;
+  spilledFiles: number;
+  respooledPairs: number;
+  quarantinedFiles: number;
+  writeErrors: number;
+  /** Failed attempts to write a spill file (disk full, no permission, ...). */
+  spillErrors: number;
+}
+
+/** Overflow pairs waiting for the disk beyond this are spilled inside `enqueue` (backpressure). */
+const OVERFLOW_SYNC_SPILL_PAIRS = 16_384;
+/** At most this many pairs in one overflow spill file. */
+const SPILL_FILE_PAIRS = 16_384;
+
+type State = 'new' | 'running' | 'stopping' | 'stopped';
+
+interface FlushWaiter {
+  target: number;
+  resolve(durable: boolean): void;
+  timer: NodeJS.Timeout;
+}
+
+export class ProvenanceWriteQueue implements ExitDrainable {
+  readonly spillDir: string;
+  private readonly opts: ResolvedQueueOptions;
+  private readonly log: Logger;
+  private readonly spill: SpillWriter;
+  private state: State = 'new';
+  /** Set by the exit drain: from then on every enqueue is written synchronously. */
+  private halted = false;
+
+  private readonly memory: PendingBatch[] = [];
+  private memoryPairs = 0;
+  private inFlight: IdentifiedPair[] | null = null;
+  private inFlightMinSeq = Infinity;
+  private readonly overflow: PendingBatch[] = [];
+  private overflowPairs = 0;
+  private spilling: PendingBatch[] | null = null;
+  private spillingPairs = 0;
+  private overflowScheduled = false;
+  /** Files this queue wrote that are not yet applied, with the lowest sequence each holds. */
+  private readonly ownFiles = new Map<string, number>();
+
+  private seqEnd = 0;
+  private urgentUntilSeq = 0;
+  private coalescing = false;
+  private waker: (() => void) | null = null;
+  private worker: Promise<void> | null = null;
+  private readonly flushWaiters = new Set<FlushWaiter>();
+
+  private breakerUntil = 0;
+  private breakerTrips = 0;
+  private sinkEpisode = false;
+  private spillBlockedUntil = 0;
+  private spillFailures = 0;
+  private lastRespoolDeferred = false;
+  private spillDirProblemLogged = false;
+  private readonly skippedNames = new Set<string>();
+
+  private readonly counters = {
+    enqueuedPairs: 0,
+    writtenPairs: 0,
+    spilledPairs: 0,
+    spilledFiles: 0,
+    respooledPairs: 0,
+    quarantinedFiles: 0,
+    writeErrors: 0,
+    spillErrors: 0,
+  };
+
+  constructor(
+    private readonly sink: ProvenanceSink,
+    opts: QueueOptions,
+  ) {
+    if (!sink || typeof sink.appendProvenanceBatch !== 'function') {
+      throw new InvalidOptionsError('ProvenanceWriteQueue: sink must have an appendProvenanceBatch(pairs) method');
+    }
+    this.opts = parseOptions(queueOptionsSchema, opts, 'queue options');
+    if (!this.opts.spillDir) {
+      throw new InvalidOptionsError(
+        'invalid queue options: spillDir is required for a queue built directly (store queues default it to <store path>/provenance-overflow)',
+      );
+    }
+    this.spillDir = this.opts.spillDir;
+    this.log = this.opts.logger ?? jsonLogger();
+    this.spill = new SpillWriter(this.spillDir);
+  }
+
+  /** True between start() and the end of stop(): enqueue accepts pairs. */
+  get running(): boolean {
+    return this.state === 'running' || this.state === 'stopping';
+  }
+
+  start(): void {
+    if (this.state === 'running' || this.state === 'stopping') return;
+    checkSpillDirSync(this.spillDir); // refuse a symlinked or foreign spill dir up front
+    this.state = 'running';
+    this.halted = false;
+    registerExitDrain(this);
+    this.worker = this.run().catch((err: unknown) => {
+      // The worker never throws by design; if it does, the exit drain still holds the pairs.
+      this.log.error('provenance worker stopped unexpectedly; pairs stay in memory for the exit drain', errorFields(err));
+    });
+  }
+
+  enqueue(pairs: ProvenancePair[]): void {
+    if (this.state === 'new' || this.state === 'stopped') {
+      throw new QueueNotRunningError(
+        `enqueue: the provenance queue is ${this.state === 'new' ? 'not started; call start() first' : 'stopped; call start() again or write through the sink'}`,
+      );
+    }
+    const valid = parsePairs(pairs);
+    const n = valid.length;
+    if (n === 0) return;
+    const ids = reserveEntryIds(n);
+    this.seqEnd = ids.seq0 + n;
+    this.counters.enqueuedPairs += n;
+    const batch = pendingBatch(valid, ids.ms, ids.seq0);
+    if (this.halted) return this.writeAtExit([batch], 'enqueue after exit drain');
+    if (this.memory.length < this.opts.maxQueueSize) {
+      this.memory.push(batch);
+      this.memoryPairs += n;
+      if (this.waker && (!this.coalescing || this.memoryPairs >= this.opts.maxBatchPairs)) this.waker();
+      return;
+    }
+    this.overflow.push(batch);
+    this.overflowPairs += n;
+    if (this.overflowPairs >= OVERFLOW_SYNC_SPILL_PAIRS && Date.now() >= this.spillBlockedUntil) {
+      this.spillOverflowSync();
+    } else if (!this.overflowScheduled) {
+      this.overflowScheduled = true;
+      setImmediate(() => void this.spillOverflow());
+    }
+  }
+
+  flush(timeoutMs = 2000): Promise<boolean> {
+    const target = this.seqEnd;
+    if (this.oldestPendingSeq() >= target) return Promise.resolve(true);
+    if (target > this.urgentUntilSeq) this.urgentUntilSeq = target;
+    this.waker?.();
+    return new Promise((resolve) => {
+      const waiter: FlushWaiter = {
+        target,
+        resolve,
+        timer: setTimeout(() => {
+          this.flushWaiters.delete(waiter);
+          resolve(false);
+        }, timeoutMs), // ref'd on purpose: a caller awaiting flush() keeps the process up until it settles
+      };
+      this.flushWaiters.add(waiter);
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'new') {
+      this.state = 'stopped';
+      return;
+    }
+    if (this.state === 'running') {
+      this.state = 'stopping';
+      this.waker?.();
+    }
+    // A caller awaiting stop() keeps the process up until the drain is done.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    try {
+      await this.worker;
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  stats(): QueueStats {
+    return {
+      ...this.counters,
+      pendingPairs: this.memoryPairs + (this.inFlight?.length ?? 0) + this.overflowPairs + this.spillingPairs,
+    };
+  }
+
+  /**
+   * The exit drain: everything still in memory, written now, through the sync sink or a spill file.
+   * @internal Called by the exit hook.
+   */
+  drainSync(reason: string): void {
+    if (this.halted) return;
+    this.halted = true;
+    const batches: PendingBatch[] = [];
+    if (this.inFlight) batches.push(identifiedBatch(this.inFlight, this.inFlightMinSeq));
+    batches.push(...this.memory.splice(0), ...(this.spilling ?? []), ...this.overflow.splice(0));
+    this.inFlight = null;
+    this.spilling = null;
+    this.memoryPairs = this.overflowPairs = this.spillingPairs = 0;
+    this.writeAtExit(batches, reason);
+    this.waker?.();
+  }
+
+  // ---- the worker -------------------------------------------------------------------
+
+  private async run(): Promise<void> {
+    while (!this.halted) {
+      if (this.memoryPairs > 0) {
+        if (Date.now() < this.breakerUntil) await this.spillMemoryWhileSinkDown();
+        else {
+          await this.coalesce();
+          await this.writeNextBatch();
+        }
+        continue;
+      }
+      if (await this.respoolNext()) continue;
+      if (this.memoryPairs > 0) continue; // enqueued while the spill dir was being read
+      if (this.state === 'stopping' && this.drained()) break;
+      await this.waitForWork(this.opts.idlePollMs);
+    }
+    if (this.state === 'stopping') {
+      // Synchronously with the last check above, so no enqueue slips in between.
+      this.state = 'stopped';
+      unregisterExitDrain(this);
+      this.settleFlushWaiters();
+    }
+  }
+
+  private drained(): boolean {
+    if (this.memoryPairs > 0 || this.overflow.length > 0 || this.spilling) return false;
+    return this.ownFiles.size === 0 || this.lastRespoolDeferred || Date.now() < this.breakerUntil;
+  }
+
+  private urgent(): boolean {
+    return this.state === 'stopping' || this.oldestPendingSeq() < this.urgentUntilSeq;
+  }
+
+  private async coalesce(): Promise<void> {
+    if (this.memoryPairs >= this.opts.maxBatchPairs || this.opts.coalesceMs === 0 || this.urgent()) return;
+    this.coalescing = true;
+    await this.waitForWork(this.opts.coalesceMs);
+    this.coalescing = false;
+  }
+
+  private takeBatch(): { pairs: IdentifiedPair[]; minSeq: number } {
+    const pairs: IdentifiedPair[] = [];
+    let minSeq = Infinity;
+    while (pairs.length < this.opts.maxBatchPairs && this.memory.length > 0) {
+      const b = this.memory[0]!;
+      const n = Math.min(this.opts.maxBatchPairs - pairs.length, remainingPairs(b));
+      minSeq = Math.min(minSeq, oldestSeqOf(b));
+      identifyInto(b, b.offset, b.offset + n, pairs);
+      if (b.identified) b.pairs = b.pairs.slice(n); // identified batches keep seq0 as their floor
+      else b.offset += n;
+      this.memoryPairs -= n;
+      if (remainingPairs(b) === 0) this.memory.shift();
+    }
+    return { pairs, minSeq };
+  }
+
+  private async writeNextBatch(): Promise<void> {
+    const { pairs, minSeq } = this.takeBatch();
+    if (pairs.length === 0) return;
+    this.inFlight = pairs;
+    this.inFlightMinSeq = minSeq;
+    const ok = await this.deliver(pairs, false);
+    if (this.halted) return; // the exit drain took the in-flight pairs
+    if (!ok) await this.spillOrKeep(pairs, minSeq);
+    this.inFlight = null;
+    this.inFlightMinSeq = Infinity;
+    this.settleFlushWaiters();
+  }
+
+  /** While the sink is down, memory goes straight to disk so it stays small and stop() is quick. */
+  private async spillMemoryWhileSinkDown(): Promise<void> {
+    const now = Date.now();
+    if (now < this.spillBlockedUntil) {
+      await this.waitForWork(Math.min(this.spillBlockedUntil, this.breakerUntil) - now);
+      return;
+    }
+    const minSeq = oldestSeqOf(this.memory[0]!);
+    const pairs = identifyAll(this.memory.splice(0));
+    this.memoryPairs = 0;
+    this.inFlight = pairs;
+    this.inFlightMinSeq = minSeq;
+    await this.spillOrKeep(pairs, minSeq);
+    if (this.halted) return;
+    this.inFlight = null;
+    this.inFlightMinSeq = Infinity;
+    this.settleFlushWaiters();
+  }
+
+  /** Writes pairs that could not reach the sink to a spill file; if the disk fails too, keeps them. */
+  private async spillOrKeep(pairs: IdentifiedPair[], minSeq: number): Promise<void> {
+    const name = await this.writeSpillFile(pairs, minSeq);
+    if (name || this.halted) return;
+    this.memory.unshift(identifiedBatch(pairs, minSeq)); // oldest first, tried again after backoff
+    this.memoryPairs += pairs.length;
+  }
+
+  private async writeSpillFile(pairs: IdentifiedPair[], minSeq: number): Promise<string | undefined> {
+    try {
+      const name = await this.spill.append(pairs);
+      this.noteSpilled(name, pairs.length, minSeq);
+      return name;
+    } catch (err) {
+      this.noteSpillFailure(err, pairs.length);
+      return undefined;
+    }
+  }
+
+  private noteSpilled(name: string, count: number, minSeq: number): void {
+    this.counters.spilledPairs += count;
+    this.counters.spilledFiles++;
+    this.ownFiles.set(name, minSeq);
+    if (this.spillFailures > 0) {
+      this.log.info('spilling works again', { spillDir: this.spillDir, afterFailures: this.spillFailures });
+      this.spillFailures = 0;
+    }
+  }
+
+  private noteSpillFailure(err: unknown, count: number): void {
+    this.counters.spillErrors++;
+    if (this.spillFailures === 0) {
+      this.log.error('cannot write to the spill directory; pairs stay queued in memory and spilling is retried', {
+        spillDir: this.spillDir,
+        pairs: count,
+        ...errorFields(err),
+      });
+    }
+    this.spillFailures++;
+    this.spillBlockedUntil = Date.now() + backoffDelay(this.spillFailures, this.opts.retryBaseMs, this.opts.retryMaxMs);
+  }
+
+  // ---- the sink ---------------------------------------------------------------------
+
+  private async deliver(pairs: IdentifiedPair[], respooled: boolean): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.callSink(pairs);
+        this.counters.writtenPairs += pairs.length;
+        if (respooled) this.counters.respooledPairs += pairs.length;
+        if (this.sinkEpisode) this.log.info('sink writes succeed again', { afterErrors: this.counters.writeErrors });
+        this.sinkEpisode = false;
+        this.breakerTrips = 0;
+        return true;
+      } catch (err) {
+        this.counters.writeErrors++;
+        if (!this.sinkEpisode) {
+          this.sinkEpisode = true;
+          this.log.error('sink write failed; retrying with backoff', { pairs: pairs.length, ...errorFields(err) });
+        }
+        if (attempt >= this.opts.maxAttempts || this.halted) {
+          this.breakerTrips++;
+          this.breakerUntil = Date.now() + backoffDelay(this.breakerTrips, this.opts.retryBaseMs * 4, this.opts.retryMaxMs);
+          this.log.warn('sink still failing; pairs go to the spill directory until it recovers', {
+            pairs: pairs.length,
+            attempts: attempt,
+            ...errorFields(err),
+          });
+          return false;
+        }
+        await sleep(backoffDelay(attempt, this.opts.retryBaseMs, this.opts.retryMaxMs));
+        if (this.halted) return false;
+      }
+    }
+  }
+
+  private callSink(pairs: IdentifiedPair[]): Promise<void> {
+    const call = new Promise<void>((resolve, reject) => {
+      try {
+        Promise.resolve(this.sink.appendProvenanceBatch(pairs)).then(() => resolve(), reject);
+      } catch (err) {
+        reject(err);
+      }
+    });
+    const limit = this.opts.sinkTimeoutMs;
+    if (!limit) return call;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new SinkTimeoutError(`sink call did not settle within sinkTimeoutMs=${limit}`)),
+        limit,
+      ).unref();
+      call.then(
+        () => (clearTimeout(timer), resolve()),
+        (err: unknown) => (clearTimeout(timer), reject(err)),
+      );
+    });
+  }
+
+  // ---- the spill side door ----------------------------------------------------------
+
+  private async spillOverflow(): Promise<void> {
+    this.overflowScheduled = false;
+    if (this.spilling || this.overflow.length === 0 || this.halted) return;
+    const wait = this.spillBlockedUntil - Date.now();
+    if (wait > 0) {
+      this.overflowScheduled = true;
+      setTimeout(() => void this.spillOverflow(), wait).unref();
+      return;
+    }
+    const batches = this.takeOverflow();
+    const minSeq = oldestSeqOf(batches[0]!);
+    const name = await this.writeSpillFile(identifyAll(batches), minSeq);
+    if (!this.halted && !name) {
+      this.overflow.unshift(...batches);
+      this.overflowPairs += this.spillingPairs;
+    }
+    this.spilling = null;
+    this.spillingPairs = 0;
+    this.settleFlushWaiters();
+    this.waker?.();
+    if (this.overflow.length > 0 && !this.overflowScheduled) {
+      this.overflowScheduled = true;
+      setImmediate(() => void this.spillOverflow());
+    }
+  }
+
+  private takeOverflow(): PendingBatch[] {
+    let count = 0;
+    let k = 0;
+    while (k < this.overflow.length && count < SPILL_FILE_PAIRS) count += remainingPairs(this.overflow[k++]!);
+    const batches = this.overflow.splice(0, k);
+    this.overflowPairs -= count;
+    this.spilling = batches;
+    this.spillingPairs = count;
+    return batches;
+  }
+
+  /** Backpressure when the disk is slower than the overload: spill inside enqueue. */
+  private spillOverflowSync(): void {
+    const batches = this.overflow.splice(0);
+    const count = this.overflowPairs;
+    this.overflowPairs = 0;
+    try {
+      const name = this.spill.appendSync(identifyAll(batches));
+      this.noteSpilled(name, count, oldestSeqOf(batches[0]!));
+    } catch (err) {
+      this.noteSpillFailure(err, count);
+      this.overflow.unshift(...batches);
+      this.overflowPairs += count;
+    }
+  }
+
+  private async respoolNext(): Promise<boolean> {
+    this.lastRespoolDeferred = false;
+    if (Date.now() < this.breakerUntil) return false;
+    let pending: string[];
+    try {
+      if (!(await checkSpillDir(this.spillDir))) return false;
+      await recoverAbandonedTmpFiles(this.spillDir, this.log);
+      const listing = await listSpillDir(this.spillDir);
+      pending = listing.pending;
+      this.spillDirProblemLogged = false;
+      for (const name of listing.skipped) {
+        if (this.skippedNames.has(name)) continue;
+        this.skippedNames.add(name);
+        this.log.warn('spill entry skipped: not a regular file (symlinks are never followed)', { file: name });
+      }
+    } catch (err) {
+      if (!this.spillDirProblemLogged) this.log.error('cannot read the spill directory', errorFields(err));
+      this.spillDirProblemLogged = true;
+      return false;
+    }
+    // A file of ours another process applied and deleted is durable: forget it.
+    const present = new Set(pending);
+    for (const name of this.ownFiles.keys()) if (!present.has(name)) this.ownFiles.delete(name);
+    this.settleFlushWaiters();
+    for (const name of pending) {
+      if (this.skippedNames.has(name)) continue;
+      if (this.state === 'stopping' && !this.ownFiles.has(name)) continue;
+      const claim = await claimSpillFile(this.spillDir, name, { staleMs: this.opts.claimStaleMs, logger: this.log }).catch(
+        (err: unknown) => {
+          this.log.warn('cannot claim spill file', { file: name, ...errorFields(err) });
+          return null;
+        },
+      );
+      if (!claim) continue;
+      try {
+        const outcome = await replayClaimedFile(claim, {
+          dir: this.spillDir,
+          chunkPairs: this.opts.maxBatchPairs,
+          logger: this.log,
+          deliver: (p) => this.deliver(p, true),
+        });
+        if (outcome.kind === 'deferred') {
+          this.lastRespoolDeferred = true;
+          return false;
+        }
+        if (outcome.kind === 'quarantined') this.counters.quarantinedFiles++;
+        if (outcome.kind === 'skipped') this.skippedNames.add(name);
+        this.ownFiles.delete(name);
+        this.settleFlushWaiters();
+        return true;
+      } catch (err) {
+        this.log.error('spill file replay failed; it stays for a later attempt', { file: name, ...errorFields(err) });
+        this.skippedNames.add(name);
+        return false;
+      } finally {
+        await claim.release().catch(() => {});
+      }
+    }
+    return false;
+  }
+
+  // ---- exit -------------------------------------------------------------------------
+
+  private writeAtExit(batches: PendingBatch[], reason: string): void {
+    const pairs = identifyAll(batches);
+    if (pairs.length === 0) return;
+    if (this.sink.appendProvenanceBatchSync) {
+      try {
+        this.sink.appendProvenanceBatchSync(pairs);
+        this.counters.writtenPairs += pairs.length;
+        return;
+      } catch (err) {
+        this.log.error('sync sink write failed at exit; spilling instead', { reason, pairs: pairs.length, ...errorFields(err) });
+      }
+    }
+    try {
+      const name = this.spill.appendSync(pairs);
+      this.counters.spilledPairs += pairs.length;
+      this.counters.spilledFiles++;
+      this.log.info('pending pairs spilled at exit', { reason, pairs: pairs.length, file: name });
+    } catch (err) {
+      // Last resort: the spill lines on stderr, so an operator can still save them by hand.
+      this.log.error('could not save pairs at exit; their spill lines follow on stderr', {
+        reason,
+        pairs: pairs.length,
+        ...errorFields(err),
+      });
+      process.stderr.write(serializeSpillLines(pairs));
+    }
+  }
+
+  // ---- bookkeeping ------------------------------------------------------------------
+
+  private oldestPendingSeq(): number {
+    let min = Infinity;
+    if (this.memory.length > 0) min = oldestSeqOf(this.memory[0]!);
+    if (this.inFlight) min = Math.min(min, this.inFlightMinSeq);
+    if (this.spilling && this.spilling.length > 0) min = Math.min(min, oldestSeqOf(this.spilling[0]!));
+    if (this.overflow.length > 0) min = Math.min(min, oldestSeqOf(this.overflow[0]!));
+    for (const seq of this.ownFiles.values()) if (seq < min) min = seq;
+    return min;
+  }
+
+  private settleFlushWaiters(): void {
+    if (this.flushWaiters.size === 0) return;
+    const oldest = this.oldestPendingSeq();
+    for (const w of this.flushWaiters) {
+      if (oldest < w.target) continue;
+      clearTimeout(w.timer);
+      this.flushWaiters.delete(w);
+      w.resolve(true);
+    }
+  }
+
+  private waitForWork(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waker = null;
+        resolve();
+      }, ms).unref();
+      this.waker = () => {
+        clearTimeout(timer);
+        this.waker = null;
+        resolve();
+      };
+    });
+  }
+}

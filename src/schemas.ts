@@ -1,0 +1,109 @@
+// Every shape that crosses a boundary (caller → queue, disk → queue, argv → CLI) lives
+// here as a zod schema; the TypeScript types are inferred from these, never written twice.
+import { z } from 'zod';
+
+export const MAX_RECORD_ID_LENGTH = 256;
+
+export const recordIdSchema = z
+  .string({ error: 'recordId must be a string' })
+  .min(1, 'recordId must not be empty')
+  .max(MAX_RECORD_ID_LENGTH, `recordId must be at most ${MAX_RECORD_ID_LENGTH} characters`)
+  // LMDB's ordered keys use NUL as the array delimiter.
+  .refine((s) => !s.includes('\u0000'), 'recordId must not contain a NUL character');
+
+export const entryIdSchema = z
+  .string({ error: 'entryId must be a string' })
+  .min(1, 'entryId must not be empty')
+  .max(300, 'entryId must be at most 300 characters') // with a 256-char recordId, within LMDB's 1978-byte key
+  .refine((s) => !s.includes('\u0000'), 'entryId must not contain a NUL character');
+
+export const provenanceEntrySchema = z.looseObject({
+  ts: z.iso.datetime({ offset: true, error: 'ts must be an ISO-8601 date-time string, e.g. 2026-01-31T12:00:00.000Z' }),
+  cue: z.string({ error: 'cue must be a string' }),
+  sessionId: z.string({ error: 'sessionId must be a string' }),
+  entryId: entryIdSchema.optional(),
+});
+
+export const provenancePairSchema = z.tuple([recordIdSchema, provenanceEntrySchema], {
+  error: 'a provenance pair must be a [recordId, entry] tuple',
+});
+export const provenancePairsSchema = z.array(provenancePairSchema, {
+  error: 'pairs must be an array of [recordId, entry] tuples',
+});
+
+export type ProvenanceEntry = z.infer<typeof provenanceEntrySchema>;
+export type ProvenancePair = [recordId: string, entry: ProvenanceEntry];
+
+/** One line of a spill file. `entryId` is always written by the queue; hand-made files may omit it. */
+export const spillLineSchema = z.strictObject({
+  recordId: recordIdSchema,
+  entryId: entryIdSchema.optional(),
+  entry: provenanceEntrySchema,
+});
+export type SpillLine = z.infer<typeof spillLineSchema>;
+
+const positiveMs = (name: string) =>
+  z.number({ error: `${name} must be a number of milliseconds` }).finite().min(0, `${name} must be >= 0`);
+const positiveInt = (name: string, min = 1) =>
+  z.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`).min(min, `${name} must be >= ${min}`);
+
+export const queueOptionsSchema = z.strictObject({
+  coalesceMs: positiveMs('coalesceMs').default(50),
+  maxQueueSize: positiveInt('maxQueueSize').default(4096),
+  maxBatchPairs: positiveInt('maxBatchPairs').default(256),
+  spillDir: z.string({ error: 'spillDir must be a directory path' }).min(1, 'spillDir must not be empty').optional(),
+  idlePollMs: positiveMs('idlePollMs').min(1, 'idlePollMs must be >= 1').default(1000),
+  /** Attempts per sink call before its pairs go to the spill directory. */
+  maxAttempts: positiveInt('maxAttempts').default(5),
+  /** First retry delay; doubles each attempt, with full jitter. */
+  retryBaseMs: positiveMs('retryBaseMs').default(50),
+  retryMaxMs: positiveMs('retryMaxMs').default(5000),
+  /** A sink call that has not settled after this long counts as failed (0 = wait for ever). */
+  sinkTimeoutMs: positiveMs('sinkTimeoutMs').default(30_000),
+  /** A claim on a spill file whose holder stopped refreshing it for this long is taken over (min 2000). */
+  claimStaleMs: positiveInt('claimStaleMs', 2000).default(10_000),
+  logger: z.custom<import('./log.js').Logger>(isLogger, 'logger must have info, warn and error methods').optional(),
+});
+export type QueueOptions = z.input<typeof queueOptionsSchema>;
+export type ResolvedQueueOptions = z.output<typeof queueOptionsSchema>;
+
+function isLogger(v: unknown): boolean {
+  const l = v as Record<string, unknown> | null;
+  return !!l && typeof l.info === 'function' && typeof l.warn === 'function' && typeof l.error === 'function';
+}
+
+export const storeOpenOptionsSchema = z.strictObject({
+  path: z.string({ error: 'path must be a directory path' }).min(1, 'path must not be empty'),
+  logger: z.custom<import('./log.js').Logger>(isLogger, 'logger must have info, warn and error methods').optional(),
+});
+export type StoreOpenOptions = z.input<typeof storeOpenOptionsSchema>;
+
+export const recordInputSchema = z.strictObject({
+  id: recordIdSchema.optional(),
+  text: z.string({ error: 'text must be a string' }),
+  embedding: z.array(z.number().finite(), { error: 'embedding must be an array of finite numbers' }).optional(),
+  tags: z.array(z.string(), { error: 'tags must be an array of strings' }).optional(),
+});
+export type RecordInput = z.input<typeof recordInputSchema>;
+
+export const recallQuerySchema = z.strictObject({
+  cue: z.string({ error: 'cue must be a string' }),
+  sessionId: z.string({ error: 'sessionId must be a string' }),
+  embedding: z.array(z.number().finite(), { error: 'embedding must be an array of finite numbers' }).optional(),
+  k: positiveInt('k').default(5),
+});
+export type RecallQuery = z.input<typeof recallQuerySchema>;
+
+/** Turns a zod error into one line that names each bad field. */
+export function describeIssues(error: z.ZodError, root = ''): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => {
+      const where = [root, ...i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))]
+        .filter(Boolean)
+        .join('.')
+        .replace(/\.\[/g, '[');
+      return where ? `${where}: ${i.message}` : i.message;
+    })
+    .join('; ');
+}

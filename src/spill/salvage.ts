@@ -1,0 +1,131 @@
+// `provq spill retry --salvage`: the valid lines of a quarantined file go back in line; the
+// bad ones stay quarantined. Ids of lines without one derive from the ORIGINAL file name and
+// line number, and the bad lines keep their line numbers (blank lines stand in for the
+// salvaged ones), so salvaging twice, or fixing and retrying the rest later, adds nothing twice.
+import { basename, dirname, join } from 'node:path';
+import fse from 'fs-extra';
+import { derivedEntryId } from '../entry-id.js';
+import { describeIssues, spillLineSchema } from '../schemas.js';
+import { ensureSpillDir } from './spill-dir.js';
+import { newSpillFileName, originalNameOf, reasonFileFor } from './spill-file-name.js';
+import { serializeSpillLines, writeDurably, type IdentifiedPair } from './spill-writer.js';
+import type { QuarantineReason } from './quarantine.js';
+
+export interface SpillLineVerdicts {
+  good: { line: number; pair: IdentifiedPair }[];
+  /** `raw` is the line's bytes exactly as they were (they may not even be UTF-8). */
+  bad: { line: number; raw: Buffer; reason: string }[];
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The line-by-line twin of `parseSpillText`: each line is judged on its own. */
+export function parseSpillLines(bytes: Buffer, name: string): SpillLineVerdicts {
+  const verdicts: SpillLineVerdicts = { good: [], bad: [] };
+  let start = 0;
+  for (let lineNo = 1; start <= bytes.length; lineNo++) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end === -1) end = bytes.length;
+    const raw = bytes.subarray(start, end);
+    start = end + 1;
+    let text: string;
+    try {
+      text = utf8.decode(raw);
+    } catch {
+      verdicts.bad.push({ line: lineNo, raw, reason: `line ${lineNo}: not valid UTF-8 text` });
+      continue;
+    }
+    if (text.trim() === '') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      verdicts.bad.push({ line: lineNo, raw, reason: `line ${lineNo}: not JSON (${(err as Error).message})` });
+      continue;
+    }
+    const r = spillLineSchema.safeParse(json);
+    if (!r.success) {
+      verdicts.bad.push({ line: lineNo, raw, reason: `line ${lineNo}: ${describeIssues(r.error)}` });
+      continue;
+    }
+    const { recordId, entry } = r.data;
+    const entryId = r.data.entryId ?? entry.entryId ?? derivedEntryId(name, lineNo, entry.ts);
+    verdicts.good.push({ line: lineNo, pair: [recordId, { ...entry, entryId }] });
+  }
+  return verdicts;
+}
+
+export interface SalvageResult {
+  /** New pending spill files holding the valid lines (more than one only for huge files). */
+  salvagedFiles: string[];
+  goodLines: number;
+  badLines: { line: number; reason: string }[];
+  /** The quarantined file, now holding only the bad lines; null when none were left (removed). */
+  remainder: string | null;
+}
+
+/** Pending files written by salvage stay well under the reader's size limit (counted in UTF-16 units). */
+const SALVAGE_FILE_CHARS = 64 * 1024 * 1024;
+
+export async function salvageQuarantinedFile(path: string): Promise<SalvageResult> {
+  const dir = dirname(path);
+  const quarantined = basename(path);
+  const original = originalNameOf(quarantined);
+  const { good, bad } = parseSpillLines(await fse.readFile(path), original);
+  // Valid lines first, durably: a crash before the rewrite below only means salvaging again,
+  // which writes the same ids (no duplicates).
+  const salvagedFiles = await writeSalvagedPairs(dir, good.map((g) => g.pair));
+  const result: SalvageResult = {
+    salvagedFiles,
+    goodLines: good.length,
+    badLines: bad.map(({ line, reason }) => ({ line, reason })),
+    remainder: null,
+  };
+  if (bad.length === 0) {
+    await fse.rm(path, { force: true });
+    await fse.rm(join(dir, reasonFileFor(quarantined)), { force: true });
+    return result;
+  }
+  await replaceDurably(dir, quarantined, keepLineNumbers(bad));
+  const reason: QuarantineReason = {
+    file: original,
+    quarantinedAs: quarantined,
+    reason: `${bad.map((b) => b.reason).join('; ')}${good.length ? ` (${good.length} valid lines salvaged into ${salvagedFiles.join(', ')})` : ''}`,
+    at: new Date().toISOString(),
+  };
+  await replaceDurably(dir, reasonFileFor(quarantined), `${JSON.stringify(reason, null, 2)}\n`);
+  result.remainder = quarantined;
+  return result;
+}
+
+async function writeSalvagedPairs(dir: string, pairs: IdentifiedPair[]): Promise<string[]> {
+  if (pairs.length === 0) return [];
+  await ensureSpillDir(dir);
+  const files: string[] = [];
+  let text = '';
+  for (let i = 0; i < pairs.length; i++) {
+    text += serializeSpillLines([pairs[i]!]);
+    if (text.length >= SALVAGE_FILE_CHARS || i === pairs.length - 1) {
+      files.push(await writeDurably(dir, newSpillFileName(), text));
+      text = '';
+    }
+  }
+  return files;
+}
+
+/** The bad lines at their original line numbers, with empty lines in between. */
+function keepLineNumbers(bad: SpillLineVerdicts['bad']): Buffer {
+  const parts: Buffer[] = [];
+  let line = 1;
+  for (const b of bad) {
+    parts.push(Buffer.alloc(b.line - line, 0x0a), b.raw, Buffer.from('\n'));
+    line = b.line + 1;
+  }
+  return Buffer.concat(parts);
+}
+
+/** Atomic replace (tmp, fsync, rename); a `.tmp` left by an earlier crash is discarded. */
+async function replaceDurably(dir: string, name: string, content: Buffer | string): Promise<void> {
+  await fse.rm(join(dir, `${name}.tmp`), { force: true });
+  await writeDurably(dir, name, content);
+}

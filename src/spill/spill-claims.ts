@@ -1,0 +1,73 @@
+// Cross-process claims on spill files (proper-lockfile): one process works a file at a
+// time; a holder that died stops refreshing its claim and another takes it over.
+import fse from 'fs-extra';
+import lockfile from 'proper-lockfile';
+import type { Logger } from '../log.js';
+import { listSpillDir, spillPath } from './spill-dir.js';
+
+export interface SpillClaim {
+  readonly name: string;
+  readonly path: string;
+  /** Set when the claim was lost (taken over as stale): stop working the file. */
+  readonly compromised: boolean;
+  release(): Promise<void>;
+}
+
+export interface ClaimOptions {
+  staleMs: number;
+  logger: Logger;
+}
+
+export async function claimSpillFile(dir: string, name: string, opts: ClaimOptions): Promise<SpillClaim | null> {
+  const path = spillPath(dir, name);
+  let compromised = false;
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(path, {
+      stale: opts.staleMs,
+      update: Math.max(1000, Math.floor(opts.staleMs / 2)),
+      realpath: false, // the file is deleted while claimed
+      retries: 0,
+      onCompromised: (err) => {
+        compromised = true;
+        opts.logger.warn('spill claim lost; another process took the file over', { file: name, error: err.message });
+      },
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return null;
+    throw err;
+  }
+  const claim: SpillClaim = {
+    name,
+    path,
+    get compromised() {
+      return compromised;
+    },
+    release: async () => {
+      await release().catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ERELEASED' && err.code !== 'ENOTACQUIRED') throw err;
+      });
+    },
+  };
+  // Another process may have finished and deleted the file between listing and claiming.
+  if (!(await fse.pathExists(path))) {
+    await claim.release();
+    return null;
+  }
+  return claim;
+}
+
+/** Claims the oldest pending file no other process holds, or null when there is none. */
+export async function claimOldestSpillFile(
+  dir: string,
+  opts: ClaimOptions,
+  accept: (name: string) => boolean = () => true,
+): Promise<SpillClaim | null> {
+  const { pending } = await listSpillDir(dir);
+  for (const name of pending) {
+    if (!accept(name)) continue;
+    const claim = await claimSpillFile(dir, name, opts);
+    if (claim) return claim;
+  }
+  return null;
+}

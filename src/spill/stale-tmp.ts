@@ -1,0 +1,54 @@
+// A spill write interrupted by kill -9 or a power cut leaves `<name>.jsonl.tmp` behind.
+// Once its writer is gone, a complete one is put in line and an incomplete one quarantined
+// (its good lines can be salvaged), so data that reached the disk is not forgotten there.
+import { join } from 'node:path';
+import fse from 'fs-extra';
+import type { Logger } from '../log.js';
+import { quarantineSpillFile } from './quarantine.js';
+import { parseSpillText } from './spill-reader.js';
+
+const TMP = /^(\d{13}-\d{6}-(\d+))\.jsonl\.tmp$/;
+
+function writerAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Recovers abandoned `*.jsonl.tmp` files older than `minAgeMs`; returns how many it handled. */
+export async function recoverAbandonedTmpFiles(dir: string, logger: Logger, minAgeMs = 5000): Promise<number> {
+  let names: string[];
+  try {
+    names = await fse.readdir(dir);
+  } catch {
+    return 0;
+  }
+  let handled = 0;
+  for (const tmp of names) {
+    const m = TMP.exec(tmp);
+    if (!m || writerAlive(Number(m[2]))) continue;
+    const path = join(dir, tmp);
+    const st = await fse.lstat(path).catch(() => undefined);
+    if (!st?.isFile() || Date.now() - st.mtimeMs < minAgeMs) continue;
+    const bytes = await fse.readFile(path);
+    const name = `${m[1]}.jsonl`;
+    const content = parseSpillText(bytes, name);
+    const complete = bytes.length > 0 && bytes[bytes.length - 1] === 0x0a && content.kind !== 'malformed';
+    if (complete) {
+      await fse.rename(path, join(dir, name));
+      logger.warn('abandoned spill write was complete; put back in line', { file: name });
+    } else if (bytes.length === 0) {
+      await fse.rm(path, { force: true });
+    } else {
+      await fse.rename(path, join(dir, name));
+      const as = await quarantineSpillFile(dir, name, 'incomplete spill write: its writer died mid-write; salvage the valid lines');
+      logger.error('abandoned spill write was incomplete; quarantined', { file: name, quarantinedAs: as });
+    }
+    handled++;
+  }
+  return handled;
+}

@@ -1,0 +1,267 @@
+// The embedded default sink: records and their provenance in one LMDB environment.
+// Provenance lives under the key [recordId, entryId], so an append costs the same whatever
+// the record's history, a replayed pair lands on its own key (exactly once), and a range
+// read returns the history in enqueue order whatever order the writes arrived in.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import fse from 'fs-extra';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { formatEntryId, reserveEntryIds } from '../entry-id.js';
+import { StoreClosedError, StoreOpenError } from '../errors.js';
+import { jsonLogger, type Logger } from '../log.js';
+import { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
+import {
+  recallQuerySchema,
+  recordInputSchema,
+  storeOpenOptionsSchema,
+  type ProvenanceEntry,
+  type ProvenancePair,
+  type QueueOptions,
+  type RecallQuery,
+  type RecordInput,
+  type StoreOpenOptions,
+} from '../schemas.js';
+import type { ProvenanceSink } from '../sink.js';
+import { parseOptions, parsePairs } from '../validate.js';
+import { RecallIndex } from './similarity.js';
+
+export interface MemoryRecord {
+  id: string;
+  text: string;
+  embedding?: number[];
+  tags?: string[];
+  createdAt: string;
+  /** Oldest first. On a recall hit it is read when first accessed. */
+  provenance: ProvenanceEntry[];
+}
+export interface RecallHit {
+  id: string;
+  score: number;
+  record: MemoryRecord;
+}
+export interface StoreStats {
+  records: number;
+  entries: number;
+  /** Pairs skipped since open because their record does not exist. */
+  unknownRecordPairs: number;
+  /** Pairs skipped since open because their entryId was already stored (replays). */
+  duplicatePairs: number;
+}
+
+type StoredRecord = Omit<MemoryRecord, 'provenance'>;
+type ProvenanceKey = [recordId: string, entryId: string];
+const KEY_END = Buffer.from([0xff]); // sorts after every entryId of a record
+
+export class LmdbMemoryStore implements ProvenanceSink {
+  readonly path: string;
+  private queue: ProvenanceWriteQueue | null = null;
+  private closed = false;
+  private unknownRecordPairs = 0;
+  private duplicatePairs = 0;
+  private readonly index = new RecallIndex();
+
+  private constructor(
+    path: string,
+    private readonly env: RootDatabase,
+    private readonly records: Database<StoredRecord, string>,
+    private readonly provenance: Database<ProvenanceEntry, ProvenanceKey>,
+    private readonly logger: Logger,
+  ) {
+    this.path = path;
+    for (const { value } of records.getRange()) this.index.upsert(value.id, value.text, value.embedding);
+  }
+
+  static async open(opts: StoreOpenOptions): Promise<LmdbMemoryStore> {
+    const { path, logger } = parseOptions(storeOpenOptionsSchema, opts, 'LmdbMemoryStore.open options');
+    try {
+      await fse.ensureDir(path);
+      await fse.access(path, fse.constants.W_OK);
+    } catch (err) {
+      throw new StoreOpenError(explainOpenFailure(path, err), { cause: err });
+    }
+    let env: RootDatabase;
+    try {
+      // overlappingSync off: a resolved write is flushed to disk, not only committed.
+      env = open({ path: join(path, 'store.mdb'), overlappingSync: false, maxDbs: 4 });
+    } catch (err) {
+      throw new StoreOpenError(`cannot open the LMDB store in ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    const records = env.openDB<StoredRecord, string>({ name: 'records' });
+    const provenance = env.openDB<ProvenanceEntry, ProvenanceKey>({ name: 'provenance' });
+    return new LmdbMemoryStore(path, env, records, provenance, logger ?? jsonLogger());
+  }
+
+  get provenanceQueue(): ProvenanceWriteQueue | null {
+    return this.queue;
+  }
+
+  async insert(rec: RecordInput): Promise<string> {
+    this.assertOpen('insert');
+    const input = parseOptions(recordInputSchema, rec, 'record');
+    const id = input.id ?? randomUUID();
+    const stored: StoredRecord = { id, text: input.text, createdAt: new Date().toISOString() };
+    if (input.embedding) stored.embedding = input.embedding;
+    if (input.tags) stored.tags = input.tags;
+    await this.records.put(id, stored);
+    this.index.upsert(id, input.text, input.embedding);
+    return id;
+  }
+
+  async get(id: string): Promise<MemoryRecord | undefined> {
+    this.assertOpen('get');
+    const rec = this.records.get(id);
+    return rec && { ...rec, provenance: this.readProvenance(id) };
+  }
+
+  async recall(q: RecallQuery): Promise<RecallHit[]> {
+    this.assertOpen('recall');
+    const query = parseOptions(recallQuerySchema, q, 'recall query');
+    const top = this.index.topK(query.cue, query.embedding, query.k);
+    const ts = new Date().toISOString();
+    const hits: RecallHit[] = [];
+    const pairs: ProvenancePair[] = [];
+    for (let rank = 0; rank < top.length; rank++) {
+      const { id, score } = top[rank]!;
+      const rec = this.records.get(id);
+      if (!rec) continue;
+      hits.push({ id, score, record: this.withLazyProvenance(rec) });
+      pairs.push([id, { ts, cue: query.cue, sessionId: query.sessionId, rank, score }]);
+    }
+    if (pairs.length === 0) return hits;
+    // Read the queue at write time: a toggle between search and write picks one path, never both.
+    const queue = this.queue;
+    if (queue?.running) queue.enqueue(pairs);
+    else await this.appendProvenanceBatch(pairs); // also when someone stopped the queue directly
+    return hits;
+  }
+
+  async appendProvenanceBatch(pairs: ProvenancePair[]): Promise<void> {
+    this.assertOpen('appendProvenanceBatch');
+    const valid = parsePairs(pairs);
+    let last: Promise<boolean> | undefined;
+    this.forEachNewEntry(valid, (key, entry) => {
+      last = this.provenance.put(key, entry);
+    });
+    if (last) await last; // one event turn, one transaction: the last put settles with all
+  }
+
+  appendProvenanceBatchSync(pairs: ProvenancePair[]): void {
+    this.assertOpen('appendProvenanceBatchSync');
+    const valid = parsePairs(pairs);
+    this.env.transactionSync(() => {
+      this.forEachNewEntry(valid, (key, entry) => {
+        this.provenance.putSync(key, entry);
+      });
+    });
+  }
+
+  enableProvenanceQueue(opts: QueueOptions = {}): ProvenanceWriteQueue {
+    this.assertOpen('enableProvenanceQueue');
+    if (this.queue?.running) return this.queue;
+    // Looked up at write time, so a wrapped or replaced store method is honoured.
+    const sink: ProvenanceSink = {
+      appendProvenanceBatch: (p) => this.appendProvenanceBatch(p),
+      appendProvenanceBatchSync: (p) => this.appendProvenanceBatchSync(p),
+    };
+    const queue = new ProvenanceWriteQueue(sink, {
+      logger: this.logger,
+      ...opts,
+      spillDir: opts.spillDir ?? join(this.path, 'provenance-overflow'),
+    });
+    queue.start();
+    this.queue = queue;
+    return queue;
+  }
+
+  async disableProvenanceQueue(): Promise<void> {
+    const queue = this.queue;
+    if (!queue) return;
+    // Detach first: recalls from now on take the sync path; what was enqueued drains below.
+    this.queue = null;
+    await queue.stop();
+  }
+
+  /** Counts for `provq stats`. */
+  stats(): StoreStats {
+    this.assertOpen('stats');
+    return {
+      records: this.records.getCount(),
+      entries: this.provenance.getCount(),
+      unknownRecordPairs: this.unknownRecordPairs,
+      duplicatePairs: this.duplicatePairs,
+    };
+  }
+
+  /** Every record id with its number of provenance entries, for `provq stats`. */
+  *historyCounts(): Generator<{ id: string; entries: number }> {
+    this.assertOpen('historyCounts');
+    for (const id of this.records.getKeys()) {
+      yield { id, entries: this.provenance.getCount({ start: [id], end: [id, KEY_END] as unknown as ProvenanceKey }) };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.disableProvenanceQueue();
+    this.closed = true;
+    await this.env.close();
+  }
+
+  private forEachNewEntry(pairs: ProvenancePair[], write: (key: ProvenanceKey, entry: ProvenanceEntry) => void): void {
+    let ids: { ms: number; seq0: number } | undefined;
+    for (let i = 0; i < pairs.length; i++) {
+      const [recordId, entry] = pairs[i]!;
+      if (!this.records.doesExist(recordId)) {
+        this.unknownRecordPairs++;
+        continue;
+      }
+      let entryId = entry.entryId;
+      let value = entry;
+      if (entryId === undefined) {
+        ids ??= reserveEntryIds(pairs.length);
+        entryId = formatEntryId(ids.ms, ids.seq0 + i);
+        value = { ...entry, entryId };
+      }
+      const key: ProvenanceKey = [recordId, entryId];
+      if (this.provenance.doesExist(key)) {
+        this.duplicatePairs++;
+        continue;
+      }
+      write(key, value);
+    }
+  }
+
+  private readProvenance(id: string): ProvenanceEntry[] {
+    const out: ProvenanceEntry[] = [];
+    for (const { value } of this.provenance.getRange({ start: [id], end: [id, KEY_END] as unknown as ProvenanceKey })) {
+      out.push(value);
+    }
+    return out;
+  }
+
+  private withLazyProvenance(rec: StoredRecord): MemoryRecord {
+    let cached: ProvenanceEntry[] | undefined;
+    const read = () => (cached ??= this.readProvenance(rec.id));
+    return Object.defineProperty({ ...rec } as MemoryRecord, 'provenance', {
+      enumerable: true,
+      get: read,
+    });
+  }
+
+  private assertOpen(what: string): void {
+    if (this.closed) {
+      throw new StoreClosedError(`${what}: the store at ${this.path} is closed; open it again with LmdbMemoryStore.open`);
+    }
+  }
+}
+
+function explainOpenFailure(path: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EEXIST' || code === 'ENOTDIR') {
+    return `store path ${path} is not a directory; pass a directory path (it is created if missing)`;
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return `store path ${path} is not writable (${code}); choose a directory you can write to`;
+  }
+  return `cannot create the store directory ${path}: ${(err as Error).message}`;
+}

@@ -1,0 +1,90 @@
+// provq spill retry [--salvage]: a quarantined file goes back in line whole once fixed, or
+// only its valid lines; never a pair twice, never a bad line lost.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { quarantineSpillFile } from '../../src/spill/quarantine.js';
+import { writeRawFile } from '../helpers/spill-files.js';
+import { cuesOf, line, makeStore, provq, spillDirOf } from './run-provq.js';
+
+const quarantinedIn = (dir: string) => readdirSync(dir).filter((n) => /\.failed-\d+\.jsonl$/.test(n));
+const pendingIn = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.jsonl') && !/\.failed-/.test(n));
+
+describe('provq spill retry --salvage', () => {
+  it('puts the valid lines back in line and keeps the bad ones quarantined; salvage + replay twice adds nothing twice', async () => {
+    const store = await makeStore(['r1']);
+    const dir = spillDirOf(store);
+    writeRawFile(dir, 'mixed.jsonl', `${line('r1', 'g1')}\n{oops\n${line('r1', 'g2')}\n`);
+    expect((await provq('spill', 'replay', '--store', store)).code).toBe(1);
+    const [q] = quarantinedIn(dir);
+    const original = readFileSync(join(dir, q!));
+
+    const s = await provq('spill', 'retry', join(dir, q!), '--salvage');
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toContain('salvaged 2 valid lines');
+    expect(s.stderr).toMatch(/still bad: line 2: not JSON/);
+    expect(pendingIn(dir)).toHaveLength(1);
+    // The bad line stays quarantined, at its original line number.
+    expect(quarantinedIn(dir)).toEqual([q]);
+    expect(readFileSync(join(dir, q!), 'utf8')).toBe('\n{oops\n');
+    expect(JSON.parse(readFileSync(join(dir, `${q}.reason.json`), 'utf8')).reason).toMatch(/^line 2: not JSON/);
+
+    expect((await provq('spill', 'replay', '--store', store)).code).toBe(0);
+    expect(await cuesOf(store, 'r1')).toEqual(['g1', 'g2']);
+
+    // The same quarantined file salvaged and replayed again (say, restored from a backup): no duplicates.
+    writeFileSync(join(dir, q!), original);
+    expect((await provq('spill', 'retry', join(dir, q!), '--salvage')).code).toBe(0);
+    expect((await provq('spill', 'replay', '--store', store)).code).toBe(0);
+    expect(await cuesOf(store, 'r1')).toEqual(['g1', 'g2']);
+
+    // The bad line fixed and retried later: it keeps its own id (line 2), colliding with neither.
+    writeFileSync(join(dir, q!), `\n${line('r1', 'fixed')}\n`);
+    expect((await provq('spill', 'retry', join(dir, q!))).code).toBe(0);
+    expect((await provq('spill', 'replay', '--store', store)).code).toBe(0);
+    expect(await cuesOf(store, 'r1')).toEqual(['g1', 'fixed', 'g2']);
+    expect(readdirSync(dir)).toEqual([]);
+
+    // The whole original, fixed and retried: its lines are the ones already salvaged (same ids).
+    writeFileSync(join(dir, q!), `${line('r1', 'g1')}\n${line('r1', 'fixed')}\n${line('r1', 'g2')}\n`);
+    expect((await provq('spill', 'retry', join(dir, q!))).code).toBe(0);
+    expect((await provq('spill', 'replay', '--store', store)).code).toBe(0);
+    expect(await cuesOf(store, 'r1')).toEqual(['g1', 'fixed', 'g2']);
+  });
+
+  it('with --store applies the salvaged lines at once; a file with nothing bad left is removed with its reason', async () => {
+    const store = await makeStore(['r1']);
+    const dir = spillDirOf(store);
+    writeRawFile(dir, 'fine.jsonl', `${line('r1', 'a')}\n${line('r1', 'b')}\n`);
+    const q = await quarantineSpillFile(dir, 'fine.jsonl', 'quarantined by hand');
+    const r = await provq('spill', 'retry', join(dir, q), '--salvage', '--store', store);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('replayed 1 files, 2 pairs');
+    expect(await cuesOf(store, 'r1')).toEqual(['a', 'b']);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('provq spill retry', () => {
+  it('exits 1 on a file that is still malformed and leaves it quarantined; once fixed, renames it back', async () => {
+    const store = await makeStore(['r1']);
+    const dir = spillDirOf(store);
+    writeRawFile(dir, 'fixme.jsonl', `${line('r1', 'x')}\n{"recordId":"r1","entry":{"ts":"yesterday","cue":"y","sessionId":"s"}}\n`);
+    const q = await quarantineSpillFile(dir, 'fixme.jsonl', 'line 2: entry.ts');
+    const before = readFileSync(join(dir, q));
+
+    const bad = await provq('spill', 'retry', join(dir, q));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/still malformed: line 2: entry\.ts: ts must be an ISO-8601/);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(readFileSync(join(dir, q))).toEqual(before);
+    expect(existsSync(join(dir, `${q}.reason.json`))).toBe(true);
+
+    writeFileSync(join(dir, q), `${line('r1', 'x')}\n${line('r1', 'y')}\n`);
+    const ok = await provq('spill', 'retry', join(dir, q));
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readdirSync(dir)).toEqual(['fixme.jsonl']);
+    expect((await provq('spill', 'replay', '--store', store)).code).toBe(0);
+    expect(await cuesOf(store, 'r1')).toEqual(['x', 'y']);
+  });
+});

@@ -1,0 +1,88 @@
+// Exit behaviour, each case in a real child process, checked by reopening the store after.
+import { describe, expect, it } from 'vitest';
+import { runWorkload, startWorkload } from '../../src/faults/child.js';
+import { auditCues, readCues } from '../../src/faults/audit.js';
+import type { WorkloadConfig } from '../../src/faults/workload.js';
+import { tempDir } from '../helpers/temp.js';
+
+const PAIRS = 1000;
+const RECORDS = 10;
+
+function config(ending: WorkloadConfig['ending'], extra: Partial<WorkloadConfig> = {}): WorkloadConfig {
+  // A long coalesce window: every pair is still in memory when the process ends.
+  // And lmdb's own exit listener registered, as in an application that opens LMDB itself.
+  return {
+    storePath: tempDir(),
+    ending,
+    pairs: PAIRS,
+    records: RECORDS,
+    openDefaultLmdb: true,
+    queue: { coalesceMs: 60_000 },
+    ...extra,
+  };
+}
+
+async function expectAllDurableOnce(cfg: WorkloadConfig): Promise<void> {
+  const audit = auditCues(await readCues(cfg.storePath, RECORDS), 'c', PAIRS);
+  expect(audit).toEqual({ durable: PAIRS, lost: 0, duplicated: 0, orderViolations: 0 });
+}
+
+describe('exit hook (real child processes)', () => {
+  it('process.exit(0) right after enqueueing 1,000 pairs: all durable, exit code 0', async () => {
+    const cfg = config('exit');
+    const r = await runWorkload(cfg);
+    expect(r).toMatchObject({ code: 0, signal: null });
+    await expectAllDurableOnce(cfg);
+  });
+
+  it('keeps a non-zero process.exit code unchanged', async () => {
+    const cfg = config('exit', { exitCode: 7 });
+    const r = await runWorkload(cfg);
+    expect(r.code).toBe(7);
+    await expectAllDurableOnce(cfg);
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    it(`${signal} while pairs wait: all durable, the child still dies by ${signal}`, async () => {
+      const cfg = config('wait');
+      const child = startWorkload(cfg);
+      await child.waitForLine(/^ready$/);
+      child.kill(signal);
+      const r = await child.done;
+      expect(r).toMatchObject({ code: null, signal });
+      await expectAllDurableOnce(cfg);
+    });
+  }
+
+  it('an uncaught exception: all durable, exit code 1 and the error still printed', async () => {
+    const cfg = config('throw');
+    const r = await runWorkload(cfg);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('deliberate uncaught exception');
+    await expectAllDurableOnce(cfg);
+  });
+
+  it('an unhandled rejection: all durable, exit code 1', async () => {
+    const cfg = config('reject');
+    const r = await runWorkload(cfg);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('deliberate unhandled rejection');
+    await expectAllDurableOnce(cfg);
+  });
+
+  it('the event loop simply running out: all durable, exit code 0, and the queue did not keep it alive', async () => {
+    const cfg = config('natural');
+    const t0 = Date.now();
+    const r = await runWorkload(cfg);
+    expect(r).toMatchObject({ code: 0, signal: null });
+    expect(Date.now() - t0).toBeLessThan(30_000); // far below the 60 s coalesce window
+    await expectAllDurableOnce(cfg);
+  });
+
+  it('a sink call in flight at exit: the pairs are written once, not twice', async () => {
+    const cfg = config('exit', { sinkDelayMs: 50, queue: { coalesceMs: 0, maxBatchPairs: 100 } });
+    const r = await runWorkload(cfg);
+    expect(r.code).toBe(0);
+    await expectAllDurableOnce(cfg);
+  });
+});

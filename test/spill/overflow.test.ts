@@ -1,0 +1,114 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
+import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
+import { silentLogger } from '../../src/log.js';
+import type { ProvenancePair } from '../../src/schemas.js';
+import { tempDir } from '../helpers/temp.js';
+import { pair, RecordingSink } from '../helpers/sinks.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+function jsonlFiles(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.jsonl')) : [];
+}
+
+async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return cond();
+}
+
+function startQueue(sink: RecordingSink | { appendProvenanceBatch(p: ProvenancePair[]): Promise<void> }, opts: object) {
+  const q = new ProvenanceWriteQueue(sink, { logger: silentLogger, ...opts } as never);
+  q.start();
+  cleanups.push(() => q.stop());
+  return q;
+}
+
+describe('overflow spill', () => {
+  it('spills within 100 ms when a tiny queue overflows, then drains the spill dir with every cue exactly once', async () => {
+    const spillDir = join(tempDir(), 'spill');
+    const sink = new RecordingSink();
+    sink.hold();
+    const q = startQueue(sink, { spillDir, maxQueueSize: 2, maxBatchPairs: 1, coalesceMs: 0 });
+    const cues = ['c1', 'c2', 'c3', 'c4', 'c5'];
+    for (const c of cues) q.enqueue([pair('r1', c)]);
+    cleanups.unshift(async () => sink.release()); // before stop, even if an expectation fails
+    expect(await until(() => jsonlFiles(spillDir).length > 0, 100)).toBe(true);
+    expect(await until(() => q.stats().spilledPairs > 0, 1000)).toBe(true); // counted once the dir is fsync'd
+    sink.release();
+    expect(await until(() => jsonlFiles(spillDir).length === 0 && sink.pairs.length === 5, 12_000)).toBe(true);
+    expect([...sink.cues()].sort()).toEqual(cues);
+    expect(q.stats()).toMatchObject({ enqueuedPairs: 5, writtenPairs: 5, pendingPairs: 0 });
+    expect(q.stats().respooledPairs).toBe(q.stats().spilledPairs);
+  });
+
+  it('never creates the spill directory without overload', async () => {
+    const spillDir = join(tempDir(), 'spill');
+    const sink = new RecordingSink();
+    const q = startQueue(sink, { spillDir, coalesceMs: 0 });
+    for (let i = 0; i < 200; i++) q.enqueue([pair('r1', `c${i}`)]);
+    expect(await q.flush()).toBe(true);
+    await q.stop();
+    expect(existsSync(spillDir)).toBe(false);
+  });
+
+  it('creates the spill directory 0700 and its files 0600', async () => {
+    const spillDir = join(tempDir(), 'spill');
+    const sink = new RecordingSink();
+    sink.hold();
+    const q = startQueue(sink, { spillDir, maxQueueSize: 1, maxBatchPairs: 1, coalesceMs: 0 });
+    cleanups.unshift(async () => sink.release());
+    for (let i = 0; i < 5; i++) q.enqueue([pair('r1', `c${i}`)]);
+    expect(await until(() => jsonlFiles(spillDir).length > 0, 2000)).toBe(true);
+    const { statSync } = await import('node:fs');
+    expect(statSync(spillDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(spillDir, jsonlFiles(spillDir)[0]!)).mode & 0o777).toBe(0o600);
+    expect(jsonlFiles(spillDir)[0]).toMatch(/^\d{13}-\d{6}-\d+\.jsonl$/);
+    sink.release();
+  });
+
+  it('keeps a record’s 100 entries in enqueue order through a 2-batch queue with the sink held', async () => {
+    const path = tempDir();
+    const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
+    cleanups.push(() => store.close());
+    await store.insert({ id: 'r1', text: 'ordered' });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const real = store.appendProvenanceBatch.bind(store);
+    store.appendProvenanceBatch = async (pairs) => {
+      await gate;
+      return real(pairs);
+    };
+    const q = store.enableProvenanceQueue({ maxQueueSize: 2, maxBatchPairs: 1, coalesceMs: 0, idlePollMs: 50 });
+    const cues = Array.from({ length: 100 }, (_, i) => `c${String(i).padStart(3, '0')}`);
+    for (const c of cues) q.enqueue([pair('r1', c)]);
+    expect(q.stats().spilledPairs + q.stats().pendingPairs).toBe(100);
+    open();
+    expect(await q.flush(12_000)).toBe(true);
+    expect(q.stats().respooledPairs).toBeGreaterThan(0); // some really went through the spill dir
+    expect((await store.get('r1'))!.provenance.map((e) => e.cue)).toEqual(cues);
+  });
+
+  it('a sink that keeps failing sends the pairs to the spill dir, and they come back when it recovers', async () => {
+    const spillDir = join(tempDir(), 'spill');
+    const sink = new RecordingSink();
+    sink.failNext = 1_000_000;
+    const q = startQueue(sink, { spillDir, coalesceMs: 0, maxAttempts: 2, retryBaseMs: 5, retryMaxMs: 50, idlePollMs: 50 });
+    for (let i = 0; i < 20; i++) q.enqueue([pair('r1', `c${i}`)]);
+    expect(await until(() => q.stats().spilledPairs === 20, 5000)).toBe(true);
+    expect(q.stats().pendingPairs).toBe(0);
+    sink.failNext = 0;
+    expect(await q.flush(10_000)).toBe(true);
+    expect(jsonlFiles(spillDir)).toEqual([]);
+    expect([...sink.cues()].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `c${i}`).sort());
+  });
+});

@@ -1,0 +1,80 @@
+// The disk under the spill directory fails (really full, or really not a directory), then heals.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
+import type { Logger } from '../../src/log.js';
+import { tempDir } from '../helpers/temp.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return cond();
+}
+
+/** A spill dir whose writes fail with ENOSPC (a full 1 MiB tmpfs) or, where mounting is not allowed, ENOTDIR. */
+function brokenSpillDir(): { spillDir: string; heal(): void; kind: string } {
+  const base = tempDir();
+  const mnt = join(base, 'mnt');
+  mkdirSync(mnt);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'ignore' });
+    cleanups.push(() => void execFileSync('umount', ['-l', mnt], { stdio: 'ignore' }));
+    const filler = join(mnt, 'filler');
+    try {
+      writeFileSync(filler, Buffer.alloc(2 * 1024 * 1024));
+    } catch {
+      // ENOSPC: the disk is now full, as intended
+    }
+    const spillDir = join(mnt, 'spill');
+    mkdirSync(spillDir, { mode: 0o700 });
+    return { spillDir, heal: () => rmSync(filler), kind: 'ENOSPC' };
+  } catch {
+    const blocker = join(base, 'blocked');
+    writeFileSync(blocker, 'a file where the spill dir’s parent should be');
+    return { spillDir: join(blocker, 'spill'), heal: () => rmSync(blocker), kind: 'ENOTDIR' };
+  }
+}
+
+describe('spill failures', () => {
+  it('keeps pairs in memory while the disk fails, logs once per episode, never fails recall, and catches up when healed', async () => {
+    const { spillDir, heal, kind } = brokenSpillDir();
+    const errors: string[] = [];
+    const logger: Logger = { info() {}, warn() {}, error: (msg) => errors.push(msg) };
+    const store = await LmdbMemoryStore.open({ path: tempDir(), logger });
+    cleanups.push(() => store.close());
+    for (let i = 0; i < 5; i++) await store.insert({ id: `r${i}`, text: `memory about topic ${i}` });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    cleanups.push(() => open()); // runs before close, so the drain can finish
+    const real = store.appendProvenanceBatch.bind(store);
+    store.appendProvenanceBatch = async (pairs) => {
+      await gate;
+      return real(pairs);
+    };
+    const q = store.enableProvenanceQueue({ spillDir, maxQueueSize: 2, maxBatchPairs: 1, coalesceMs: 0, retryBaseMs: 10, retryMaxMs: 50 });
+    let hits = 0;
+    for (let i = 0; i < 200; i++) hits += (await store.recall({ cue: 'memory topic', sessionId: 's', k: 2 })).length;
+    expect(hits).toBe(400);
+    expect(await until(() => q.stats().spillErrors >= 3, 5000)).toBe(true); // retried with backoff
+    expect(q.stats().pendingPairs).toBe(400); // counted, still held
+    expect(q.stats().spilledPairs).toBe(0);
+    expect(errors.filter((m) => m.includes('spill directory'))).toHaveLength(1); // once per episode
+    heal();
+    expect(await until(() => q.stats().spilledPairs > 0, 5000), kind).toBe(true);
+    open();
+    expect(await q.flush(15_000)).toBe(true);
+    let entries = 0;
+    for (let i = 0; i < 5; i++) entries += (await store.get(`r${i}`))!.provenance.length;
+    expect(entries).toBe(400);
+  });
+});
