@@ -3,6 +3,8 @@
 import { z } from 'zod';
 
 export const MAX_RECORD_ID_LENGTH = 256;
+/** With a 256-char recordId, keys stay within LMDB's 1,978-byte limit. */
+export const MAX_ENTRY_ID_LENGTH = 300;
 
 export const recordIdSchema = z
   .string({ error: 'recordId must be a string' })
@@ -14,7 +16,7 @@ export const recordIdSchema = z
 export const entryIdSchema = z
   .string({ error: 'entryId must be a string' })
   .min(1, 'entryId must not be empty')
-  .max(300, 'entryId must be at most 300 characters') // with a 256-char recordId, within LMDB's 1978-byte key
+  .max(MAX_ENTRY_ID_LENGTH, `entryId must be at most ${MAX_ENTRY_ID_LENGTH} characters`)
   .refine((s) => !s.includes('\u0000'), 'entryId must not contain a NUL character');
 
 export const provenanceEntrySchema = z.looseObject({

@@ -1,7 +1,16 @@
 // Applies a zod schema at a boundary and turns failure into a typed error naming the field.
+// Pairs, which cross the hot path, get a fast check first; zod stays the judge of anything
+// the fast check is unsure about, and the only source of error messages.
 import type { z } from 'zod';
 import { InvalidPairError, InvalidOptionsError } from './errors.js';
-import { describeIssues, provenancePairsSchema, type ProvenancePair } from './schemas.js';
+import {
+  describeIssues,
+  MAX_ENTRY_ID_LENGTH,
+  MAX_RECORD_ID_LENGTH,
+  provenanceEntrySchema,
+  provenancePairsSchema,
+  type ProvenancePair,
+} from './schemas.js';
 
 export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const r = schema.safeParse(value ?? {});
@@ -9,8 +18,26 @@ export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, wha
   return r.data;
 }
 
-/** Validates pairs for enqueue or a sink write; the error names the pair index and field. */
+/**
+ * Validates pairs for enqueue or a sink write and returns copies the caller can no longer
+ * mutate (a pair changed after enqueue must not turn invalid in the queue or a spill file).
+ * The error names the pair index and field.
+ */
 export function parsePairs(pairs: unknown): ProvenancePair[] {
+  if (Array.isArray(pairs)) {
+    const out: ProvenancePair[] = new Array(pairs.length);
+    let i = 0;
+    for (; i < pairs.length; i++) {
+      const p: unknown = pairs[i];
+      if (!isPlainValidPair(p)) break;
+      out[i] = [p[0], { ...p[1] }];
+    }
+    if (i === pairs.length) return out;
+  }
+  return parsePairsWithZod(pairs);
+}
+
+function parsePairsWithZod(pairs: unknown): ProvenancePair[] {
   const r = provenancePairsSchema.safeParse(pairs);
   if (r.success) return r.data as ProvenancePair[];
   const first = r.error.issues[0]!;
@@ -22,4 +49,39 @@ export function parsePairs(pairs: unknown): ProvenancePair[] {
   throw new InvalidPairError(
     `invalid provenance pair: ${where}: ${first.message} (nothing was queued; fix the pair and enqueue it again)`,
   );
+}
+
+/**
+ * True only for pairs the schema accepts, in their common shape (a plain-object entry).
+ * It may say false to a valid pair (zod then decides); it must never say true to an
+ * invalid one — test/validate.test.ts checks that against the schema on arbitrary input.
+ */
+function isPlainValidPair(p: unknown): p is ProvenancePair {
+  if (!Array.isArray(p) || p.length !== 2) return false;
+  const recordId: unknown = p[0];
+  const entry: unknown = p[1];
+  if (!isKeyString(recordId, MAX_RECORD_ID_LENGTH)) return false;
+  // Plain objects only: a spread copy of a class instance would lose its prototype's getters.
+  if (typeof entry !== 'object' || entry === null || Object.getPrototypeOf(entry) !== Object.prototype) return false;
+  const e = entry as Record<string, unknown>;
+  if (typeof e.cue !== 'string' || typeof e.sessionId !== 'string') return false;
+  if (e.entryId !== undefined && !isKeyString(e.entryId, MAX_ENTRY_ID_LENGTH)) return false;
+  return isValidTs(e.ts);
+}
+
+function isKeyString(s: unknown, max: number): s is string {
+  return typeof s === 'string' && s.length > 0 && s.length <= max && !s.includes('\u0000');
+}
+
+// The pairs of one recall share a timestamp, and timestamps repeat within a millisecond:
+// the last one zod accepted is remembered so the date-time check runs once per distinct ts.
+const tsSchema = provenanceEntrySchema.shape.ts;
+let lastValidTs = '';
+
+function isValidTs(ts: unknown): boolean {
+  if (typeof ts !== 'string') return false;
+  if (ts === lastValidTs) return true;
+  if (!tsSchema.safeParse(ts).success) return false;
+  lastValidTs = ts;
+  return true;
 }

@@ -28,12 +28,15 @@ export function oldestSeqOf(b: PendingBatch): number {
   return b.identified ? b.seq0 : b.seq0 + b.offset;
 }
 
-/** Appends pairs [from, to) of a batch to `out`, each entry carrying its entryId. */
+/**
+ * Appends pairs [from, to) of a batch to `out`, each entry carrying its entryId. The entries
+ * are the queue's own copies (made by `parsePairs`), so the id is set in place.
+ */
 export function identifyInto(b: PendingBatch, from: number, to: number, out: IdentifiedPair[]): void {
   for (let i = from; i < to; i++) {
     const pair = b.pairs[i]!;
-    if (b.identified || pair[1].entryId !== undefined) out.push(pair);
-    else out.push([pair[0], { ...pair[1], entryId: formatEntryId(b.ms, b.seq0 + i) }]);
+    if (!b.identified && pair[1].entryId === undefined) pair[1].entryId = formatEntryId(b.ms, b.seq0 + i);
+    out.push(pair as IdentifiedPair);
   }
 }
 
