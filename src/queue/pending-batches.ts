@@ -23,7 +23,7 @@ export function identifiedBatch(pairs: IdentifiedPair[], minSeq: number): Pendin
   return { pairs, ms: 0, seq0: minSeq, offset: 0, identified: true };
 }
 
-/** The lowest sequence number still in the batch. */
+/** The lowest sequence number still in the batch (for an identified batch, a floor). */
 export function oldestSeqOf(b: PendingBatch): number {
   return b.identified ? b.seq0 : b.seq0 + b.offset;
 }
@@ -48,4 +48,52 @@ export function identifyAll(batches: readonly PendingBatch[], out: IdentifiedPai
 
 export function remainingPairs(b: PendingBatch): number {
   return b.pairs.length - b.offset;
+}
+
+/**
+ * The in-memory queue of batches: a FIFO whose `shift` is O(1) however many batches wait
+ * (Array.prototype.shift copies large arrays), with `unshift` for a batch put back in front.
+ */
+export class BatchQueue {
+  private items: (PendingBatch | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  first(): PendingBatch | undefined {
+    return this.items[this.head];
+  }
+
+  push(b: PendingBatch): void {
+    this.items.push(b);
+  }
+
+  unshift(b: PendingBatch): void {
+    if (this.head > 0) this.items[--this.head] = b;
+    else this.items.unshift(b);
+  }
+
+  shift(): PendingBatch | undefined {
+    const b = this.items[this.head];
+    if (b === undefined) return undefined;
+    this.items[this.head++] = undefined;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return b;
+  }
+
+  /** Every batch, oldest first; the queue is left empty. */
+  takeAll(): PendingBatch[] {
+    const all = this.items.slice(this.head) as PendingBatch[];
+    this.items = [];
+    this.head = 0;
+    return all;
+  }
 }

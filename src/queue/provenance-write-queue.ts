@@ -15,6 +15,7 @@ import { serializeSpillLines, SpillWriter, type IdentifiedPair } from '../spill/
 import { parseOptions, parsePairs } from '../validate.js';
 import { backoffDelay, sleep } from './backoff.js';
 import {
+  BatchQueue,
   identifiedBatch,
   identifyAll,
   identifyInto,
@@ -59,7 +60,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
   /** Set by the exit drain: from then on every enqueue is written synchronously. */
   private halted = false;
 
-  private readonly memory: PendingBatch[] = [];
+  private readonly memory = new BatchQueue();
   private memoryPairs = 0;
   private inFlight: IdentifiedPair[] | null = null;
   private inFlightMinSeq = Infinity;
@@ -75,6 +76,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
   private urgentUntilSeq = 0;
   private coalescing = false;
   private waker: (() => void) | null = null;
+  private wakeScheduled = false;
   private worker: Promise<void> | null = null;
   private readonly flushWaiters = new Set<FlushWaiter>();
 
@@ -150,7 +152,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
     if (this.memory.length < this.opts.maxQueueSize) {
       this.memory.push(batch);
       this.memoryPairs += n;
-      if (this.waker && (!this.coalescing || this.memoryPairs >= this.opts.maxBatchPairs)) this.waker();
+      if (this.waker && (!this.coalescing || this.memoryPairs >= this.opts.maxBatchPairs)) this.wakeSoon();
       return;
     }
     this.overflow.push(batch);
@@ -215,7 +217,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
     this.halted = true;
     const batches: PendingBatch[] = [];
     if (this.inFlight) batches.push(identifiedBatch(this.inFlight, this.inFlightMinSeq));
-    batches.push(...this.memory.splice(0), ...(this.spilling ?? []), ...this.overflow.splice(0));
+    batches.push(...this.memory.takeAll(), ...(this.spilling ?? []), ...this.overflow.splice(0));
     this.inFlight = null;
     this.spilling = null;
     this.memoryPairs = this.overflowPairs = this.spillingPairs = 0;
@@ -267,13 +269,11 @@ export class ProvenanceWriteQueue implements ExitDrainable {
   private takeBatch(): { pairs: IdentifiedPair[]; minSeq: number } {
     const pairs: IdentifiedPair[] = [];
     let minSeq = Infinity;
-    while (pairs.length < this.opts.maxBatchPairs && this.memory.length > 0) {
-      const b = this.memory[0]!;
+    for (let b = this.memory.first(); b && pairs.length < this.opts.maxBatchPairs; b = this.memory.first()) {
       const n = Math.min(this.opts.maxBatchPairs - pairs.length, remainingPairs(b));
       minSeq = Math.min(minSeq, oldestSeqOf(b));
       identifyInto(b, b.offset, b.offset + n, pairs);
-      if (b.identified) b.pairs = b.pairs.slice(n); // identified batches keep seq0 as their floor
-      else b.offset += n;
+      b.offset += n;
       this.memoryPairs -= n;
       if (remainingPairs(b) === 0) this.memory.shift();
     }
@@ -300,8 +300,8 @@ export class ProvenanceWriteQueue implements ExitDrainable {
       await this.waitForWork(Math.min(this.spillBlockedUntil, this.breakerUntil) - now);
       return;
     }
-    const minSeq = oldestSeqOf(this.memory[0]!);
-    const pairs = identifyAll(this.memory.splice(0));
+    const minSeq = oldestSeqOf(this.memory.first()!);
+    const pairs = identifyAll(this.memory.takeAll());
     this.memoryPairs = 0;
     this.inFlight = pairs;
     this.inFlightMinSeq = minSeq;
@@ -559,7 +559,8 @@ export class ProvenanceWriteQueue implements ExitDrainable {
 
   private oldestPendingSeq(): number {
     let min = Infinity;
-    if (this.memory.length > 0) min = oldestSeqOf(this.memory[0]!);
+    const first = this.memory.first();
+    if (first) min = oldestSeqOf(first);
     if (this.inFlight) min = Math.min(min, this.inFlightMinSeq);
     if (this.spilling && this.spilling.length > 0) min = Math.min(min, oldestSeqOf(this.spilling[0]!));
     if (this.overflow.length > 0) min = Math.min(min, oldestSeqOf(this.overflow[0]!));
@@ -576,6 +577,19 @@ export class ProvenanceWriteQueue implements ExitDrainable {
       this.flushWaiters.delete(w);
       w.resolve(true);
     }
+  }
+
+  /**
+   * Wakes the worker on the next turn of the loop, not in the caller's microtasks: a write
+   * started from `enqueue` must not run before the caller's own `await` resumes.
+   */
+  private wakeSoon(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.waker?.();
+    });
   }
 
   private waitForWork(ms: number): Promise<void> {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import fse from 'fs-extra';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import { open, type Database, type PutOptions, type RootDatabase } from 'lmdb';
 import { formatEntryId, reserveEntryIds } from '../entry-id.js';
 import { StoreClosedError, StoreOpenError } from '../errors.js';
 import { jsonLogger, type Logger } from '../log.js';
@@ -22,7 +22,7 @@ import {
   type StoreOpenOptions,
 } from '../schemas.js';
 import type { ProvenanceSink } from '../sink.js';
-import { parseOptions, parsePairs } from '../validate.js';
+import { checkPairs, parseOptions } from '../validate.js';
 import { RecallIndex } from './similarity.js';
 
 export interface MemoryRecord {
@@ -51,6 +51,13 @@ export interface StoreStats {
 type StoredRecord = Omit<MemoryRecord, 'provenance'>;
 type ProvenanceKey = [recordId: string, entryId: string];
 const KEY_END = Buffer.from([0xff]); // sorts after every entryId of a record
+/** A replayed pair finds its key taken: LMDB keeps the stored entry and reports it. */
+const NO_OVERWRITE: PutOptions = { noOverwrite: true };
+/** lmdb's typings leave out `put` with options and what `putSync` returns; both are documented. */
+interface ConditionalPuts {
+  put(key: ProvenanceKey, value: ProvenanceEntry, options: PutOptions): Promise<boolean>;
+  putSync(key: ProvenanceKey, value: ProvenanceEntry, options: PutOptions): boolean;
+}
 
 export class LmdbMemoryStore implements ProvenanceSink {
   readonly path: string;
@@ -59,6 +66,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
   private unknownRecordPairs = 0;
   private duplicatePairs = 0;
   private readonly index = new RecallIndex();
+  private readonly conditional: ConditionalPuts;
 
   private constructor(
     path: string,
@@ -68,6 +76,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
     private readonly logger: Logger,
   ) {
     this.path = path;
+    this.conditional = provenance as unknown as ConditionalPuts;
     for (const { value } of records.getRange()) this.index.upsert(value.id, value.text, value.embedding);
   }
 
@@ -137,20 +146,20 @@ export class LmdbMemoryStore implements ProvenanceSink {
 
   async appendProvenanceBatch(pairs: ProvenancePair[]): Promise<void> {
     this.assertOpen('appendProvenanceBatch');
-    const valid = parsePairs(pairs);
-    let last: Promise<boolean> | undefined;
-    this.forEachNewEntry(valid, (key, entry) => {
-      last = this.provenance.put(key, entry);
+    const writes: Promise<boolean>[] = [];
+    this.forEachNewEntry(checkPairs(pairs), (key, entry) => {
+      writes.push(this.conditional.put(key, entry, NO_OVERWRITE));
     });
-    if (last) await last; // one event turn, one transaction: the last put settles with all
+    // One event turn, one transaction; a put resolves false for a key already stored (a replay).
+    for (const stored of await Promise.all(writes)) if (!stored) this.duplicatePairs++;
   }
 
   appendProvenanceBatchSync(pairs: ProvenancePair[]): void {
     this.assertOpen('appendProvenanceBatchSync');
-    const valid = parsePairs(pairs);
+    const valid = checkPairs(pairs);
     this.env.transactionSync(() => {
       this.forEachNewEntry(valid, (key, entry) => {
-        this.provenance.putSync(key, entry);
+        if (!this.conditional.putSync(key, entry, NO_OVERWRITE)) this.duplicatePairs++;
       });
     });
   }
@@ -207,11 +216,16 @@ export class LmdbMemoryStore implements ProvenanceSink {
     await this.env.close();
   }
 
+  /** Gives each pair of a known record its key (an id for pairs without one); counts the rest. */
   private forEachNewEntry(pairs: ProvenancePair[], write: (key: ProvenanceKey, entry: ProvenanceEntry) => void): void {
     let ids: { ms: number; seq0: number } | undefined;
+    // A batch names the same records many times; each is looked up once.
+    const known = new Map<string, boolean>();
     for (let i = 0; i < pairs.length; i++) {
       const [recordId, entry] = pairs[i]!;
-      if (!this.records.doesExist(recordId)) {
+      let exists = known.get(recordId);
+      if (exists === undefined) known.set(recordId, (exists = this.records.doesExist(recordId)));
+      if (!exists) {
         this.unknownRecordPairs++;
         continue;
       }
@@ -222,12 +236,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
         entryId = formatEntryId(ids.ms, ids.seq0 + i);
         value = { ...entry, entryId };
       }
-      const key: ProvenanceKey = [recordId, entryId];
-      if (this.provenance.doesExist(key)) {
-        this.duplicatePairs++;
-        continue;
-      }
-      write(key, value);
+      write([recordId, entryId], value);
     }
   }
 

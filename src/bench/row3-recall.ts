@@ -1,0 +1,87 @@
+// Row 3: what provenance costs a recall. The same recalls run against two stores with the
+// same 10k records: one with the queue on, one whose appendProvenanceBatch writes nothing
+// (the cost of recall itself); blocks of the two alternate so drift hits both. Then the
+// sync fallback (queue off, every recall waits for its durable write).
+import { benchDir, nextTurn } from './fixtures.js';
+import { summarize } from './stats.js';
+import { fmt, type RowResult } from './report.js';
+import type { BenchSizes } from './sizes.js';
+import { silentLogger } from '../log.js';
+import { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
+
+const DIMS = 16;
+const BLOCK = 500;
+
+export async function row3(sizes: BenchSizes): Promise<RowResult> {
+  const random = seeded(42);
+  const vector = () => Array.from({ length: DIMS }, () => random() * 2 - 1);
+  const records = Array.from({ length: sizes.recallRecords }, (_, i) => ({ id: `m${i}`, text: `memory ${i}`, embedding: vector() }));
+  const queries = Array.from({ length: sizes.recallsPerMode }, (_, i) => ({ cue: `cue ${i}`, sessionId: 'bench', embedding: vector() }));
+  const queued = await storeWith(records, 'row3-queue');
+  const bare = await storeWith(records, 'row3-bare');
+  bare.appendProvenanceBatch = () => Promise.resolve(); // recall without provenance
+  const queue = queued.enableProvenanceQueue();
+  const onMs = new Float64Array(queries.length);
+  const bareMs = new Float64Array(queries.length);
+  const syncMs = new Float64Array(sizes.syncRecalls);
+  try {
+    for (let from = 0; from < queries.length; from += BLOCK) {
+      const to = Math.min(queries.length, from + BLOCK);
+      await timeRecalls(queued, queries, from, to, onMs);
+      await queue.flush(30_000); // its last writes land here, not in the next block of the other store
+      await timeRecalls(bare, queries, from, to, bareMs);
+    }
+    await queued.disableProvenanceQueue();
+    await timeRecalls(queued, queries.slice(0, sizes.syncRecalls), 0, sizes.syncRecalls, syncMs);
+  } finally {
+    await queued.close();
+    await bare.close();
+  }
+  const on = summarize(onMs);
+  const off = summarize(bareMs);
+  const sync = summarize(syncMs);
+  const r50 = on.p50 / off.p50;
+  const r99 = on.p99 / off.p99;
+  return {
+    row: 3,
+    what: `recall (k 5) on ${sizes.recallRecords.toLocaleString('en-US')} records, queue on, ${queries.length.toLocaleString('en-US')} recalls`,
+    measured: `p50 ${fmt.ms(on.p50)}, p99 ${fmt.ms(on.p99)}`,
+    baseline: `no provenance: p50 ${fmt.ms(off.p50)}, p99 ${fmt.ms(off.p99)}; sync fallback: p50 ${fmt.ms(sync.p50)}, p99 ${fmt.ms(sync.p99)}`,
+    ratio: `p50 ${fmt.ratio(r50)}, p99 ${fmt.ratio(r99)}`,
+    target: '≤ 1.05× no provenance',
+    met: r50 <= 1.05 && r99 <= 1.05,
+    figures: { onP50Ms: on.p50, onP99Ms: on.p99, bareP50Ms: off.p50, bareP99Ms: off.p99, syncP50Ms: sync.p50, syncP99Ms: sync.p99, ratioP50: r50, ratioP99: r99 },
+  };
+}
+
+async function storeWith(records: { id: string; text: string; embedding: number[] }[], name: string): Promise<LmdbMemoryStore> {
+  const store = await LmdbMemoryStore.open({ path: benchDir(name), logger: silentLogger });
+  for (let from = 0; from < records.length; from += 1000) await Promise.all(records.slice(from, from + 1000).map((r) => store.insert(r)));
+  return store;
+}
+
+async function timeRecalls(
+  store: LmdbMemoryStore,
+  queries: { cue: string; sessionId: string; embedding: number[] }[],
+  from: number,
+  to: number,
+  out: Float64Array,
+): Promise<void> {
+  for (let i = from; i < to; i++) {
+    const t0 = performance.now();
+    await store.recall(queries[i]!);
+    out[i] = performance.now() - t0;
+    if (i % 50 === 0) await nextTurn(); // a server between requests: timers and I/O get their turn
+  }
+}
+
+/** A small deterministic PRNG (mulberry32), so every run recalls the same vectors. */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
