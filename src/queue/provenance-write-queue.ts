@@ -229,6 +229,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
 
   private async run(): Promise<void> {
     while (!this.halted) {
+      this.refillFromOverflow();
       if (this.memoryPairs > 0) {
         if (Date.now() < this.breakerUntil) await this.spillMemoryWhileSinkDown();
         else {
@@ -435,6 +436,22 @@ export class ProvenanceWriteQueue implements ExitDrainable {
     if (this.overflow.length > 0 && !this.overflowScheduled) {
       this.overflowScheduled = true;
       setImmediate(() => void this.spillOverflow());
+    }
+  }
+
+  /**
+   * Moves overflow batches not yet on their way to disk back into memory as it frees up: the
+   * sink takes them directly, and when the disk fails they are not held for it. They are
+   * newer than every batch in memory, so the queue stays in order.
+   */
+  private refillFromOverflow(): void {
+    const room = this.opts.maxQueueSize - this.memory.length;
+    if (room <= 0 || this.overflow.length === 0) return;
+    for (const b of this.overflow.splice(0, room)) {
+      const n = remainingPairs(b);
+      this.overflowPairs -= n;
+      this.memory.push(b);
+      this.memoryPairs += n;
     }
   }
 

@@ -6,6 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import type { Logger } from '../../src/log.js';
 import { tempDir } from '../helpers/temp.js';
+import { pair, RecordingSink } from '../helpers/sinks.js';
+import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
+import { silentLogger } from '../../src/log.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -76,5 +79,20 @@ describe('spill failures', () => {
     let entries = 0;
     for (let i = 0; i < 5; i++) entries += (await store.get(`r${i}`))!.provenance.length;
     expect(entries).toBe(400);
+  });
+
+  it('hands overflow to a working sink while the disk fails, instead of holding it for the disk', async () => {
+    const { spillDir } = brokenSpillDir();
+    const sink = new RecordingSink();
+    sink.delayMs = 5; // slower than the producer: the 2-batch queue overflows
+    const q = new ProvenanceWriteQueue(sink, { spillDir, maxQueueSize: 2, maxBatchPairs: 4, coalesceMs: 0, logger: silentLogger });
+    q.start();
+    cleanups.push(() => q.stop());
+    for (let i = 0; i < 100; i++) q.enqueue([pair('r1', `c${i}`)]);
+    expect(q.stats().spilledPairs).toBe(0);
+    expect(await q.flush(10_000)).toBe(true); // the disk never heals
+    expect(sink.cues()).toHaveLength(100);
+    expect(new Set(sink.cues()).size).toBe(100);
+    expect(q.stats()).toMatchObject({ writtenPairs: 100, pendingPairs: 0, spilledPairs: 0 });
   });
 });
