@@ -9,7 +9,9 @@ import {
   MAX_RECORD_ID_LENGTH,
   provenanceEntrySchema,
   provenancePairsSchema,
+  type ProvenanceEntry,
   type ProvenancePair,
+  type SpillLine,
 } from './schemas.js';
 
 export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -63,16 +65,31 @@ function parsePairsWithZod(pairs: unknown): ProvenancePair[] {
  * invalid one — test/validate.test.ts checks that against the schema on arbitrary input.
  */
 function isPlainValidPair(p: unknown): p is ProvenancePair {
-  if (!Array.isArray(p) || p.length !== 2) return false;
-  const recordId: unknown = p[0];
-  const entry: unknown = p[1];
-  if (!isKeyString(recordId, MAX_RECORD_ID_LENGTH)) return false;
-  // Plain objects only: a spread copy of a class instance would lose its prototype's getters.
-  if (typeof entry !== 'object' || entry === null || Object.getPrototypeOf(entry) !== Object.prototype) return false;
-  const e = entry as Record<string, unknown>;
-  if (typeof e.cue !== 'string' || typeof e.sessionId !== 'string') return false;
-  if (e.entryId !== undefined && !isKeyString(e.entryId, MAX_ENTRY_ID_LENGTH)) return false;
-  return isValidTs(e.ts);
+  return Array.isArray(p) && p.length === 2 && isKeyString(p[0], MAX_RECORD_ID_LENGTH) && isPlainValidEntry(p[1]);
+}
+
+/** The same for a parsed spill line (a strict object: no keys but these three). */
+export function isPlainValidSpillLine(v: unknown): v is SpillLine {
+  if (!isPlainObject(v)) return false;
+  let keys = 0;
+  for (const k in v) {
+    if (k !== 'recordId' && k !== 'entryId' && k !== 'entry') return false;
+    keys++;
+  }
+  if (v.entryId !== undefined && !isKeyString(v.entryId, MAX_ENTRY_ID_LENGTH)) return false;
+  return keys === (v.entryId === undefined ? 2 : 3) && isKeyString(v.recordId, MAX_RECORD_ID_LENGTH) && isPlainValidEntry(v.entry);
+}
+
+function isPlainValidEntry(entry: unknown): entry is ProvenanceEntry {
+  if (!isPlainObject(entry)) return false;
+  if (typeof entry.cue !== 'string' || typeof entry.sessionId !== 'string') return false;
+  if (entry.entryId !== undefined && !isKeyString(entry.entryId, MAX_ENTRY_ID_LENGTH)) return false;
+  return isValidTs(entry.ts);
+}
+
+// Plain objects only: a spread copy of a class instance would lose its prototype's getters.
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 function isKeyString(s: unknown, max: number): s is string {

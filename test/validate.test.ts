@@ -3,8 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidPairError } from '../src/errors.js';
-import { provenancePairsSchema } from '../src/schemas.js';
-import { parsePairs } from '../src/validate.js';
+import { provenancePairsSchema, spillLineSchema } from '../src/schemas.js';
+import { isPlainValidSpillLine, parsePairs } from '../src/validate.js';
 
 // A valid pair with at most one thing wrong with it, or anything at all.
 const validTs = fc.date({ min: new Date(0), max: new Date('2999-12-31'), noInvalidDate: true }).map((d) => d.toISOString());
@@ -85,5 +85,31 @@ describe('parsePairs', () => {
     entry.ts = 'garbage';
     pair[0] = '';
     expect(parsed).toEqual(['r', { ts: '2026-01-31T12:00:00.000Z', cue: 'c', sessionId: 's' }]);
+  });
+});
+
+describe('isPlainValidSpillLine', () => {
+  // A spill line made from a nearly valid pair, sometimes with a flaw of its own.
+  const nearlyValidLine = fc.tuple(nearlyValidPair, fc.nat(5), fc.oneof(badId, fc.string({ minLength: 1, maxLength: 4 }))).map(([p, flaw, id]): unknown => {
+    const [recordId, entry] = Array.isArray(p) ? p : [undefined, undefined];
+    const line: Record<string, unknown> = { recordId, entry };
+    if (flaw === 1) line.entryId = id;
+    if (flaw === 2) line.extra = 1;
+    if (flaw === 3) delete line.entry;
+    return JSON.parse(JSON.stringify(line) ?? 'null') as unknown; // as read from a file
+  });
+
+  it('never vouches for a line the schema rejects', () => {
+    fc.assert(
+      fc.property(fc.oneof({ arbitrary: nearlyValidLine, weight: 8 }, { arbitrary: fc.jsonValue(), weight: 1 }), (line) => {
+        if (isPlainValidSpillLine(line)) expect(spillLineSchema.safeParse(line).success).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('takes the lines the queue writes', () => {
+    const line = { recordId: 'r', entryId: 'e1', entry: { ts: '2026-01-31T12:00:00.000Z', cue: 'c', sessionId: 's', entryId: 'e1', rank: 0 } };
+    expect(isPlainValidSpillLine(JSON.parse(JSON.stringify(line)))).toBe(true);
   });
 });

@@ -6,7 +6,7 @@ import { InvalidOptionsError, QueueNotRunningError, SinkTimeoutError } from '../
 import { registerExitDrain, unregisterExitDrain, type ExitDrainable } from '../exit/exit-hook.js';
 import { errorFields, jsonLogger, type Logger } from '../log.js';
 import { queueOptionsSchema, type ProvenancePair, type QueueOptions, type ResolvedQueueOptions } from '../schemas.js';
-import type { ProvenanceSink } from '../sink.js';
+import { markChecked, type ProvenanceSink } from '../sink.js';
 import { claimSpillFile } from '../spill/spill-claims.js';
 import { checkSpillDir, checkSpillDirSync, listSpillDir } from '../spill/spill-dir.js';
 import { replayClaimedFile } from '../spill/replay.js';
@@ -392,7 +392,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
   private callSink(pairs: IdentifiedPair[]): Promise<void> {
     const call = new Promise<void>((resolve, reject) => {
       try {
-        Promise.resolve(this.sink.appendProvenanceBatch(pairs)).then(() => resolve(), reject);
+        Promise.resolve(this.sink.appendProvenanceBatch(markChecked(pairs))).then(() => resolve(), reject);
       } catch (err) {
         reject(err);
       }
@@ -549,7 +549,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
     if (pairs.length === 0) return;
     if (this.sink.appendProvenanceBatchSync) {
       try {
-        this.sink.appendProvenanceBatchSync(pairs);
+        this.sink.appendProvenanceBatchSync(markChecked(pairs));
         this.counters.writtenPairs += pairs.length;
         return;
       } catch (err) {

@@ -6,6 +6,7 @@ import type { SpillClaim } from './spill-claims.js';
 import { quarantineSpillFile } from './quarantine.js';
 import { readSpillFile } from './spill-reader.js';
 import type { IdentifiedPair } from './spill-writer.js';
+import { markChecked, markReplayed } from '../sink.js';
 
 export type ReplayOutcome =
   | { kind: 'applied'; pairs: number }
@@ -50,7 +51,7 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
   const { pairs } = content;
   for (let i = 0; i < pairs.length; i += opts.chunkPairs) {
     if (claim.compromised) return { kind: 'deferred', reason: 'claim taken over by another process' };
-    if (!(await opts.deliver(pairs.slice(i, i + opts.chunkPairs)))) {
+    if (!(await opts.deliver(markChecked(markReplayed(pairs.slice(i, i + opts.chunkPairs)))))) {
       return { kind: 'deferred', reason: 'sink failing' };
     }
     opts.onProgress?.(Math.min(i + opts.chunkPairs, pairs.length), pairs.length);

@@ -2,7 +2,8 @@
 // a file is either imported exactly or quarantined whole, never half.
 import fse from 'fs-extra';
 import { derivedEntryId } from '../entry-id.js';
-import { describeIssues, spillLineSchema } from '../schemas.js';
+import { describeIssues, spillLineSchema, type SpillLine } from '../schemas.js';
+import { isPlainValidSpillLine } from '../validate.js';
 import type { IdentifiedPair } from './spill-writer.js';
 
 /** Larger files are quarantined with a reason rather than read into memory. */
@@ -54,20 +55,25 @@ export function parseSpillText(bytes: Uint8Array, name: string): SpillFileConten
   const lines = text.split('\n');
   const pairs: IdentifiedPair[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') continue;
+    const raw = lines[i]!;
+    if (raw.trim() === '') continue;
     const lineNo = i + 1;
     let json: unknown;
     try {
-      json = JSON.parse(line);
+      json = JSON.parse(raw);
     } catch (err) {
       const last = i === lines.length - 1;
       return { kind: 'malformed', reason: `line ${lineNo}: ${last ? 'truncated or ' : ''}not JSON (${(err as Error).message})` };
     }
-    const r = spillLineSchema.safeParse(json);
-    if (!r.success) return { kind: 'malformed', reason: `line ${lineNo}: ${describeIssues(r.error)}` };
-    const { recordId, entry } = r.data;
-    const entryId = r.data.entryId ?? entry.entryId ?? derivedEntryId(name, lineNo, entry.ts);
+    let line: SpillLine;
+    if (isPlainValidSpillLine(json)) line = json;
+    else {
+      const r = spillLineSchema.safeParse(json);
+      if (!r.success) return { kind: 'malformed', reason: `line ${lineNo}: ${describeIssues(r.error)}` };
+      line = r.data;
+    }
+    const { recordId, entry } = line;
+    const entryId = line.entryId ?? entry.entryId ?? derivedEntryId(name, lineNo, entry.ts);
     pairs.push([recordId, entry.entryId === entryId ? entry : { ...entry, entryId }]);
   }
   return pairs.length === 0 ? { kind: 'empty' } : { kind: 'pairs', pairs };

@@ -9,11 +9,16 @@ import { newSpillFileName } from './spill-file-name.js';
 /** Pairs whose entries carry their `entryId`, as the queue hands them to a sink. */
 export type IdentifiedPair = ProvenancePair;
 
+/**
+ * One line per pair: `{"recordId","entryId","entry"}`. The entry is written as it is (its own
+ * `entryId` included, which the schema allows), so no pair is copied to write it.
+ */
 export function serializeSpillLines(pairs: readonly IdentifiedPair[]): string {
   let out = '';
-  for (const [recordId, entry] of pairs) {
-    const { entryId, ...rest } = entry;
-    out += `${JSON.stringify({ recordId, entryId, entry: rest })}\n`;
+  for (let i = 0; i < pairs.length; i++) {
+    const [recordId, entry] = pairs[i]!;
+    const id = entry.entryId === undefined ? '' : `,"entryId":${JSON.stringify(entry.entryId)}`;
+    out += `{"recordId":${JSON.stringify(recordId)}${id},"entry":${JSON.stringify(entry)}}\n`;
   }
   return out;
 }
@@ -23,8 +28,12 @@ export class SpillWriter {
 
   /** Writes one durable spill file and returns its name. */
   async append(pairs: readonly IdentifiedPair[]): Promise<string> {
+    // Named and written out before the first await: a spill that starts later (one from
+    // enqueue, say) holds newer pairs and must sort after this file.
+    const name = newSpillFileName();
+    const text = serializeSpillLines(pairs);
     await ensureSpillDir(this.dir);
-    return writeDurably(this.dir, newSpillFileName(), serializeSpillLines(pairs));
+    return writeDurably(this.dir, name, text);
   }
 
   /** The same, without yielding: for process exit. */

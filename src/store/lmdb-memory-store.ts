@@ -21,7 +21,7 @@ import {
   type RecordInput,
   type StoreOpenOptions,
 } from '../schemas.js';
-import type { ProvenanceSink } from '../sink.js';
+import { isChecked, isReplayed, type ProvenanceSink } from '../sink.js';
 import { checkPairs, parseOptions } from '../validate.js';
 import { RecallIndex } from './similarity.js';
 
@@ -44,7 +44,7 @@ export interface StoreStats {
   entries: number;
   /** Pairs skipped since open because their record does not exist. */
   unknownRecordPairs: number;
-  /** Pairs skipped since open because their entryId was already stored (replays). */
+  /** Pairs of replayed spill batches found already stored since open (written once, not twice). */
   duplicatePairs: number;
 }
 
@@ -53,10 +53,11 @@ type ProvenanceKey = [recordId: string, entryId: string];
 const KEY_END = Buffer.from([0xff]); // sorts after every entryId of a record
 /** A replayed pair finds its key taken: LMDB keeps the stored entry and reports it. */
 const NO_OVERWRITE: PutOptions = { noOverwrite: true };
-/** lmdb's typings leave out `put` with options and what `putSync` returns; both are documented. */
+/** Puts issued per event-loop turn by `appendProvenanceBatch` (about a millisecond's work). */
+const PUTS_PER_TURN = 512;
+/** lmdb's typings leave out `put` with options (documented: resolves false when not written). */
 interface ConditionalPuts {
   put(key: ProvenanceKey, value: ProvenanceEntry, options: PutOptions): Promise<boolean>;
-  putSync(key: ProvenanceKey, value: ProvenanceEntry, options: PutOptions): boolean;
 }
 
 export class LmdbMemoryStore implements ProvenanceSink {
@@ -67,6 +68,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
   private duplicatePairs = 0;
   private readonly index = new RecallIndex();
   private readonly conditional: ConditionalPuts;
+  private readonly appending = new Set<Promise<void>>();
 
   private constructor(
     path: string,
@@ -146,22 +148,27 @@ export class LmdbMemoryStore implements ProvenanceSink {
 
   async appendProvenanceBatch(pairs: ProvenancePair[]): Promise<void> {
     this.assertOpen('appendProvenanceBatch');
-    const writes: Promise<boolean>[] = [];
-    this.forEachNewEntry(checkPairs(pairs), (key, entry) => {
-      writes.push(this.conditional.put(key, entry, NO_OVERWRITE));
-    });
-    // One event turn, one transaction; a put resolves false for a key already stored (a replay).
-    for (const stored of await Promise.all(writes)) if (!stored) this.duplicatePairs++;
+    const valid = isChecked(pairs) ? pairs : checkPairs(pairs);
+    const append = this.putBatch(valid);
+    this.appending.add(append);
+    try {
+      await append;
+    } finally {
+      this.appending.delete(append);
+    }
   }
 
   appendProvenanceBatchSync(pairs: ProvenancePair[]): void {
     this.assertOpen('appendProvenanceBatchSync');
-    const valid = checkPairs(pairs);
+    const valid = isChecked(pairs) ? pairs : checkPairs(pairs);
+    const entries = new EntryKeys(this.records, valid);
     this.env.transactionSync(() => {
-      this.forEachNewEntry(valid, (key, entry) => {
-        if (!this.conditional.putSync(key, entry, NO_OVERWRITE)) this.duplicatePairs++;
-      });
+      for (let i = 0; i < valid.length; i++) {
+        const key = entries.keyOf(i);
+        if (key) this.provenance.putSync(key, entries.valueOf(i));
+      }
     });
+    this.unknownRecordPairs += entries.unknown;
   }
 
   enableProvenanceQueue(opts: QueueOptions = {}): ProvenanceWriteQueue {
@@ -213,31 +220,35 @@ export class LmdbMemoryStore implements ProvenanceSink {
     if (this.closed) return;
     await this.disableProvenanceQueue();
     this.closed = true;
+    await Promise.allSettled(this.appending); // batches still being put finish first
     await this.env.close();
   }
 
-  /** Gives each pair of a known record its key (an id for pairs without one); counts the rest. */
-  private forEachNewEntry(pairs: ProvenancePair[], write: (key: ProvenanceKey, entry: ProvenanceEntry) => void): void {
-    let ids: { ms: number; seq0: number } | undefined;
-    // A batch names the same records many times; each is looked up once.
-    const known = new Map<string, boolean>();
-    for (let i = 0; i < pairs.length; i++) {
-      const [recordId, entry] = pairs[i]!;
-      let exists = known.get(recordId);
-      if (exists === undefined) known.set(recordId, (exists = this.records.doesExist(recordId)));
-      if (!exists) {
-        this.unknownRecordPairs++;
-        continue;
+  /**
+   * Puts a batch, PUTS_PER_TURN at a time so a big batch never holds the event loop for long
+   * (lmdb keeps writing the transaction meanwhile); resolves when all of it is durable. LMDB
+   * commits in order, so the last put settling means every earlier one is on disk. A put of
+   * a key already stored rewrites the same entry; only replayed batches, where that is to be
+   * expected, pay for finding out (conditional puts), so replays can be counted.
+   */
+  private async putBatch(pairs: ProvenancePair[]): Promise<void> {
+    const entries = new EntryKeys(this.records, pairs);
+    const replay = isReplayed(pairs);
+    const checked: Promise<boolean>[] = [];
+    let last: Promise<boolean> | undefined;
+    for (let from = 0; from < pairs.length; from += PUTS_PER_TURN) {
+      if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const to = Math.min(pairs.length, from + PUTS_PER_TURN);
+      for (let i = from; i < to; i++) {
+        const key = entries.keyOf(i);
+        if (!key) continue;
+        if (replay) checked.push(this.conditional.put(key, entries.valueOf(i), NO_OVERWRITE));
+        else last = this.provenance.put(key, entries.valueOf(i));
       }
-      let entryId = entry.entryId;
-      let value = entry;
-      if (entryId === undefined) {
-        ids ??= reserveEntryIds(pairs.length);
-        entryId = formatEntryId(ids.ms, ids.seq0 + i);
-        value = { ...entry, entryId };
-      }
-      write([recordId, entryId], value);
     }
+    this.unknownRecordPairs += entries.unknown;
+    if (last) await last;
+    for (const stored of await Promise.all(checked)) if (!stored) this.duplicatePairs++;
   }
 
   private readProvenance(id: string): ProvenanceEntry[] {
@@ -273,4 +284,41 @@ function explainOpenFailure(path: string, err: unknown): string {
     return `store path ${path} is not writable (${code}); choose a directory you can write to`;
   }
   return `cannot create the store directory ${path}: ${(err as Error).message}`;
+}
+
+/**
+ * The keys of a batch's pairs: a pair whose record is unknown has none (and is counted); a
+ * pair without an entryId gets one from a block reserved for the batch. Each record is
+ * looked up once per batch, however many of its pairs the batch holds.
+ */
+class EntryKeys {
+  unknown = 0;
+  private readonly known = new Map<string, boolean>();
+  private ids: { ms: number; seq0: number } | undefined;
+
+  constructor(
+    private readonly records: Database<StoredRecord, string>,
+    private readonly pairs: ProvenancePair[],
+  ) {}
+
+  keyOf(i: number): ProvenanceKey | undefined {
+    const [recordId, entry] = this.pairs[i]!;
+    let exists = this.known.get(recordId);
+    if (exists === undefined) this.known.set(recordId, (exists = this.records.doesExist(recordId)));
+    if (!exists) {
+      this.unknown++;
+      return undefined;
+    }
+    return [recordId, entry.entryId ?? this.idFor(i)];
+  }
+
+  valueOf(i: number): ProvenanceEntry {
+    const entry = this.pairs[i]![1];
+    return entry.entryId === undefined ? { ...entry, entryId: this.idFor(i) } : entry;
+  }
+
+  private idFor(i: number): string {
+    this.ids ??= reserveEntryIds(this.pairs.length);
+    return formatEntryId(this.ids.ms, this.ids.seq0 + i);
+  }
 }
