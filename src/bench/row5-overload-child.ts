@@ -13,6 +13,7 @@ import { listSpillDir } from '../spill/spill-dir.js';
 import { readSpillFile } from '../spill/spill-reader.js';
 import type { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
 import { makePairs, openStoreWithRecords, recordId, sleep } from './fixtures.js';
+import { THROUGHPUT_BATCH_PAIRS } from './sizes.js';
 
 export interface Row5Config {
   dir: string;
@@ -167,7 +168,7 @@ async function main(cfg: Row5Config): Promise<Row5Figures> {
   const spillDir = join(cfg.dir, 'spill');
   const store = await openStoreWithRecords(storePath, cfg.records);
   const sink = new ThrottledSink(store, cfg.sinkCapacity);
-  const queue = new ProvenanceWriteQueue(sink, { spillDir, logger: silentLogger });
+  const queue = new ProvenanceWriteQueue(sink, { spillDir, maxBatchPairs: THROUGHPUT_BATCH_PAIRS, logger: silentLogger });
   queue.start();
 
   globalThis.gc?.();

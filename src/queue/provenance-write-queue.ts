@@ -39,7 +39,7 @@ export interface QueueStats {
 }
 
 /** Overflow pairs waiting for the disk beyond this are spilled inside `enqueue` (backpressure). */
-const OVERFLOW_SYNC_SPILL_PAIRS = 16_384;
+export const OVERFLOW_SYNC_SPILL_PAIRS = 4096;
 /** At most this many pairs in one overflow spill file. */
 const SPILL_FILE_PAIRS = 16_384;
 
@@ -159,9 +159,8 @@ export class ProvenanceWriteQueue implements ExitDrainable {
     this.overflowPairs += n;
     if (this.overflowPairs >= OVERFLOW_SYNC_SPILL_PAIRS && Date.now() >= this.spillBlockedUntil) {
       this.spillOverflowSync();
-    } else if (!this.overflowScheduled) {
-      this.overflowScheduled = true;
-      setImmediate(() => void this.spillOverflow());
+    } else {
+      this.scheduleOverflowSpill();
     }
   }
 
@@ -433,10 +432,18 @@ export class ProvenanceWriteQueue implements ExitDrainable {
     this.spillingPairs = 0;
     this.settleFlushWaiters();
     this.waker?.();
-    if (this.overflow.length > 0 && !this.overflowScheduled) {
-      this.overflowScheduled = true;
-      setImmediate(() => void this.spillOverflow());
-    }
+    if (this.overflow.length > 0) this.scheduleOverflowSpill();
+  }
+
+  /**
+   * Overflow is gathered for `coalesceMs`, as sink batches are: under a long overload a spill
+   * file then holds thousands of pairs, so spilling and reading back pay their fsyncs and
+   * claims per thousands, not per handful. Memory stays bounded by the sync spill in enqueue.
+   */
+  private scheduleOverflowSpill(): void {
+    if (this.overflowScheduled) return;
+    this.overflowScheduled = true;
+    setTimeout(() => void this.spillOverflow(), this.opts.coalesceMs).unref();
   }
 
   /**
