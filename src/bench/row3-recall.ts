@@ -1,7 +1,9 @@
-// Row 3: what provenance costs a recall. The same recalls run against two stores with the
-// same 10k records: one with the queue on, one whose appendProvenanceBatch writes nothing
-// (the cost of recall itself); blocks of the two alternate so drift hits both. Then the
-// sync fallback (queue off, every recall waits for its durable write).
+// Row 3: what provenance costs a recall. One store with 10k records answers the same
+// recalls in alternating blocks: with the queue on, and with appendProvenanceBatch writing
+// nothing (the cost of recall itself). One store, so both modes share its index, pages and
+// code paths; blocks of 500 (about 150 ms) are long enough for the queue's own writes to
+// land inside its block. Then the sync fallback (queue off, every recall waits for its
+// durable write).
 import { benchDir, nextTurn } from './fixtures.js';
 import { summarize } from './stats.js';
 import { fmt, type RowResult } from './report.js';
@@ -18,29 +20,29 @@ export async function row3(sizes: BenchSizes): Promise<RowResult> {
   const vector = () => Array.from({ length: DIMS }, () => random() * 2 - 1);
   const records = Array.from({ length: sizes.recallRecords }, (_, i) => ({ id: `m${i}`, text: `memory ${i}`, embedding: vector() }));
   const queries = Array.from({ length: sizes.recallsPerMode }, (_, i) => ({ cue: `cue ${i}`, sessionId: 'bench', embedding: vector() }));
-  const queued = await storeWith(records, 'row3-queue');
-  const bare = await storeWith(records, 'row3-bare');
-  bare.appendProvenanceBatch = () => Promise.resolve(); // recall without provenance
-  const queue = queued.enableProvenanceQueue();
+  const store = await storeWith(records, 'row3');
+  const bare = () => Promise.resolve();
   const onMs = new Float64Array(queries.length);
   const bareMs = new Float64Array(queries.length);
   const syncMs = new Float64Array(sizes.syncRecalls);
   try {
-    // Warm both (JIT, page cache) before the clock runs, so the first block timed is not the loser.
+    // Warm both paths (JIT, page cache) before the clock runs.
     const warm = new Float64Array(WARM_UP);
-    await timeRecalls(queued, queries.slice(0, WARM_UP), 0, WARM_UP, warm);
-    await timeRecalls(bare, queries.slice(0, WARM_UP), 0, WARM_UP, warm);
+    store.enableProvenanceQueue();
+    await timeRecalls(store, queries.slice(0, WARM_UP), 0, WARM_UP, warm);
+    await store.disableProvenanceQueue();
     for (let from = 0; from < queries.length; from += BLOCK) {
       const to = Math.min(queries.length, from + BLOCK);
-      await timeRecalls(queued, queries, from, to, onMs);
-      await queue.flush(30_000); // its last writes land here, not in the next block of the other store
-      await timeRecalls(bare, queries, from, to, bareMs);
+      store.enableProvenanceQueue();
+      await timeRecalls(store, queries, from, to, onMs);
+      await store.disableProvenanceQueue(); // drains: its last writes land here, untimed
+      store.appendProvenanceBatch = bare; // recall without provenance
+      await timeRecalls(store, queries, from, to, bareMs);
+      delete (store as Partial<Pick<LmdbMemoryStore, 'appendProvenanceBatch'>>).appendProvenanceBatch;
     }
-    await queued.disableProvenanceQueue();
-    await timeRecalls(queued, queries.slice(0, sizes.syncRecalls), 0, sizes.syncRecalls, syncMs);
+    await timeRecalls(store, queries.slice(0, sizes.syncRecalls), 0, sizes.syncRecalls, syncMs);
   } finally {
-    await queued.close();
-    await bare.close();
+    await store.close();
   }
   const on = summarize(onMs);
   const off = summarize(bareMs);

@@ -141,7 +141,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
     if (pairs.length === 0) return hits;
     // Read the queue at write time: a toggle between search and write picks one path, never both.
     const queue = this.queue;
-    if (queue?.running) queue.enqueue(pairs);
+    if (queue?.running) queue.enqueueOwned(pairs);
     else await this.appendProvenanceBatch(pairs); // also when someone stopped the queue directly
     return hits;
   }
