@@ -33,6 +33,9 @@ export interface Row5Figures {
   /** The same for anonymous memory only (heap, buffers), without LMDB's file-backed map. */
   baselineRssAnonBytes: number;
   peakRssAnonBytes: number;
+  /** Heap in use after a full collection, before the overload and at its end: what is really held. */
+  baselineLiveHeapBytes: number;
+  liveHeapAtOverloadEndBytes: number;
   /** Highest RSS and anonymous RSS while the spill dir drains. */
   drainPeakRssBytes: number;
   drainPeakRssAnonBytes: number;
@@ -172,6 +175,7 @@ async function main(cfg: Row5Config): Promise<Row5Figures> {
   queue.start();
 
   globalThis.gc?.();
+  const baselineLiveHeapBytes = process.memoryUsage().heapUsed;
   const baseline = new RssPeaks();
   baseline.sample();
   const overloadPeaks = new RssPeaks();
@@ -182,6 +186,8 @@ async function main(cfg: Row5Config): Promise<Row5Figures> {
   const offered = await offerLoad(queue, cfg);
   overloadPeaks.sample();
   const atEnd = queue.stats();
+  globalThis.gc?.();
+  const liveHeapAtOverloadEndBytes = process.memoryUsage().heapUsed;
 
   peaks = drainPeaks;
   sink.lift();
@@ -198,6 +204,8 @@ async function main(cfg: Row5Config): Promise<Row5Figures> {
   await store.close();
   return {
     baselineRssBytes: baseline.rss,
+    baselineLiveHeapBytes,
+    liveHeapAtOverloadEndBytes,
     peakRssBytes: overloadPeaks.rss,
     rssAnonKnown: rssAnonBytes() !== undefined,
     baselineRssAnonBytes: baseline.anon,

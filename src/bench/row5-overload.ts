@@ -27,7 +27,9 @@ export async function row5(sizes: BenchSizes): Promise<RowResult> {
   const rssGrowthBytes = f.peakRssBytes - f.baselineRssBytes;
   const anonGrowth = f.peakRssAnonBytes - f.baselineRssAnonBytes;
   const anon = f.rssAnonKnown ? ` (anon +${fmt.mb(anonGrowth)})` : '';
-  const notes: string[] = [];
+  const notes: string[] = [
+    `live heap after a full GC at the end of the overload: +${fmt.mb(f.liveHeapAtOverloadEndBytes - f.baselineLiveHeapBytes)} (${f.pendingAtOverloadEnd.toLocaleString('en-US')} pairs pending); the rest of the peak is garbage V8 had not collected yet`,
+  ];
   if (f.rssAnonKnown) {
     notes.push(
       `RSS includes LMDB's file-backed map, which grows with the entries stored (anon does not); while the spill dir drained RSS peaked at +${fmt.mb(f.drainPeakRssBytes - f.baselineRssBytes)} (anon +${fmt.mb(f.drainPeakRssAnonBytes - f.baselineRssAnonBytes)})`,

@@ -172,13 +172,13 @@ export class ProvenanceWriteQueue implements ExitDrainable {
       if (this.waker && (!this.coalescing || this.memoryPairs >= this.opts.maxBatchPairs)) this.wakeSoon();
       return;
     }
+    // Backpressure: the overflow goes to disk here once it would pass the threshold, so a
+    // spill file holds at most that many pairs (one sink call when read back, at 4096 per call).
+    if (this.overflowPairs > 0 && this.overflowPairs + n > OVERFLOW_SYNC_SPILL_PAIRS && this.canSpill()) this.spillOverflowSync();
     this.overflow.push(batch);
     this.overflowPairs += n;
-    if (this.overflowPairs >= OVERFLOW_SYNC_SPILL_PAIRS && Date.now() >= this.spillBlockedUntil) {
-      this.spillOverflowSync();
-    } else {
-      this.scheduleOverflowSpill();
-    }
+    if (this.overflowPairs >= OVERFLOW_SYNC_SPILL_PAIRS && this.canSpill()) this.spillOverflowSync();
+    else this.scheduleOverflowSpill();
   }
 
   flush(timeoutMs = 2000): Promise<boolean> {
@@ -488,6 +488,11 @@ export class ProvenanceWriteQueue implements ExitDrainable {
     this.spilling = batches;
     this.spillingPairs = count;
     return batches;
+  }
+
+  /** False while spilling backs off after a failed spill write. */
+  private canSpill(): boolean {
+    return Date.now() >= this.spillBlockedUntil;
   }
 
   /** Backpressure when the disk is slower than the overload: spill inside enqueue. */

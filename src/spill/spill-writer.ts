@@ -13,14 +13,35 @@ export type IdentifiedPair = ProvenancePair;
  * One line per pair: `{"recordId","entryId","entry"}`. The entry is written as it is (its own
  * `entryId` included, which the schema allows), so no pair is copied to write it.
  */
+export function spillLine([recordId, entry]: IdentifiedPair): string {
+  const id = entry.entryId === undefined ? '' : `,"entryId":${JSON.stringify(entry.entryId)}`;
+  return `{"recordId":${JSON.stringify(recordId)}${id},"entry":${JSON.stringify(entry)}}\n`;
+}
+
 export function serializeSpillLines(pairs: readonly IdentifiedPair[]): string {
   let out = '';
-  for (let i = 0; i < pairs.length; i++) {
-    const [recordId, entry] = pairs[i]!;
-    const id = entry.entryId === undefined ? '' : `,"entryId":${JSON.stringify(entry.entryId)}`;
-    out += `{"recordId":${JSON.stringify(recordId)}${id},"entry":${JSON.stringify(entry)}}\n`;
-  }
+  for (let i = 0; i < pairs.length; i++) out += spillLine(pairs[i]!);
   return out;
+}
+
+/** Characters per piece of a spill file as it is written. */
+const CHUNK_CHARS = 32 * 1024;
+
+/**
+ * The lines in pieces of about 32 KiB. A whole file as one string would be a large object,
+ * which V8 keeps in the old generation until a full collection: under a long overload that
+ * is most of the heap's growth. Small pieces die young.
+ */
+export function* spillTextChunks(pairs: readonly IdentifiedPair[]): Generator<string> {
+  let out = '';
+  for (let i = 0; i < pairs.length; i++) {
+    out += spillLine(pairs[i]!);
+    if (out.length >= CHUNK_CHARS) {
+      yield out;
+      out = '';
+    }
+  }
+  if (out) yield out;
 }
 
 export class SpillWriter {
@@ -31,24 +52,30 @@ export class SpillWriter {
     // Named and written out before the first await: a spill that starts later (one from
     // enqueue, say) holds newer pairs and must sort after this file.
     const name = newSpillFileName();
-    const text = serializeSpillLines(pairs);
     await ensureSpillDir(this.dir);
-    return writeDurably(this.dir, name, text);
+    return writeDurably(this.dir, name, spillTextChunks(pairs));
   }
 
-  /** The same, without yielding: for process exit. */
+  /** The same, without yielding: for process exit and backpressure. */
   appendSync(pairs: readonly IdentifiedPair[]): string {
     ensureSpillDirSync(this.dir);
-    return writeDurablySync(this.dir, newSpillFileName(), serializeSpillLines(pairs));
+    return writeDurablySync(this.dir, newSpillFileName(), spillTextChunks(pairs));
   }
 }
 
-export async function writeDurably(dir: string, name: string, text: string | Uint8Array): Promise<string> {
+/** A file's content: whole, or in pieces written one after another. */
+type Content = string | Uint8Array | Iterable<string>;
+
+function pieces(content: Content): Iterable<string | Uint8Array> {
+  return typeof content === 'string' || content instanceof Uint8Array ? [content] : content;
+}
+
+export async function writeDurably(dir: string, name: string, content: Content): Promise<string> {
   const target = join(dir, name);
   const tmp = `${target}.tmp`;
   const fd = await fse.open(tmp, 'wx', 0o600);
   try {
-    await fse.writeFile(fd, text);
+    for (const piece of pieces(content)) await fse.writeFile(fd, piece); // an fd: appends at its position
     await fse.fsync(fd);
   } catch (err) {
     await fse.close(fd).catch(() => {});
@@ -61,12 +88,12 @@ export async function writeDurably(dir: string, name: string, text: string | Uin
   return name;
 }
 
-export function writeDurablySync(dir: string, name: string, text: string): string {
+export function writeDurablySync(dir: string, name: string, content: Content): string {
   const target = join(dir, name);
   const tmp = `${target}.tmp`;
   const fd = fse.openSync(tmp, 'wx', 0o600);
   try {
-    fse.writeFileSync(fd, text);
+    for (const piece of pieces(content)) fse.writeFileSync(fd, piece);
     fse.fsyncSync(fd);
   } catch (err) {
     fse.closeSync(fd);
