@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/log.js';
 import type { ProvenancePair } from '../../src/schemas.js';
 import { tempDir } from '../helpers/temp.js';
 import { pair, RecordingSink } from '../helpers/sinks.js';
+import { until } from '../helpers/until.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -17,14 +18,6 @@ function jsonlFiles(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.jsonl')) : [];
 }
 
-async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return cond();
-}
 
 function startQueue(sink: RecordingSink | { appendProvenanceBatch(p: ProvenancePair[]): Promise<void> }, opts: object) {
   const q = new ProvenanceWriteQueue(sink, { logger: silentLogger, ...opts } as never);

@@ -8,20 +8,13 @@ import { silentLogger } from '../../src/log.js';
 import { tempDir } from '../helpers/temp.js';
 import { RecordingSink } from '../helpers/sinks.js';
 import { handLine, writeQueueSpillFile, writeRawFile } from '../helpers/spill-files.js';
+import { until } from '../helpers/until.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return cond();
-}
 
 function startQueue(sink: RecordingSink, spillDir: string, opts: object = {}) {
   const q = new ProvenanceWriteQueue(sink, { spillDir, logger: silentLogger, ...opts });

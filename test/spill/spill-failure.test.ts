@@ -1,51 +1,24 @@
 // The disk under the spill directory fails (really full, or really not a directory), then heals.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
-import type { Logger } from '../../src/log.js';
+import { silentLogger, type Logger } from '../../src/log.js';
 import { tempDir } from '../helpers/temp.js';
+import { brokenSpillDir as brokenDir } from '../../src/faults/disk-faults.js';
 import { pair, RecordingSink } from '../helpers/sinks.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
-import { silentLogger } from '../../src/log.js';
+import { until } from '../helpers/until.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return cond();
-}
 
-/** A spill dir whose writes fail with ENOSPC (a full 1 MiB tmpfs) or, where mounting is not allowed, ENOTDIR. */
-function brokenSpillDir(): { spillDir: string; heal(): void; kind: string } {
-  const base = tempDir();
-  const mnt = join(base, 'mnt');
-  mkdirSync(mnt);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'ignore' });
-    cleanups.push(() => void execFileSync('umount', ['-l', mnt], { stdio: 'ignore' }));
-    const filler = join(mnt, 'filler');
-    try {
-      writeFileSync(filler, Buffer.alloc(2 * 1024 * 1024));
-    } catch {
-      // ENOSPC: the disk is now full, as intended
-    }
-    const spillDir = join(mnt, 'spill');
-    mkdirSync(spillDir, { mode: 0o700 });
-    return { spillDir, heal: () => rmSync(filler), kind: 'ENOSPC' };
-  } catch {
-    const blocker = join(base, 'blocked');
-    writeFileSync(blocker, 'a file where the spill dir’s parent should be');
-    return { spillDir: join(blocker, 'spill'), heal: () => rmSync(blocker), kind: 'ENOTDIR' };
-  }
+/** A spill dir whose writes fail (a full tmpfs, or a file in the way), cleaned up after the test. */
+function brokenSpillDir() {
+  const broken = brokenDir();
+  cleanups.push(() => broken.dispose());
+  return broken;
 }
 
 describe('spill failures', () => {
