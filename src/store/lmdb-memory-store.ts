@@ -226,8 +226,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
 
   /**
    * Puts a batch, PUTS_PER_TURN at a time so a big batch never holds the event loop for long
-   * (lmdb keeps writing the transaction meanwhile); resolves when all of it is durable. LMDB
-   * commits in order, so the last put settling means every earlier one is on disk. A put of
+   * (lmdb keeps writing the transaction meanwhile); resolves when all of it is durable. A put of
    * a key already stored rewrites the same entry; only replayed batches, where that is to be
    * expected, pay for finding out (conditional puts), so replays can be counted.
    */
@@ -235,7 +234,9 @@ export class LmdbMemoryStore implements ProvenanceSink {
     const entries = new EntryKeys(this.records, pairs);
     const replay = isReplayed(pairs);
     const checked: Promise<boolean>[] = [];
-    let last: Promise<boolean> | undefined;
+    // Plain puts share one promise per transaction; a batch may span several transactions,
+    // and every one of them must have committed (one failing must fail the call).
+    const commits = new Set<Promise<boolean>>();
     for (let from = 0; from < pairs.length; from += PUTS_PER_TURN) {
       if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const to = Math.min(pairs.length, from + PUTS_PER_TURN);
@@ -243,11 +244,11 @@ export class LmdbMemoryStore implements ProvenanceSink {
         const key = entries.keyOf(i);
         if (!key) continue;
         if (replay) checked.push(this.conditional.put(key, entries.valueOf(i), NO_OVERWRITE));
-        else last = this.provenance.put(key, entries.valueOf(i));
+        else commits.add(this.provenance.put(key, entries.valueOf(i)));
       }
     }
     this.unknownRecordPairs += entries.unknown;
-    if (last) await last;
+    await Promise.all(commits);
     for (const stored of await Promise.all(checked)) if (!stored) this.duplicatePairs++;
   }
 
