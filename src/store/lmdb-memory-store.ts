@@ -53,8 +53,6 @@ type ProvenanceKey = [recordId: string, entryId: string];
 const KEY_END = Buffer.from([0xff]); // sorts after every entryId of a record
 /** A replayed pair finds its key taken: LMDB keeps the stored entry and reports it. */
 const NO_OVERWRITE: PutOptions = { noOverwrite: true };
-/** Puts issued per event-loop turn by `appendProvenanceBatch` (about a millisecond's work). */
-const PUTS_PER_TURN = 512;
 /** lmdb's typings leave out `put` with options (documented: resolves false when not written). */
 interface ConditionalPuts {
   put(key: ProvenanceKey, value: ProvenanceEntry, options: PutOptions): Promise<boolean>;
@@ -225,10 +223,9 @@ export class LmdbMemoryStore implements ProvenanceSink {
   }
 
   /**
-   * Puts a batch, PUTS_PER_TURN at a time so a big batch never holds the event loop for long
-   * (lmdb keeps writing the transaction meanwhile); resolves when all of it is durable. A put of
-   * a key already stored rewrites the same entry; only replayed batches, where that is to be
-   * expected, pay for finding out (conditional puts), so replays can be counted.
+   * Puts a batch in one go and resolves when all of it is durable. A put of a key already
+   * stored rewrites the same entry; only replayed batches, where that is to be expected, pay
+   * for finding out (conditional puts), so replays can be counted.
    */
   private async putBatch(pairs: ProvenancePair[]): Promise<void> {
     const entries = new EntryKeys(this.records, pairs);
@@ -237,15 +234,11 @@ export class LmdbMemoryStore implements ProvenanceSink {
     // Plain puts share one promise per transaction; a batch may span several transactions,
     // and every one of them must have committed (one failing must fail the call).
     const commits = new Set<Promise<boolean>>();
-    for (let from = 0; from < pairs.length; from += PUTS_PER_TURN) {
-      if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      const to = Math.min(pairs.length, from + PUTS_PER_TURN);
-      for (let i = from; i < to; i++) {
-        const key = entries.keyOf(i);
-        if (!key) continue;
-        if (replay) checked.push(this.conditional.put(key, entries.valueOf(i), NO_OVERWRITE));
-        else commits.add(this.provenance.put(key, entries.valueOf(i)));
-      }
+    for (let i = 0; i < pairs.length; i++) {
+      const key = entries.keyOf(i);
+      if (!key) continue;
+      if (replay) checked.push(this.conditional.put(key, entries.valueOf(i), NO_OVERWRITE));
+      else commits.add(this.provenance.put(key, entries.valueOf(i)));
     }
     this.unknownRecordPairs += entries.unknown;
     await Promise.all(commits);
