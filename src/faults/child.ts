@@ -10,6 +10,8 @@ const WORKLOAD = fileURLToPath(new URL('./workload-child.js', import.meta.url)).
 export interface ChildResult {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** The child had not ended after CHILD_TIME_LIMIT_MS and was killed: a hang, reported as such. */
+  timedOut: boolean;
   stdout: string;
   stderr: string;
 }
@@ -22,8 +24,16 @@ export interface RunningChild {
   done: Promise<ChildResult>;
 }
 
+/** No scenario's child runs this long; one that does is hung (say, at exit) and is killed. */
+const CHILD_TIME_LIMIT_MS = 120_000;
+
 export function startWorkload(cfg: WorkloadConfig): RunningChild {
   const child = spawn(process.execPath, [WORKLOAD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let timedOut = false;
+  const limit = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, CHILD_TIME_LIMIT_MS);
   let stdout = '';
   let stderr = '';
   const lineWaiters: { pattern: RegExp; resolve(line: string): void }[] = [];
@@ -39,7 +49,10 @@ export function startWorkload(cfg: WorkloadConfig): RunningChild {
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const done = new Promise<ChildResult>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+    child.on('close', (code, signal) => {
+      clearTimeout(limit);
+      resolve({ code, signal, timedOut, stdout, stderr });
+    }),
   );
   return {
     pid: child.pid!,

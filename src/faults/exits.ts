@@ -1,5 +1,5 @@
 // Every ordinary way a process ends, with pairs still waiting: nothing may be lost or doubled.
-import { runWorkload, startWorkload } from './child.js';
+import { runWorkload, startWorkload, type ChildResult } from './child.js';
 import type { WorkloadConfig } from './workload.js';
 import { audit, exactResult, freshStore, RECORDS, type ScenarioResult } from './scenario.js';
 
@@ -25,6 +25,10 @@ const CASES: Case[] = [
   { name: 'natural end', ending: 'natural' },
 ];
 
+function unexpected(r: ChildResult): string {
+  return r.timedOut ? 'UNEXPECTED: did not end (hung), killed' : `UNEXPECTED end ${r.code ?? r.signal}`;
+}
+
 export async function exitScenarios(): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   for (const c of CASES) {
@@ -44,11 +48,11 @@ export async function exitScenarios(): Promise<ScenarioResult[]> {
       await child.waitForLine(/^ready$/);
       child.kill(c.signal);
       const r = await child.done;
-      outcome = r.signal === c.signal ? `died by ${c.signal}` : `UNEXPECTED end ${r.code ?? r.signal}`;
+      outcome = r.signal === c.signal && !r.timedOut ? `died by ${c.signal}` : unexpected(r);
     } else {
       const r = await runWorkload(cfg);
       const code = c.ending === 'throw' || c.ending === 'reject' ? 1 : 0;
-      outcome = r.code === code ? `exit code ${code}` : `UNEXPECTED exit ${r.code ?? r.signal}`;
+      outcome = r.code === code && !r.timedOut ? `exit code ${code}` : unexpected(r);
     }
     const result = exactResult(c.name, 1, cfg.pairs, await audit(storePath, 'c', cfg.pairs), outcome);
     result.pass &&= !outcome.startsWith('UNEXPECTED');
