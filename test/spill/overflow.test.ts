@@ -18,7 +18,6 @@ function jsonlFiles(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.jsonl')) : [];
 }
 
-
 function startQueue(sink: RecordingSink | { appendProvenanceBatch(p: ProvenancePair[]): Promise<void> }, opts: object) {
   const q = new ProvenanceWriteQueue(sink, { logger: silentLogger, ...opts } as never);
   q.start();
@@ -42,6 +41,30 @@ describe('overflow spill', () => {
     expect([...sink.cues()].sort()).toEqual(cues);
     expect(q.stats()).toMatchObject({ enqueuedPairs: 5, writtenPairs: 5, pendingPairs: 0 });
     expect(q.stats().respooledPairs).toBe(q.stats().spilledPairs);
+  });
+
+  it('gathers batches that overflow together into one file, and spills inside enqueue past 4,096 pairs', async () => {
+    const spillDir = join(tempDir(), 'spill');
+    const sink = new RecordingSink();
+    sink.hold();
+    cleanups.unshift(async () => sink.release());
+    const q = startQueue(sink, { spillDir, maxQueueSize: 2, maxBatchPairs: 1 }); // coalesceMs 50
+    // Ten turns of the event loop, 30 batches each, well within coalesceMs.
+    for (let t = 0; t < 10; t++) {
+      for (let i = 0; i < 30; i++) q.enqueue([pair('r1', `a${t * 30 + i}`)]);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await until(() => q.stats().spilledPairs >= 290, 2000), JSON.stringify(q.stats())).toBe(true);
+    expect(q.stats()).toMatchObject({ spilledFiles: 1 }); // not one file per turn, nor per batch
+    const files = q.stats().spilledFiles;
+    // A burst with no turn of the event loop for the async spill: enqueue itself writes it.
+    for (let i = 0; i < 5000; i++) q.enqueue([pair('r1', `b${i}`)]);
+    expect(q.stats().spilledFiles).toBeGreaterThan(files);
+    expect(q.stats().pendingPairs).toBeLessThanOrEqual(2 + 1 + 4096); // memory, in flight, overflow
+    sink.release();
+    expect(await q.flush(20_000)).toBe(true);
+    expect(sink.cues()).toHaveLength(5300);
+    expect(new Set(sink.cues()).size).toBe(5300);
   });
 
   it('never creates the spill directory without overload', async () => {
