@@ -2,7 +2,7 @@
 // worker gathers pairs into sink calls (one in flight), spills what does not fit or cannot
 // be written, reads spill files back when idle, and the exit hook writes what is left.
 import { reserveEntryIds } from '../entry-id.js';
-import { InvalidOptionsError, QueueNotRunningError, SinkTimeoutError } from '../errors.js';
+import { InvalidOptionsError, QueueNotRunningError } from '../errors.js';
 import { registerExitDrain, unregisterExitDrain, type ExitDrainable } from '../exit/exit-hook.js';
 import { errorFields, jsonLogger, type Logger } from '../log.js';
 import { queueOptionsSchema, type ProvenancePair, type QueueOptions, type ResolvedQueueOptions } from '../schemas.js';
@@ -13,7 +13,8 @@ import { replayClaimedFile } from '../spill/replay.js';
 import { recoverAbandonedTmpFiles } from '../spill/stale-tmp.js';
 import { serializeSpillLines, SpillWriter, type IdentifiedPair } from '../spill/spill-writer.js';
 import { parseOptions, parsePairs } from '../validate.js';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay } from './backoff.js';
+import { SinkDelivery } from './sink-delivery.js';
 import {
   BatchQueue,
   identifiedBatch,
@@ -56,6 +57,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
   private readonly opts: ResolvedQueueOptions;
   private readonly log: Logger;
   private readonly spill: SpillWriter;
+  private readonly delivery: SinkDelivery;
   private state: State = 'new';
   /** Set by the exit drain: from then on every enqueue is written synchronously. */
   private halted = false;
@@ -80,9 +82,6 @@ export class ProvenanceWriteQueue implements ExitDrainable {
   private worker: Promise<void> | null = null;
   private readonly flushWaiters = new Set<FlushWaiter>();
 
-  private breakerUntil = 0;
-  private breakerTrips = 0;
-  private sinkEpisode = false;
   private spillBlockedUntil = 0;
   private spillFailures = 0;
   private lastRespoolDeferred = false;
@@ -116,6 +115,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
     this.spillDir = this.opts.spillDir;
     this.log = this.opts.logger ?? jsonLogger();
     this.spill = new SpillWriter(this.spillDir);
+    this.delivery = new SinkDelivery(sink, this.opts, this.log, this.counters, () => this.halted);
   }
 
   /** True between start() and the end of stop(): enqueue accepts pairs. */
@@ -247,7 +247,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
     while (!this.halted) {
       this.refillFromOverflow();
       if (this.memoryPairs > 0) {
-        if (Date.now() < this.breakerUntil) await this.spillMemoryWhileSinkDown();
+        if (this.delivery.breakerOpen) await this.spillMemoryWhileSinkDown();
         else {
           await this.coalesce();
           await this.writeNextBatch();
@@ -269,7 +269,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
 
   private drained(): boolean {
     if (this.memoryPairs > 0 || this.overflow.length > 0 || this.spilling) return false;
-    return this.ownFiles.size === 0 || this.lastRespoolDeferred || Date.now() < this.breakerUntil;
+    return this.ownFiles.size === 0 || this.lastRespoolDeferred || this.delivery.breakerOpen;
   }
 
   private urgent(): boolean {
@@ -302,7 +302,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
     if (pairs.length === 0) return;
     this.inFlight = pairs;
     this.inFlightMinSeq = minSeq;
-    const ok = await this.deliver(pairs, false);
+    const ok = await this.delivery.deliver(pairs, false);
     if (this.halted) return; // the exit drain took the in-flight pairs
     if (!ok) await this.spillOrKeep(pairs, minSeq);
     this.inFlight = null;
@@ -314,7 +314,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
   private async spillMemoryWhileSinkDown(): Promise<void> {
     const now = Date.now();
     if (now < this.spillBlockedUntil) {
-      await this.waitForWork(Math.min(this.spillBlockedUntil, this.breakerUntil) - now);
+      await this.waitForWork(Math.min(this.spillBlockedUntil, this.delivery.breakerUntil) - now);
       return;
     }
     const minSeq = oldestSeqOf(this.memory.first()!);
@@ -369,62 +369,6 @@ export class ProvenanceWriteQueue implements ExitDrainable {
     }
     this.spillFailures++;
     this.spillBlockedUntil = Date.now() + backoffDelay(this.spillFailures, this.opts.retryBaseMs, this.opts.retryMaxMs);
-  }
-
-  // ---- the sink ---------------------------------------------------------------------
-
-  private async deliver(pairs: IdentifiedPair[], respooled: boolean): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.callSink(pairs);
-        this.counters.writtenPairs += pairs.length;
-        if (respooled) this.counters.respooledPairs += pairs.length;
-        if (this.sinkEpisode) this.log.info('sink writes succeed again', { afterErrors: this.counters.writeErrors });
-        this.sinkEpisode = false;
-        this.breakerTrips = 0;
-        return true;
-      } catch (err) {
-        this.counters.writeErrors++;
-        if (!this.sinkEpisode) {
-          this.sinkEpisode = true;
-          this.log.error('sink write failed; retrying with backoff', { pairs: pairs.length, ...errorFields(err) });
-        }
-        if (attempt >= this.opts.maxAttempts || this.halted) {
-          this.breakerTrips++;
-          this.breakerUntil = Date.now() + backoffDelay(this.breakerTrips, this.opts.retryBaseMs * 4, this.opts.retryMaxMs);
-          this.log.warn('sink still failing; pairs go to the spill directory until it recovers', {
-            pairs: pairs.length,
-            attempts: attempt,
-            ...errorFields(err),
-          });
-          return false;
-        }
-        await sleep(backoffDelay(attempt, this.opts.retryBaseMs, this.opts.retryMaxMs));
-        if (this.halted) return false;
-      }
-    }
-  }
-
-  private callSink(pairs: IdentifiedPair[]): Promise<void> {
-    const call = new Promise<void>((resolve, reject) => {
-      try {
-        Promise.resolve(this.sink.appendProvenanceBatch(markChecked(pairs))).then(() => resolve(), reject);
-      } catch (err) {
-        reject(err);
-      }
-    });
-    const limit = this.opts.sinkTimeoutMs;
-    if (!limit) return call;
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new SinkTimeoutError(`sink call did not settle within sinkTimeoutMs=${limit}`)),
-        limit,
-      ).unref();
-      call.then(
-        () => (clearTimeout(timer), resolve()),
-        (err: unknown) => (clearTimeout(timer), reject(err)),
-      );
-    });
   }
 
   // ---- the spill side door ----------------------------------------------------------
@@ -512,7 +456,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
 
   private async respoolNext(): Promise<boolean> {
     this.lastRespoolDeferred = false;
-    if (Date.now() < this.breakerUntil) return false;
+    if (this.delivery.breakerOpen) return false;
     let pending: string[];
     try {
       if (!(await checkSpillDir(this.spillDir))) return false;
@@ -549,7 +493,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
           dir: this.spillDir,
           chunkPairs: this.opts.maxBatchPairs,
           logger: this.log,
-          deliver: (p) => this.deliver(p, true),
+          deliver: (p) => this.delivery.deliver(p, true),
         });
         if (outcome.kind === 'deferred') {
           this.lastRespoolDeferred = true;
