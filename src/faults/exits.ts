@@ -10,8 +10,8 @@ type Case = { name: string; ending: WorkloadConfig['ending']; signal?: NodeJS.Si
 const CASES: Case[] = [
   // A slow sink and no coalescing: a sink call is in flight when exit comes.
   { name: 'process.exit mid-batch', ending: 'exit', extra: { sinkDelayMs: 30, queue: { coalesceMs: 0, maxBatchPairs: 200 } } },
-  // Big batches, put 512 per event-loop turn by the store: exit comes between those turns
-  // or during the commit, with part of the batch handed to lmdb and part not.
+  // Big batches: exit comes while lmdb is still writing or committing a 4096-pair sink call,
+  // which the exit drain then writes again, synchronously (once, by entryId).
   {
     name: 'process.exit mid-put of 4096-pair batches',
     ending: 'exit',
