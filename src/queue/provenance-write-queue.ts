@@ -499,7 +499,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
           this.lastRespoolDeferred = true;
           return false;
         }
-        if (outcome.kind === 'quarantined') this.counters.quarantinedFiles++;
+        if (outcome.kind === 'quarantined' || (outcome.kind === 'applied' && outcome.setAside)) this.counters.quarantinedFiles++;
         if (outcome.kind === 'skipped') this.skippedNames.add(name);
         this.ownFiles.delete(name);
         this.settleFlushWaiters();

@@ -3,13 +3,15 @@
 import fse from 'fs-extra';
 import type { Logger } from '../log.js';
 import type { SpillClaim } from './spill-claims.js';
-import { quarantineSpillFile } from './quarantine.js';
+import { quarantineSpillFile, type QuarantineReason } from './quarantine.js';
+import { quarantineNameFor, reasonFileFor } from './spill-file-name.js';
 import { readSpillFile } from './spill-reader.js';
-import type { IdentifiedPair } from './spill-writer.js';
+import { serializeSpillLines, writeDurably, type IdentifiedPair } from './spill-writer.js';
 import { markChecked, markReplayed } from '../sink.js';
 
 export type ReplayOutcome =
-  | { kind: 'applied'; pairs: number }
+  /** `setAside`: pairs the sink refused on every attempt, written to a quarantined file of their own. */
+  | { kind: 'applied'; pairs: number; setAside?: { as: string; pairs: number } }
   | { kind: 'quarantined'; as: string; reason: string }
   | { kind: 'skipped'; reason: string }
   | { kind: 'deferred'; reason: string };
@@ -49,14 +51,62 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
       break;
   }
   const { pairs } = content;
+  const refused: IdentifiedPair[] = [];
   for (let i = 0; i < pairs.length; i += opts.chunkPairs) {
     if (claim.compromised) return { kind: 'deferred', reason: 'claim taken over by another process' };
-    if (!(await opts.deliver(markChecked(markReplayed(pairs.slice(i, i + opts.chunkPairs)))))) {
-      return { kind: 'deferred', reason: 'sink failing' };
+    const chunk = pairs.slice(i, i + opts.chunkPairs);
+    if (!(await opts.deliver(replayed(chunk)))) {
+      const found = await findRefused(chunk, opts.deliver);
+      if (!found) return { kind: 'deferred', reason: 'sink failing' };
+      refused.push(...found);
     }
     opts.onProgress?.(Math.min(i + opts.chunkPairs, pairs.length), pairs.length);
   }
-  // Every pair is durable now, so deleting is safe even if another process took the claim over.
+  const as = refused.length > 0 ? await setAside(claim.name, refused, pairs.length, opts) : undefined;
+  // Every pair is durable now (in the sink, or set aside), so deleting is safe even if
+  // another process took the claim over.
   await fse.rm(claim.path, { force: true });
-  return { kind: 'applied', pairs: pairs.length };
+  const applied = pairs.length - refused.length;
+  return as ? { kind: 'applied', pairs: applied, setAside: { as, pairs: refused.length } } : { kind: 'applied', pairs: applied };
+}
+
+function replayed(pairs: IdentifiedPair[]): IdentifiedPair[] {
+  return markChecked(markReplayed(pairs));
+}
+
+/**
+ * A chunk the sink refused: halves it while the sink accepts one half and refuses the other,
+ * down to the pairs it refuses alone. Both halves refused means the sink is down, not the
+ * pairs: null, and the file waits. So a pair is set aside only when the sink accepted its
+ * neighbours in the same breath, and finding one costs a few sink calls, not one per pair.
+ * (Two refused pairs that end up in different halves also wait, as a sink that is down.)
+ */
+async function findRefused(failing: IdentifiedPair[], deliver: ReplayOptions['deliver']): Promise<IdentifiedPair[] | null> {
+  if (failing.length < 2) return null;
+  const mid = failing.length >> 1;
+  const left = failing.slice(0, mid);
+  const right = failing.slice(mid);
+  const leftOk = await deliver(replayed(left));
+  const rightOk = await deliver(replayed(right));
+  if (leftOk && rightOk) return []; // it passed this time
+  if (!leftOk && !rightOk) return null;
+  const refused = leftOk ? right : left;
+  return refused.length === 1 ? refused : findRefused(refused, deliver);
+}
+
+/** Writes the refused pairs, whole, as a quarantined file with its reason; the operator retries it. */
+async function setAside(from: string, refused: IdentifiedPair[], total: number, opts: ReplayOptions): Promise<string> {
+  const name = quarantineNameFor(from.replace(/\.jsonl$/, '-refused.jsonl'));
+  await writeDurably(opts.dir, name, serializeSpillLines(refused));
+  const reason =
+    `the sink refused ${refused.length} of the ${total} pairs of ${from} on every attempt while it accepted the rest; ` +
+    'fix the sink or the pairs, then: provq spill retry <file>';
+  const record: QuarantineReason = { file: from, quarantinedAs: name, reason, at: new Date().toISOString() };
+  await writeDurably(opts.dir, reasonFileFor(name), `${JSON.stringify(record, null, 2)}\n`);
+  opts.logger.error('pairs the sink always refuses were set aside; the rest of their file is applied', {
+    file: from,
+    quarantinedAs: name,
+    pairs: refused.length,
+  });
+  return name;
 }

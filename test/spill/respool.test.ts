@@ -5,6 +5,7 @@ import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js'
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { SpillDirError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
+import type { ProvenancePair, SpillLine } from '../../src/schemas.js';
 import { tempDir } from '../helpers/temp.js';
 import { RecordingSink } from '../helpers/sinks.js';
 import { handLine, writeQueueSpillFile, writeRawFile } from '../helpers/spill-files.js';
@@ -15,6 +16,17 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
+/** A sink (of your own, say) that refuses every batch holding the given cue. */
+class RefusingSink extends RecordingSink {
+  constructor(private readonly refused: string) {
+    super();
+  }
+
+  override async appendProvenanceBatch(pairs: ProvenancePair[]): Promise<void> {
+    if (pairs.some(([, e]) => e.cue === this.refused)) throw new Error(`cue ${this.refused} is not allowed here`);
+    return super.appendProvenanceBatch(pairs);
+  }
+}
 
 function startQueue(sink: RecordingSink, spillDir: string, opts: object = {}) {
   const q = new ProvenanceWriteQueue(sink, { spillDir, logger: silentLogger, ...opts });
@@ -75,6 +87,34 @@ describe('re-enqueue and quarantine', () => {
       'a-directory.jsonl',
       'link.jsonl',
     ]); // each skipped once, with a logged reason
+  });
+
+  it('sets aside a pair the sink always refuses, applies the rest of its file, and reads the files behind it', async () => {
+    const spillDir = join(tempDir(), 'spill');
+    const first = await writeQueueSpillFile(spillDir, 'r1', ['a', 'b', 'poison', 'c', 'd', 'e', 'f', 'g']);
+    const second = await writeQueueSpillFile(spillDir, 'r1', ['h', 'i']);
+    const sink = new RefusingSink('poison');
+    const q = startQueue(sink, spillDir, { maxAttempts: 2, retryBaseMs: 5, retryMaxMs: 20, idlePollMs: 50 });
+    expect(await until(() => !existsSync(join(spillDir, second)), 10_000)).toBe(true);
+    expect([...sink.cues()].sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']);
+    expect(existsSync(join(spillDir, first))).toBe(false);
+    const set = readdirSync(spillDir).filter((n) => /\.failed-\d+\.jsonl$/.test(n));
+    expect(set).toHaveLength(1);
+    expect(readFileSync(join(spillDir, set[0]!), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as SpillLine).entry.cue)).toEqual(['poison']);
+    expect(readFileSync(join(spillDir, `${set[0]}.reason.json`), 'utf8')).toMatch(/refused 1 of the 8 pairs/);
+    expect(q.stats().quarantinedFiles).toBe(1);
+  });
+
+  it('sets nothing aside while the sink refuses everything (it is down, not the pairs)', async () => {
+    const spillDir = join(tempDir(), 'spill');
+    const name = await writeQueueSpillFile(spillDir, 'r1', ['a', 'b', 'c', 'd']);
+    const sink = new RecordingSink();
+    sink.failNext = 1_000_000;
+    const q = startQueue(sink, spillDir, { maxAttempts: 2, retryBaseMs: 5, retryMaxMs: 20, idlePollMs: 50 });
+    expect(await until(() => q.stats().writeErrors >= 12, 10_000)).toBe(true);
+    expect(readdirSync(spillDir).filter((n) => n.endsWith('.jsonl'))).toEqual([name]);
+    sink.failNext = 0;
+    expect(await until(() => sink.pairs.length === 4, 10_000)).toBe(true);
   });
 
   it('replaying the same spill file twice adds nothing twice (real LMDB)', async () => {
