@@ -14,6 +14,8 @@ export interface ScenarioResult {
   lost: number;
   duplicated: number;
   orderViolations: number;
+  /** Pairs the sink refused for ever, set aside on disk in a quarantined file (not lost, not durable in the sink). */
+  setAside?: number;
   /** What a pass means for this scenario (0 lost, or lost within a bound). */
   expectation: string;
   pass: boolean;

@@ -1,5 +1,9 @@
-// A flaky sink (10 % of calls throw) and a sink that is down, then back: 0 lost, 0 duplicated.
+// A flaky sink (10 % of calls throw), a sink that is down, then back, and a sink that
+// refuses a few pairs for ever: 0 lost, 0 duplicated (the refused ones set aside, on disk).
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { runWorkload } from './child.js';
+import { cueOf } from './workload.js';
 import { audit, exactResult, freshStore, RECORDS, type ScenarioResult } from './scenario.js';
 
 export async function flakySinkScenario(pairs: number): Promise<ScenarioResult> {
@@ -35,6 +39,40 @@ export async function sinkDownScenario(pairs: number, downMs: number): Promise<S
     await audit(storePath, 'c', pairs),
     `exit ${r.code}; spilled ${stats?.spilledPairs ?? '?'}, read back ${stats?.respooledPairs ?? '?'}`,
   );
+}
+
+export async function refusedPairsScenario(pairs: number): Promise<ScenarioResult> {
+  const storePath = await freshStore('refused');
+  // Three pairs far enough apart to land in different read-back chunks.
+  const refused = [Math.floor(pairs / 5), Math.floor(pairs / 2), pairs - 7];
+  const r = await runWorkload({
+    storePath,
+    ending: 'settle',
+    pairs,
+    records: RECORDS,
+    sinkRefuses: refused,
+    queue: { coalesceMs: 2, maxBatchPairs: 100, maxAttempts: 2, retryBaseMs: 5, retryMaxMs: 50, idlePollMs: 100 },
+  });
+  const a = await audit(storePath, 'c', pairs);
+  const setAside = await cuesSetAside(join(storePath, 'provenance-overflow'));
+  const expected = refused.map((i) => cueOf('c', i)).sort();
+  const exact = JSON.stringify(setAside) === JSON.stringify(expected);
+  const result = exactResult('sink refuses 3 pairs for ever', 1, pairs, { ...a, lost: a.lost - setAside.length }, `exit ${r.code}; set aside: ${setAside.join(', ') || 'none'}`);
+  result.expectation = '0 lost, 0 duplicated; exactly the 3 refused pairs set aside';
+  result.setAside = setAside.length;
+  result.pass &&= exact && a.lost === setAside.length;
+  return result;
+}
+
+/** The cues in `*-refused.failed-*.jsonl` files: pairs the sink refused, set aside. */
+async function cuesSetAside(dir: string): Promise<string[]> {
+  const cues: string[] = [];
+  for (const name of (await readdir(dir).catch(() => [] as string[])).filter((n) => /-refused\.failed-\d+\.jsonl$/.test(n))) {
+    for (const line of (await readFile(join(dir, name), 'utf8')).split('\n')) {
+      if (line.trim()) cues.push((JSON.parse(line) as { entry: { cue: string } }).entry.cue);
+    }
+  }
+  return cues.sort();
 }
 
 export function lastJsonLine(stdout: string): Record<string, number> | undefined {

@@ -5,7 +5,7 @@ import { fuzzScenario } from './fuzz.js';
 import { kill9Scenario } from './kill9.js';
 import type { ScenarioResult } from './scenario.js';
 import { sharedDirScenario } from './shared-dir.js';
-import { flakySinkScenario, sinkDownScenario } from './sink-faults.js';
+import { flakySinkScenario, refusedPairsScenario, sinkDownScenario } from './sink-faults.js';
 
 export const SIZES = {
   full: { kill9Runs: 100, flakyPairs: 20_000, downPairs: 20_000, downMs: 10_000, diskPairs: 3000, diskBrokenMs: 3000, sharedPairs: 3000, fuzzRuns: 1000, fuzzFiles: 40 },
@@ -19,6 +19,7 @@ export const SCENARIOS: Scenario[] = [
   { name: 'kill9', run: (s) => kill9Scenario(s.kill9Runs) },
   { name: 'flaky-sink', run: (s) => flakySinkScenario(s.flakyPairs) },
   { name: 'sink-down', run: (s) => sinkDownScenario(s.downPairs, s.downMs) },
+  { name: 'refused-pairs', run: (s) => refusedPairsScenario(s.flakyPairs) },
   { name: 'disk-failure', run: (s) => diskFailureScenario(s.diskPairs, s.diskBrokenMs) },
   { name: 'shared-dir', run: (s) => sharedDirScenario(s.sharedPairs) },
   { name: 'fuzz', run: (s) => fuzzScenario(s.fuzzRuns, s.fuzzFiles) },

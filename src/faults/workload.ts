@@ -34,6 +34,8 @@ export interface WorkloadConfig {
   sinkFailRate?: number;
   /** The async sink throws on every call until this many ms after start. */
   sinkDownMs?: number;
+  /** The async sink refuses, for ever, every batch holding one of these pair numbers. */
+  sinkRefuses?: number[];
   queue?: QueueOptions;
   /**
    * Also open an LMDB environment with lmdb's defaults, as an application might: that makes
@@ -152,13 +154,15 @@ function injectSinkFaults(store: LmdbMemoryStore, cfg: WorkloadConfig): { midBat
   const midBatch = async (): Promise<void> => {
     while (!(inFlight > 0 && completed > 0)) await new Promise((r) => setTimeout(r, 1));
   };
-  if (!cfg.sinkDelayMs && !cfg.sinkFailRate && !cfg.sinkDownMs && !cfg.midBatch) return { midBatch };
+  if (!cfg.sinkDelayMs && !cfg.sinkFailRate && !cfg.sinkDownMs && !cfg.midBatch && !cfg.sinkRefuses) return { midBatch };
+  const refused = new Set((cfg.sinkRefuses ?? []).map((i) => cueOf(cfg.cuePrefix ?? 'c', i)));
   store.appendProvenanceBatch = async (pairs) => {
     inFlight++;
     try {
       if (cfg.sinkDelayMs) await new Promise((r) => setTimeout(r, cfg.sinkDelayMs));
       if (cfg.sinkDownMs && Date.now() - started < cfg.sinkDownMs) throw new Error('injected: sink down');
       if (cfg.sinkFailRate && Math.random() < cfg.sinkFailRate) throw new Error('injected: sink call failed');
+      if (refused.size && pairs.some(([, e]) => refused.has(e.cue))) throw new Error('injected: the sink refuses this pair');
       return await real(pairs);
     } finally {
       inFlight--;
