@@ -163,7 +163,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
     this.env.transactionSync(() => {
       for (let i = 0; i < valid.length; i++) {
         const key = entries.keyOf(i);
-        if (key) this.provenance.putSync(key, entries.valueOf(i));
+        if (key) this.provenance.putSync(key, entries.valueOf(i, key));
       }
     });
     this.unknownRecordPairs += entries.unknown;
@@ -237,8 +237,8 @@ export class LmdbMemoryStore implements ProvenanceSink {
     for (let i = 0; i < pairs.length; i++) {
       const key = entries.keyOf(i);
       if (!key) continue;
-      if (replay) checked.push(this.conditional.put(key, entries.valueOf(i), NO_OVERWRITE));
-      else commits.add(this.provenance.put(key, entries.valueOf(i)));
+      if (replay) checked.push(this.conditional.put(key, entries.valueOf(i, key), NO_OVERWRITE));
+      else commits.add(this.provenance.put(key, entries.valueOf(i, key)));
     }
     this.unknownRecordPairs += entries.unknown;
     await Promise.all(commits);
@@ -306,9 +306,10 @@ class EntryKeys {
     return [recordId, entry.entryId ?? this.idFor(i)];
   }
 
-  valueOf(i: number): ProvenanceEntry {
+  /** The entry to store under `key` (from keyOf), carrying the key's entryId. */
+  valueOf(i: number, key: ProvenanceKey): ProvenanceEntry {
     const entry = this.pairs[i]![1];
-    return entry.entryId === undefined ? { ...entry, entryId: this.idFor(i) } : entry;
+    return entry.entryId === undefined ? { ...entry, entryId: key[1] } : entry;
   }
 
   private idFor(i: number): string {
