@@ -64,19 +64,19 @@ export const queueOptionsSchema = z.strictObject({
   sinkTimeoutMs: positiveMs('sinkTimeoutMs').default(30_000),
   /** A claim on a spill file whose holder stopped refreshing it for this long is taken over (min 2000). */
   claimStaleMs: positiveInt('claimStaleMs', 2000).default(10_000),
-  logger: z.custom<import('./log.js').Logger>(isLogger, 'logger must have info, warn and error methods').optional(),
+  logger: z.custom<import('./log.js').Logger>(isLogger, 'logger must have debug, info, warn and error methods (the shape of a pino logger: logger.warn(fields, message))').optional(),
 });
 export type QueueOptions = z.input<typeof queueOptionsSchema>;
 export type ResolvedQueueOptions = z.output<typeof queueOptionsSchema>;
 
 function isLogger(v: unknown): boolean {
   const l = v as Record<string, unknown> | null;
-  return !!l && typeof l.info === 'function' && typeof l.warn === 'function' && typeof l.error === 'function';
+  return !!l && ['debug', 'info', 'warn', 'error'].every((m) => typeof l[m] === 'function');
 }
 
 export const storeOpenOptionsSchema = z.strictObject({
   path: z.string({ error: 'path must be a directory path' }).min(1, 'path must not be empty'),
-  logger: z.custom<import('./log.js').Logger>(isLogger, 'logger must have info, warn and error methods').optional(),
+  logger: z.custom<import('./log.js').Logger>(isLogger, 'logger must have debug, info, warn and error methods (the shape of a pino logger: logger.warn(fields, message))').optional(),
 });
 export type StoreOpenOptions = z.input<typeof storeOpenOptionsSchema>;
 

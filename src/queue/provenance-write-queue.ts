@@ -6,7 +6,7 @@ import { InvalidOptionsError, QueueNotRunningError } from '../errors.js';
 import { registerExitDrain, unregisterExitDrain, type ExitDrainable } from '../exit/exit-hook.js';
 import { errorFields, jsonLogger, type Logger } from '../log.js';
 import { queueOptionsSchema, type ProvenancePair, type QueueOptions, type ResolvedQueueOptions } from '../schemas.js';
-import { markChecked, type ProvenanceSink } from '../sink.js';
+import { FRESH_VALIDATED, type ProvenanceSink } from '../sink.js';
 import { claimSpillFile } from '../spill/spill-claims.js';
 import { checkSpillDir, checkSpillDirSync, listSpillDir } from '../spill/spill-dir.js';
 import { replayClaimedFile } from '../spill/replay.js';
@@ -131,7 +131,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
     registerExitDrain(this);
     this.worker = this.run().catch((err: unknown) => {
       // The worker never throws by design; if it does, the exit drain still holds the pairs.
-      this.log.error('provenance worker stopped unexpectedly; pairs stay in memory for the exit drain', errorFields(err));
+      this.log.error(errorFields(err), 'provenance worker stopped unexpectedly; pairs stay in memory for the exit drain');
     });
   }
 
@@ -353,7 +353,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
     this.counters.spilledFiles++;
     this.ownFiles.set(name, minSeq);
     if (this.spillFailures > 0) {
-      this.log.info('spilling works again', { spillDir: this.spillDir, afterFailures: this.spillFailures });
+      this.log.info({ spillDir: this.spillDir, afterFailures: this.spillFailures }, 'spilling works again');
       this.spillFailures = 0;
     }
   }
@@ -361,11 +361,11 @@ export class ProvenanceWriteQueue implements ExitDrainable {
   private noteSpillFailure(err: unknown, count: number): void {
     this.counters.spillErrors++;
     if (this.spillFailures === 0) {
-      this.log.error('cannot write to the spill directory; pairs stay queued in memory and spilling is retried', {
+      this.log.error({
         spillDir: this.spillDir,
         pairs: count,
         ...errorFields(err),
-      });
+      }, 'cannot write to the spill directory; pairs stay queued in memory and spilling is retried');
     }
     this.spillFailures++;
     this.spillBlockedUntil = Date.now() + backoffDelay(this.spillFailures, this.opts.retryBaseMs, this.opts.retryMaxMs);
@@ -467,10 +467,10 @@ export class ProvenanceWriteQueue implements ExitDrainable {
       for (const name of listing.skipped) {
         if (this.skippedNames.has(name)) continue;
         this.skippedNames.add(name);
-        this.log.warn('spill entry skipped: not a regular file (symlinks are never followed)', { file: name });
+        this.log.warn({ file: name }, 'spill entry skipped: not a regular file (symlinks are never followed)');
       }
     } catch (err) {
-      if (!this.spillDirProblemLogged) this.log.error('cannot read the spill directory', errorFields(err));
+      if (!this.spillDirProblemLogged) this.log.error(errorFields(err), 'cannot read the spill directory');
       this.spillDirProblemLogged = true;
       return false;
     }
@@ -483,7 +483,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
       if (this.state === 'stopping' && !this.ownFiles.has(name)) continue;
       const claim = await claimSpillFile(this.spillDir, name, { staleMs: this.opts.claimStaleMs, logger: this.log }).catch(
         (err: unknown) => {
-          this.log.warn('cannot claim spill file', { file: name, ...errorFields(err) });
+          this.log.warn({ file: name, ...errorFields(err) }, 'cannot claim spill file');
           return null;
         },
       );
@@ -505,7 +505,7 @@ export class ProvenanceWriteQueue implements ExitDrainable {
         this.settleFlushWaiters();
         return true;
       } catch (err) {
-        this.log.error('spill file replay failed; it stays for a later attempt', { file: name, ...errorFields(err) });
+        this.log.error({ file: name, ...errorFields(err) }, 'spill file replay failed; it stays for a later attempt');
         this.skippedNames.add(name);
         return false;
       } finally {
@@ -522,25 +522,25 @@ export class ProvenanceWriteQueue implements ExitDrainable {
     if (pairs.length === 0) return;
     if (this.sink.appendProvenanceBatchSync) {
       try {
-        this.sink.appendProvenanceBatchSync(markChecked(pairs));
+        this.sink.appendProvenanceBatchSync(pairs, FRESH_VALIDATED);
         this.counters.writtenPairs += pairs.length;
         return;
       } catch (err) {
-        this.log.error('sync sink write failed at exit; spilling instead', { reason, pairs: pairs.length, ...errorFields(err) });
+        this.log.error({ reason, pairs: pairs.length, ...errorFields(err) }, 'sync sink write failed at exit; spilling instead');
       }
     }
     try {
       const name = this.spill.appendSync(pairs);
       this.counters.spilledPairs += pairs.length;
       this.counters.spilledFiles++;
-      this.log.info('pending pairs spilled at exit', { reason, pairs: pairs.length, file: name });
+      this.log.info({ reason, pairs: pairs.length, file: name }, 'pending pairs spilled at exit');
     } catch (err) {
       // Last resort: the spill lines on stderr, so an operator can still save them by hand.
-      this.log.error('could not save pairs at exit; their spill lines follow on stderr', {
+      this.log.error({
         reason,
         pairs: pairs.length,
         ...errorFields(err),
-      });
+      }, 'could not save pairs at exit; their spill lines follow on stderr');
       process.stderr.write(serializeSpillLines(pairs));
     }
   }

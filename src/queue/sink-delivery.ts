@@ -4,7 +4,7 @@
 import { SinkTimeoutError } from '../errors.js';
 import { errorFields, type Logger } from '../log.js';
 import type { ResolvedQueueOptions } from '../schemas.js';
-import { markChecked, type ProvenanceSink } from '../sink.js';
+import { FRESH_VALIDATED, REPLAYED_VALIDATED, type ProvenanceSink } from '../sink.js';
 import type { IdentifiedPair } from '../spill/spill-writer.js';
 import { backoffDelay, sleep } from './backoff.js';
 
@@ -40,10 +40,10 @@ export class SinkDelivery {
   async deliver(pairs: IdentifiedPair[], respooled: boolean): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.call(pairs);
+        await this.call(pairs, respooled);
         this.counters.writtenPairs += pairs.length;
         if (respooled) this.counters.respooledPairs += pairs.length;
-        if (this.failing) this.log.info('sink writes succeed again', { afterErrors: this.counters.writeErrors });
+        if (this.failing) this.log.info({ afterErrors: this.counters.writeErrors }, 'sink writes succeed again');
         this.failing = false;
         this.trips = 0;
         return true;
@@ -51,16 +51,16 @@ export class SinkDelivery {
         this.counters.writeErrors++;
         if (!this.failing) {
           this.failing = true;
-          this.log.error('sink write failed; retrying with backoff', { pairs: pairs.length, ...errorFields(err) });
+          this.log.error({ pairs: pairs.length, ...errorFields(err) }, 'sink write failed; retrying with backoff');
         }
         if (attempt >= this.opts.maxAttempts || this.halted()) {
           this.trips++;
           this.breakerUntil = Date.now() + backoffDelay(this.trips, this.opts.retryBaseMs * 4, this.opts.retryMaxMs);
-          this.log.warn('sink still failing; pairs go to the spill directory until it recovers', {
+          this.log.warn({
             pairs: pairs.length,
             attempts: attempt,
             ...errorFields(err),
-          });
+          }, 'sink still failing; pairs go to the spill directory until it recovers');
           return false;
         }
         await sleep(backoffDelay(attempt, this.opts.retryBaseMs, this.opts.retryMaxMs));
@@ -70,10 +70,10 @@ export class SinkDelivery {
   }
 
   /** One sink call; one that has not settled after sinkTimeoutMs counts as failed. */
-  private call(pairs: IdentifiedPair[]): Promise<void> {
+  private call(pairs: IdentifiedPair[], respooled: boolean): Promise<void> {
     const call = new Promise<void>((resolve, reject) => {
       try {
-        Promise.resolve(this.sink.appendProvenanceBatch(markChecked(pairs))).then(() => resolve(), reject);
+        Promise.resolve(this.sink.appendProvenanceBatch(pairs, respooled ? REPLAYED_VALIDATED : FRESH_VALIDATED)).then(() => resolve(), reject);
       } catch (err) {
         reject(err);
       }

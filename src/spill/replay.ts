@@ -7,7 +7,6 @@ import { quarantineSpillFile, type QuarantineReason } from './quarantine.js';
 import { quarantineNameFor, reasonFileFor } from './spill-file-name.js';
 import { readSpillFile } from './spill-reader.js';
 import { serializeSpillLines, writeDurably, type IdentifiedPair } from './spill-writer.js';
-import { markChecked, markReplayed } from '../sink.js';
 
 export type ReplayOutcome =
   /** `setAside`: pairs the sink refused on every attempt, written to a quarantined file of their own. */
@@ -20,7 +19,7 @@ export interface ReplayOptions {
   dir: string;
   chunkPairs: number;
   logger: Logger;
-  /** Writes one chunk durably; false means the sink is failing: leave the file for later. */
+  /** Writes one chunk of read-back pairs durably; false means the sink is failing: leave the file for later. */
   deliver(pairs: IdentifiedPair[]): Promise<boolean>;
   onProgress?(pairsDone: number, pairsTotal: number): void;
 }
@@ -31,20 +30,20 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
     case 'gone':
       return { kind: 'skipped', reason: 'already gone' };
     case 'not-a-file':
-      opts.logger.warn('spill entry skipped', { file: claim.name, reason: content.reason });
+      opts.logger.warn({ file: claim.name, reason: content.reason }, 'spill entry skipped');
       return { kind: 'skipped', reason: content.reason };
     case 'empty':
       await fse.rm(claim.path, { force: true });
-      opts.logger.info('empty spill file removed', { file: claim.name });
+      opts.logger.info({ file: claim.name }, 'empty spill file removed');
       return { kind: 'applied', pairs: 0 };
     case 'malformed': {
       const as = await quarantineSpillFile(opts.dir, claim.name, content.reason);
-      opts.logger.error('spill file quarantined; nothing of it was applied', {
+      opts.logger.error({
         file: claim.name,
         quarantinedAs: as,
         reason: content.reason,
         fix: 'correct the file, then run: provq spill retry <file> (or --salvage to apply the valid lines)',
-      });
+      }, 'spill file quarantined; nothing of it was applied');
       return { kind: 'quarantined', as, reason: content.reason };
     }
     case 'pairs':
@@ -55,7 +54,7 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
   for (let i = 0; i < pairs.length; i += opts.chunkPairs) {
     if (claim.compromised) return { kind: 'deferred', reason: 'claim taken over by another process' };
     const chunk = pairs.slice(i, i + opts.chunkPairs);
-    if (!(await opts.deliver(replayed(chunk)))) {
+    if (!(await opts.deliver(chunk))) {
       const found = await findRefused(chunk, opts.deliver);
       if (!found) return { kind: 'deferred', reason: 'sink failing' };
       refused.push(...found);
@@ -70,10 +69,6 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
   return as ? { kind: 'applied', pairs: applied, setAside: { as, pairs: refused.length } } : { kind: 'applied', pairs: applied };
 }
 
-function replayed(pairs: IdentifiedPair[]): IdentifiedPair[] {
-  return markChecked(markReplayed(pairs));
-}
-
 /**
  * A chunk the sink refused: halves it while the sink accepts one half and refuses the other,
  * down to the pairs it refuses alone. Both halves refused means the sink is down, not the
@@ -86,8 +81,8 @@ async function findRefused(failing: IdentifiedPair[], deliver: ReplayOptions['de
   const mid = failing.length >> 1;
   const left = failing.slice(0, mid);
   const right = failing.slice(mid);
-  const leftOk = await deliver(replayed(left));
-  const rightOk = await deliver(replayed(right));
+  const leftOk = await deliver(left);
+  const rightOk = await deliver(right);
   if (leftOk && rightOk) return []; // it passed this time
   if (!leftOk && !rightOk) return null;
   const refused = leftOk ? right : left;
@@ -103,10 +98,10 @@ async function setAside(from: string, refused: IdentifiedPair[], total: number, 
     'fix the sink or the pairs, then: provq spill retry <file>';
   const record: QuarantineReason = { file: from, quarantinedAs: name, reason, at: new Date().toISOString() };
   await writeDurably(opts.dir, reasonFileFor(name), `${JSON.stringify(record, null, 2)}\n`);
-  opts.logger.error('pairs the sink always refuses were set aside; the rest of their file is applied', {
+  opts.logger.error({
     file: from,
     quarantinedAs: name,
     pairs: refused.length,
-  });
+  }, 'pairs the sink always refuses were set aside; the rest of their file is applied');
   return name;
 }

@@ -30,7 +30,7 @@ export async function claimSpillFile(dir: string, name: string, opts: ClaimOptio
       retries: 0,
       onCompromised: (err) => {
         compromised = true;
-        opts.logger.warn('spill claim lost; another process took the file over', { file: name, error: err.message });
+        opts.logger.warn({ file: name, error: err.message }, 'spill claim lost; another process took the file over');
       },
     });
   } catch (err) {

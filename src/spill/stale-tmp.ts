@@ -40,13 +40,13 @@ export async function recoverAbandonedTmpFiles(dir: string, logger: Logger, minA
     const complete = bytes.length > 0 && bytes[bytes.length - 1] === 0x0a && content.kind !== 'malformed';
     if (complete) {
       await fse.rename(path, join(dir, name));
-      logger.warn('abandoned spill write was complete; put back in line', { file: name });
+      logger.warn({ file: name }, 'abandoned spill write was complete; put back in line');
     } else if (bytes.length === 0) {
       await fse.rm(path, { force: true });
     } else {
       await fse.rename(path, join(dir, name));
       const as = await quarantineSpillFile(dir, name, 'incomplete spill write: its writer died mid-write; salvage the valid lines');
-      logger.error('abandoned spill write was incomplete; quarantined', { file: name, quarantinedAs: as });
+      logger.error({ file: name, quarantinedAs: as }, 'abandoned spill write was incomplete; quarantined');
     }
     handled++;
   }

@@ -21,7 +21,7 @@ import {
   type RecordInput,
   type StoreOpenOptions,
 } from '../schemas.js';
-import { isChecked, isReplayed, type ProvenanceSink } from '../sink.js';
+import type { ProvenanceSink, SinkWriteContext } from '../sink.js';
 import { checkPairs, parseOptions } from '../validate.js';
 import { RecallIndex } from './similarity.js';
 
@@ -144,10 +144,10 @@ export class LmdbMemoryStore implements ProvenanceSink {
     return hits;
   }
 
-  async appendProvenanceBatch(pairs: ProvenancePair[]): Promise<void> {
+  async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<void> {
     this.assertOpen('appendProvenanceBatch');
-    const valid = isChecked(pairs) ? pairs : checkPairs(pairs);
-    const append = this.putBatch(valid);
+    const valid = context?.validated ? pairs : checkPairs(pairs);
+    const append = this.putBatch(valid, context?.replayed ?? false);
     this.appending.add(append);
     try {
       await append;
@@ -156,9 +156,9 @@ export class LmdbMemoryStore implements ProvenanceSink {
     }
   }
 
-  appendProvenanceBatchSync(pairs: ProvenancePair[]): void {
+  appendProvenanceBatchSync(pairs: ProvenancePair[], context?: SinkWriteContext): void {
     this.assertOpen('appendProvenanceBatchSync');
-    const valid = isChecked(pairs) ? pairs : checkPairs(pairs);
+    const valid = context?.validated ? pairs : checkPairs(pairs);
     const entries = new EntryKeys(this.records, valid);
     this.env.transactionSync(() => {
       for (let i = 0; i < valid.length; i++) {
@@ -174,8 +174,8 @@ export class LmdbMemoryStore implements ProvenanceSink {
     if (this.queue?.running) return this.queue;
     // Looked up at write time, so a wrapped or replaced store method is honoured.
     const sink: ProvenanceSink = {
-      appendProvenanceBatch: (p) => this.appendProvenanceBatch(p),
-      appendProvenanceBatchSync: (p) => this.appendProvenanceBatchSync(p),
+      appendProvenanceBatch: (p, c) => this.appendProvenanceBatch(p, c),
+      appendProvenanceBatchSync: (p, c) => this.appendProvenanceBatchSync(p, c),
     };
     const queue = new ProvenanceWriteQueue(sink, {
       logger: this.logger,
@@ -227,9 +227,8 @@ export class LmdbMemoryStore implements ProvenanceSink {
    * stored rewrites the same entry; only replayed batches, where that is to be expected, pay
    * for finding out (conditional puts), so replays can be counted.
    */
-  private async putBatch(pairs: ProvenancePair[]): Promise<void> {
+  private async putBatch(pairs: ProvenancePair[], replay: boolean): Promise<void> {
     const entries = new EntryKeys(this.records, pairs);
-    const replay = isReplayed(pairs);
     const checked: Promise<boolean>[] = [];
     // Plain puts share one promise per transaction; a batch may span several transactions,
     // and every one of them must have committed (one failing must fail the call).

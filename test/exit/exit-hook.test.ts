@@ -1,8 +1,8 @@
 // Exit behaviour, each case in a real child process, checked by reopening the store after.
 import { describe, expect, it } from 'vitest';
-import { runWorkload, startWorkload } from '../../src/faults/child.js';
-import { auditCues, readCues } from '../../src/faults/audit.js';
-import type { WorkloadConfig } from '../../src/faults/workload.js';
+import { runWorkload, startWorkload } from '../../faults/child.js';
+import { auditCues, readCues } from '../../faults/audit.js';
+import type { WorkloadConfig } from '../../faults/workload.js';
 import { tempDir } from '../helpers/temp.js';
 
 const PAIRS = 1000;

@@ -1,7 +1,7 @@
 // The fault-injection suite in its quick form: real child processes, real LMDB, real disks.
 import { describe, expect, it } from 'vitest';
-import { SCENARIOS, SIZES } from '../../src/faults/suite.js';
-import type { ScenarioResult } from '../../src/faults/scenario.js';
+import { SCENARIOS, SIZES } from '../../faults/suite.js';
+import type { ScenarioResult } from '../../faults/scenario.js';
 
 describe('fault-injection suite (quick form of npm run faults)', () => {
   for (const scenario of SCENARIOS) {

@@ -70,7 +70,7 @@ describe('re-enqueue and quarantine', () => {
     symlinkSync('/etc/hostname', join(dir, 'link.jsonl'));
     const sink = new RecordingSink();
     const warnings: string[] = [];
-    const logger = { ...silentLogger, warn: (_msg: string, f?: Record<string, unknown>) => warnings.push(String(f?.file)) };
+    const logger = { ...silentLogger, warn: (f: { file?: unknown }) => warnings.push(String(f.file)) };
     const q = startQueue(sink, dir, { idlePollMs: 50, logger });
     expect(await until(() => q.stats().quarantinedFiles === 6, 10_000)).toBe(true);
     const names = readdirSync(dir);

@@ -2,9 +2,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runWorkload, startWorkload } from '../../src/faults/child.js';
-import { auditCues, readCues } from '../../src/faults/audit.js';
-import { cueOf } from '../../src/faults/workload.js';
+import { runWorkload, startWorkload } from '../../faults/child.js';
+import { auditCues, readCues } from '../../faults/audit.js';
+import { cueOf } from '../../faults/workload.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { silentLogger } from '../../src/log.js';
 import { tempDir } from '../helpers/temp.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { tempDir } from '../helpers/temp.js';
-import { brokenSpillDir as brokenDir } from '../../src/faults/disk-faults.js';
+import { brokenSpillDir as brokenDir } from '../../faults/disk-faults.js';
 import { pair, RecordingSink } from '../helpers/sinks.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import { until } from '../helpers/until.js';
@@ -25,7 +25,7 @@ describe('spill failures', () => {
   it('keeps pairs in memory while the disk fails, logs once per episode, never fails recall, and catches up when healed', async () => {
     const { spillDir, heal, kind } = brokenSpillDir();
     const errors: string[] = [];
-    const logger: Logger = { info() {}, warn() {}, error: (msg) => errors.push(msg) };
+    const logger: Logger = { debug() {}, info() {}, warn() {}, error: (_fields, msg) => errors.push(msg) };
     const store = await LmdbMemoryStore.open({ path: tempDir(), logger });
     cleanups.push(() => store.close());
     for (let i = 0; i < 5; i++) await store.insert({ id: `r${i}`, text: `memory about topic ${i}` });

@@ -6,7 +6,7 @@ import { StoreClosedError, StoreOpenError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { tempDir } from '../helpers/temp.js';
 import { pair } from '../helpers/sinks.js';
-import { markReplayed } from '../../src/sink.js';
+import { REPLAYED_VALIDATED } from '../../src/sink.js';
 
 const stores: LmdbMemoryStore[] = [];
 async function openStore(path = tempDir()): Promise<LmdbMemoryStore> {
@@ -84,7 +84,7 @@ describe('LmdbMemoryStore', () => {
     expect((await store.get('r1'))!.provenance).toHaveLength(1);
     expect(store.stats().entries).toBe(1);
     // A batch read back from a spill file is checked, so the replay is counted.
-    await store.appendProvenanceBatch(markReplayed([p, pair('r1', 'new', { entryId: '0000000000002-test-1' })]));
+    await store.appendProvenanceBatch([p, pair('r1', 'new', { entryId: '0000000000002-test-1' })], { ...REPLAYED_VALIDATED, validated: false });
     expect(store.stats()).toMatchObject({ entries: 2, duplicatePairs: 1 });
   });
 

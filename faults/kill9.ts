@@ -2,7 +2,7 @@
 // to what was only in memory. A restarted process then imports whatever was spilled.
 import { readdir, readFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OVERFLOW_SYNC_SPILL_PAIRS } from '../queue/provenance-write-queue.js';
+import { OVERFLOW_SYNC_SPILL_PAIRS } from '../src/queue/provenance-write-queue.js';
 import { runWorkload, startWorkload } from './child.js';
 import { auditCues, readCues } from './audit.js';
 import { freshStore, RECORDS, type ScenarioResult } from './scenario.js';

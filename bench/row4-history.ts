@@ -5,7 +5,7 @@ import { summarize } from './stats.js';
 import { benchDir, makePairs, openStoreWithRecords, recordId } from './fixtures.js';
 import { fmt, type RowResult } from './report.js';
 import type { BenchSizes } from './sizes.js';
-import type { ProvenancePair } from '../schemas.js';
+import type { ProvenancePair } from '../src/schemas.js';
 
 export async function row4(sizes: BenchSizes): Promise<RowResult> {
   // r0 gets the long history; r1.. are fresh records, one per append so "none" stays none.

@@ -5,13 +5,13 @@
 // Prints one JSON line of Row5Figures. Run with --expose-gc (for the RSS baseline).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { silentLogger } from '../log.js';
-import { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
-import type { ProvenancePair } from '../schemas.js';
-import type { ProvenanceSink } from '../sink.js';
-import { listSpillDir } from '../spill/spill-dir.js';
-import { readSpillFile } from '../spill/spill-reader.js';
-import type { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
+import { silentLogger } from '../src/log.js';
+import { ProvenanceWriteQueue } from '../src/queue/provenance-write-queue.js';
+import type { ProvenancePair } from '../src/schemas.js';
+import type { ProvenanceSink } from '../src/sink.js';
+import { listSpillDir } from '../src/spill/spill-dir.js';
+import { readSpillFile } from '../src/spill/spill-reader.js';
+import type { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
 import { makePairs, openStoreWithRecords, recordId, sleep } from './fixtures.js';
 import { THROUGHPUT_BATCH_PAIRS } from './sizes.js';
 

@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fse from 'fs-extra';
-import { silentLogger } from '../log.js';
-import type { ProvenancePair } from '../schemas.js';
-import { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
+import { silentLogger } from '../src/log.js';
+import type { ProvenancePair } from '../src/schemas.js';
+import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
 
 const made: string[] = [];
 

@@ -1,6 +1,6 @@
 // Reads a store after a workload and counts what was lost, doubled or reordered.
-import { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
-import { silentLogger } from '../log.js';
+import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
+import { silentLogger } from '../src/log.js';
 
 /** Every cue stored per record, in stored order. */
 export async function readCues(storePath: string, records: number): Promise<Map<string, string[]>> {

@@ -5,7 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { benchDir, makePairs, openStoreWithRecords, sleep } from './fixtures.js';
 import { fmt, type RowResult } from './report.js';
 import { THROUGHPUT_BATCH_PAIRS, type BenchSizes } from './sizes.js';
-import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
+import type { ProvenanceWriteQueue } from '../src/queue/provenance-write-queue.js';
 
 const PAIRS_PER_CALL = 5;
 

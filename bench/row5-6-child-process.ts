@@ -8,9 +8,9 @@ export function wallMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
-/** The compiled child script `name` in dist/bench/ (also when this module runs from src/). */
+/** The bench child script `name` (a `.ts` file beside this one, run through tsx). */
 export function benchChildScript(name: string): string {
-  return fileURLToPath(new URL(`./${name}`, import.meta.url)).replace(/([\\/])src([\\/]bench)/, '$1dist$2');
+  return fileURLToPath(new URL(`./${name.replace(/\.js$/, '.ts')}`, import.meta.url));
 }
 
 export interface ChildRun {
@@ -29,7 +29,7 @@ export function runBenchChild(
   opts: { timeoutMs: number; nodeArgs?: string[] },
 ): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const args = [...(opts.nodeArgs ?? []), script, JSON.stringify(config)];
+    const args = ['--import', 'tsx', ...(opts.nodeArgs ?? []), script, JSON.stringify(config)];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

@@ -8,8 +8,8 @@ import { benchDir, nextTurn } from './fixtures.js';
 import { summarize } from './stats.js';
 import { fmt, type RowResult } from './report.js';
 import type { BenchSizes } from './sizes.js';
-import { silentLogger } from '../log.js';
-import { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
+import { silentLogger } from '../src/log.js';
+import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
 
 const DIMS = 16;
 const BLOCK = 500;

@@ -5,7 +5,7 @@ import { summarize } from './stats.js';
 import { benchDir, makePairs, nextTurn, openStoreWithRecords } from './fixtures.js';
 import { fmt, type RowResult } from './report.js';
 import type { BenchSizes } from './sizes.js';
-import type { ProvenancePair } from '../schemas.js';
+import type { ProvenancePair } from '../src/schemas.js';
 
 const ROUND = 1000;
 

@@ -1,11 +1,10 @@
-// Runs a workload in a real child process (the built dist/).
+// Runs a workload in a real child process, from the TypeScript sources (through tsx), so
+// a child runs exactly the code under test — mutants included.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { WorkloadConfig } from './workload.js';
 
-// Always the compiled script: children start fast and run what ships.
-// (from src/ under vitest, from dist/ when built: both resolve to dist/).
-const WORKLOAD = fileURLToPath(new URL('./workload-child.js', import.meta.url)).replace(/([\\/])src([\\/]faults)/, '$1dist$2');
+const WORKLOAD = fileURLToPath(new URL('./workload-child.ts', import.meta.url));
 
 export interface ChildResult {
   code: number | null;
@@ -28,7 +27,7 @@ export interface RunningChild {
 const CHILD_TIME_LIMIT_MS = 120_000;
 
 export function startWorkload(cfg: WorkloadConfig): RunningChild {
-  const child = spawn(process.execPath, [WORKLOAD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKLOAD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let timedOut = false;
   const limit = setTimeout(() => {
     timedOut = true;

@@ -2,8 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
-import { silentLogger } from '../log.js';
+import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
+import { silentLogger } from '../src/log.js';
 import { auditCues, readCues } from './audit.js';
 
 export interface ScenarioResult {

@@ -4,9 +4,9 @@
 import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { silentLogger } from '../log.js';
-import { parseSpillText } from '../spill/spill-reader.js';
-import { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
+import { silentLogger } from '../src/log.js';
+import { parseSpillText } from '../src/spill/spill-reader.js';
+import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
 import { RECORDS, scratchDir, type ScenarioResult } from './scenario.js';
 
 type Line = { text: string; good: boolean; recordId?: string; cue?: string };

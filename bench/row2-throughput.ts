@@ -6,11 +6,11 @@
 // size), and the same for the default 256.
 import { open } from 'lmdb';
 import { join } from 'node:path';
-import { formatEntryId } from '../entry-id.js';
+import { formatEntryId } from '../src/entry-id.js';
 import { benchDir, makePairs, nextTurn, openStoreWithRecords } from './fixtures.js';
 import { fmt, type RowResult } from './report.js';
 import { THROUGHPUT_BATCH_PAIRS, type BenchSizes } from './sizes.js';
-import type { ProvenancePair } from '../schemas.js';
+import type { ProvenancePair } from '../src/schemas.js';
 
 /** Pairs per enqueue, as a recall with k = 10 would make. */
 const BATCH = 10;

@@ -1,13 +1,13 @@
 // A workload for a child process, used by the tests and the fault-injection suite: opens
 // a store, enqueues pairs, then ends in the way the parent asked (exit, signal, crash...).
-// Run it as a child with: node dist/faults/workload-child.js '<json WorkloadConfig>'
+// Run it as a child with: node --import tsx faults/workload-child.ts '<json WorkloadConfig>'
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
-import { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
-import { silentLogger } from '../log.js';
-import { listSpillDir } from '../spill/spill-dir.js';
-import type { ProvenancePair, QueueOptions } from '../schemas.js';
+import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
+import { silentLogger } from '../src/log.js';
+import { listSpillDir } from '../src/spill/spill-dir.js';
+import type { ProvenancePair, QueueOptions } from '../src/schemas.js';
 
 export type Ending =
   | 'exit' // process.exit(exitCode) right after enqueueing
