@@ -30,7 +30,7 @@ export function runBenchChild(
 ): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const args = ['--import', 'tsx', ...(opts.nodeArgs ?? []), script, JSON.stringify(config)];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: fileURLToPath(new URL('..', import.meta.url)) });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

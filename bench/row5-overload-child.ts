@@ -96,7 +96,10 @@ class ThrottledSink implements ProvenanceSink {
 
   async appendProvenanceBatch(pairs: ProvenancePair[]): Promise<void> {
     if (this.mode === 'halted') throw new Error('row 5: the drain timed out; the rest stays in the spill dir');
-    if (this.mode === 'full speed') return this.store.appendProvenanceBatch(pairs);
+    if (this.mode === 'full speed') {
+      await this.store.appendProvenanceBatch(pairs);
+      return;
+    }
     // Idle time earns no credit: a call may start no earlier than the previous one's share ended.
     this.readyAt = Math.max(this.readyAt, performance.now()) + (pairs.length * 1000) / this.capacity;
     await this.store.appendProvenanceBatch(pairs);

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { WorkloadConfig } from './workload.js';
 
 const WORKLOAD = fileURLToPath(new URL('./workload-child.ts', import.meta.url));
+/** `--import tsx` resolves from the working directory: the package's own. */
+const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface ChildResult {
   code: number | null;
@@ -27,7 +29,7 @@ export interface RunningChild {
 const CHILD_TIME_LIMIT_MS = 120_000;
 
 export function startWorkload(cfg: WorkloadConfig): RunningChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKLOAD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKLOAD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: PACKAGE_ROOT });
   let timedOut = false;
   const limit = setTimeout(() => {
     timedOut = true;

@@ -152,18 +152,19 @@ function injectSinkFaults(store: LmdbMemoryStore, cfg: WorkloadConfig): { midBat
   let inFlight = 0;
   let completed = 0;
   const midBatch = async (): Promise<void> => {
-    while (!(inFlight > 0 && completed > 0)) await new Promise((r) => setTimeout(r, 1));
+    // A put under way while another has finished, or several under way at once (several writes in flight).
+    while (!(inFlight > 0 && (completed > 0 || inFlight > 1))) await new Promise((r) => setTimeout(r, 1));
   };
   if (!cfg.sinkDelayMs && !cfg.sinkFailRate && !cfg.sinkDownMs && !cfg.midBatch && !cfg.sinkRefuses) return { midBatch };
   const refused = new Set((cfg.sinkRefuses ?? []).map((i) => cueOf(cfg.cuePrefix ?? 'c', i)));
-  store.appendProvenanceBatch = async (pairs) => {
+  store.appendProvenanceBatch = async (pairs, context) => {
     inFlight++;
     try {
       if (cfg.sinkDelayMs) await new Promise((r) => setTimeout(r, cfg.sinkDelayMs));
       if (cfg.sinkDownMs && Date.now() - started < cfg.sinkDownMs) throw new Error('injected: sink down');
       if (cfg.sinkFailRate && Math.random() < cfg.sinkFailRate) throw new Error('injected: sink call failed');
       if (refused.size && pairs.some(([, e]) => refused.has(e.cue))) throw new Error('injected: the sink refuses this pair');
-      return await real(pairs);
+      return await real(pairs, context);
     } finally {
       inFlight--;
       completed++;

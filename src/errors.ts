@@ -30,3 +30,9 @@ export class SinkTimeoutError extends ProvenanceQueueError {}
 
 /** Bad command-line usage (exit code 2). */
 export class UsageError extends ProvenanceQueueError {}
+
+/** A spill or journal directory belongs to another sink. */
+export class SpillDirOwnedError extends ProvenanceQueueError {}
+
+/** `enableProvenanceQueue` with different options while a queue is on. */
+export class QueueEnabledError extends ProvenanceQueueError {}

@@ -64,6 +64,16 @@ export const queueOptionsSchema = z.strictObject({
   sinkTimeoutMs: positiveMs('sinkTimeoutMs').default(30_000),
   /** A claim on a spill file whose holder stopped refreshing it for this long is taken over (min 2000). */
   claimStaleMs: positiveInt('claimStaleMs', 2000).default(10_000),
+  /** 'journal': every accepted pair reaches the journal (page cache) before its enqueue turn ends. */
+  durability: z.enum(['journal', 'memory'], { error: "durability must be 'journal' or 'memory'" }).default('journal'),
+  /** Where journal segments live (never in spillDir). Default: `<spillDir>-journal`. */
+  journalDir: z.string({ error: 'journalDir must be a directory path' }).min(1, 'journalDir must not be empty').optional(),
+  /** Journal only: the journal is fsync'd at most this long after a write (the power-loss window). */
+  fsyncMs: positiveMs('fsyncMs').default(1000),
+  /** Journal segments are rotated past this many bytes. */
+  journalSegmentBytes: positiveInt('journalSegmentBytes', 4096).default(8 * 1024 * 1024),
+  /** false: no exit hook; the app calls stop()/close() itself. */
+  exitHook: z.boolean({ error: 'exitHook must be true or false' }).default(true),
   logger: z.custom<import('./log.js').Logger>(isLogger, 'logger must have debug, info, warn and error methods (the shape of a pino logger: logger.warn(fields, message))').optional(),
 });
 export type QueueOptions = z.input<typeof queueOptionsSchema>;
@@ -73,6 +83,20 @@ function isLogger(v: unknown): boolean {
   const l = v as Record<string, unknown> | null;
   return !!l && ['debug', 'info', 'warn', 'error'].every((m) => typeof l[m] === 'function');
 }
+
+/** How long stop(), close() and disableProvenanceQueue() may take: bounded by default. */
+export const MAX_STOP_TIMEOUT_MS = 10_000;
+export const stopOptionsSchema = z.strictObject({
+  timeoutMs: positiveMs('timeoutMs').optional(),
+  signal: z.instanceof(AbortSignal, { error: 'signal must be an AbortSignal' }).optional(),
+});
+export type StopOptions = z.input<typeof stopOptionsSchema>;
+
+export const flushOptionsSchema = z.strictObject({
+  timeoutMs: positiveMs('timeoutMs').optional(),
+  signal: z.instanceof(AbortSignal, { error: 'signal must be an AbortSignal' }).optional(),
+});
+export type FlushOptions = z.input<typeof flushOptionsSchema>;
 
 export const storeOpenOptionsSchema = z.strictObject({
   path: z.string({ error: 'path must be a directory path' }).min(1, 'path must not be empty'),

@@ -1,6 +1,7 @@
 // Applies claimed spill files to a store, in chunks through appendProvenanceBatch; a file
 // is deleted only once every pair is durable (replayClaimedFile).
 import { silentLogger } from '../log.js';
+import { REPLAYED_VALIDATED } from '../sink.js';
 import { replayClaimedFile, type ReplayOutcome } from '../spill/replay.js';
 import { claimSpillFile, type SpillClaim } from '../spill/spill-claims.js';
 import type { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
@@ -21,8 +22,8 @@ export function applySpillFile(
     chunkPairs: CHUNK_PAIRS,
     logger: silentLogger, // the CLI reports outcomes itself, in plain lines
     deliver: async (pairs) => {
-      await store.appendProvenanceBatch(pairs);
-      return true;
+      const result = await store.appendProvenanceBatch(pairs, REPLAYED_VALIDATED);
+      return { ok: true, unknownRecords: result ? result.unknownRecords : undefined };
     },
     ...(onProgress ? { onProgress } : {}),
   });

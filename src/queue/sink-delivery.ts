@@ -1,10 +1,11 @@
 // Delivery to the sink: each call under a time limit, retried with backoff and jitter a
 // bounded number of times; then a breaker opens, and the queue sends pairs to the spill
 // directory until it has backed off. One error line per episode, one line when it ends.
+// Durations use the monotonic clock: a wall clock that steps never stretches a backoff.
 import { SinkTimeoutError } from '../errors.js';
 import { errorFields, type Logger } from '../log.js';
 import type { ResolvedQueueOptions } from '../schemas.js';
-import { FRESH_VALIDATED, REPLAYED_VALIDATED, type ProvenanceSink } from '../sink.js';
+import { FRESH_VALIDATED, REPLAYED_VALIDATED, type ProvenanceSink, type SinkWriteResult } from '../sink.js';
 import type { IdentifiedPair } from '../spill/spill-writer.js';
 import { backoffDelay, sleep } from './backoff.js';
 
@@ -15,10 +16,20 @@ export interface DeliveryCounters {
   writeErrors: number;
 }
 
+/** What the queue learns from one delivery. */
+export type Delivered = { ok: true; result: SinkWriteResult } | { ok: false };
+
+export interface DeliveryHooks {
+  /** True once the exit drain or a stop deadline has taken over: stop retrying at once. */
+  halted(): boolean;
+  /** Every failed attempt, for the queue's 'writeError' event. */
+  onWriteError(error: unknown, pairs: number, attempt: number): void;
+}
+
 type DeliveryOptions = Pick<ResolvedQueueOptions, 'maxAttempts' | 'retryBaseMs' | 'retryMaxMs' | 'sinkTimeoutMs'>;
 
 export class SinkDelivery {
-  /** Until then the sink is not tried: memory goes to spill files, read-back waits. */
+  /** Until then (performance.now()) the sink is not tried: memory goes to spill files, read-back waits. */
   breakerUntil = 0;
   private trips = 0;
   private failing = false;
@@ -28,65 +39,72 @@ export class SinkDelivery {
     private readonly opts: DeliveryOptions,
     private readonly log: Logger,
     private readonly counters: DeliveryCounters,
-    /** True once the exit drain has taken over: stop retrying at once. */
-    private readonly halted: () => boolean,
+    private readonly hooks: DeliveryHooks,
   ) {}
 
   get breakerOpen(): boolean {
-    return Date.now() < this.breakerUntil;
+    return performance.now() < this.breakerUntil;
   }
 
-  /** True when the pairs are durable; false when they should go to the spill directory. */
-  async deliver(pairs: IdentifiedPair[], respooled: boolean): Promise<boolean> {
+  /** Milliseconds until the breaker closes (0 when it is closed). */
+  get breakerWaitMs(): number {
+    return Math.max(0, this.breakerUntil - performance.now());
+  }
+
+  /** ok when the pairs are durable; not ok when they should go to the spill directory. */
+  async deliver(pairs: IdentifiedPair[], replayed: boolean): Promise<Delivered> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.call(pairs, respooled);
-        this.counters.writtenPairs += pairs.length;
-        if (respooled) this.counters.respooledPairs += pairs.length;
+        const result = (await this.call(pairs, replayed)) ?? {};
+        if (this.hooks.halted()) return { ok: true, result }; // counted by whoever took over
+        const written = pairs.length - (result.unknownRecords?.length ?? 0);
+        this.counters.writtenPairs += written;
+        if (replayed) this.counters.respooledPairs += written;
         if (this.failing) this.log.info({ afterErrors: this.counters.writeErrors }, 'sink writes succeed again');
         this.failing = false;
         this.trips = 0;
-        return true;
+        return { ok: true, result };
       } catch (err) {
+        if (this.hooks.halted()) return { ok: false };
         this.counters.writeErrors++;
+        this.hooks.onWriteError(err, pairs.length, attempt);
         if (!this.failing) {
           this.failing = true;
           this.log.error({ pairs: pairs.length, ...errorFields(err) }, 'sink write failed; retrying with backoff');
         }
-        if (attempt >= this.opts.maxAttempts || this.halted()) {
+        if (attempt >= this.opts.maxAttempts) {
           this.trips++;
-          this.breakerUntil = Date.now() + backoffDelay(this.trips, this.opts.retryBaseMs * 4, this.opts.retryMaxMs);
-          this.log.warn({
-            pairs: pairs.length,
-            attempts: attempt,
-            ...errorFields(err),
-          }, 'sink still failing; pairs go to the spill directory until it recovers');
-          return false;
+          this.breakerUntil = performance.now() + backoffDelay(this.trips, this.opts.retryBaseMs * 4, this.opts.retryMaxMs);
+          this.log.warn(
+            { pairs: pairs.length, attempts: attempt, ...errorFields(err) },
+            'sink still failing; pairs go to the spill directory until it recovers',
+          );
+          return { ok: false };
         }
         await sleep(backoffDelay(attempt, this.opts.retryBaseMs, this.opts.retryMaxMs));
-        if (this.halted()) return false;
+        if (this.hooks.halted()) return { ok: false };
       }
     }
   }
 
   /** One sink call; one that has not settled after sinkTimeoutMs counts as failed. */
-  private call(pairs: IdentifiedPair[], respooled: boolean): Promise<void> {
-    const call = new Promise<void>((resolve, reject) => {
+  private call(pairs: IdentifiedPair[], replayed: boolean): Promise<SinkWriteResult | void> {
+    const call = new Promise<SinkWriteResult | void>((resolve, reject) => {
       try {
-        Promise.resolve(this.sink.appendProvenanceBatch(pairs, respooled ? REPLAYED_VALIDATED : FRESH_VALIDATED)).then(() => resolve(), reject);
+        Promise.resolve(this.sink.appendProvenanceBatch(pairs, replayed ? REPLAYED_VALIDATED : FRESH_VALIDATED)).then(resolve, reject);
       } catch (err) {
         reject(err);
       }
     });
     const limit = this.opts.sinkTimeoutMs;
     if (!limit) return call;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<SinkWriteResult | void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new SinkTimeoutError(`sink call did not settle within sinkTimeoutMs=${limit}`)),
+        () => reject(new SinkTimeoutError(`sink call did not settle within sinkTimeoutMs=${limit}; it is retried, and its pairs are spilled if it keeps failing`)),
         limit,
       ).unref();
       call.then(
-        () => (clearTimeout(timer), resolve()),
+        (r) => (clearTimeout(timer), resolve(r)),
         (err: unknown) => (clearTimeout(timer), reject(err)),
       );
     });

@@ -10,22 +10,27 @@ import { serializeSpillLines, writeDurably, type IdentifiedPair } from './spill-
 
 export type ReplayOutcome =
   /** `setAside`: pairs the sink refused on every attempt, written to a quarantined file of their own. */
-  | { kind: 'applied'; pairs: number; setAside?: { as: string; pairs: number } }
+  | { kind: 'applied'; pairs: number; setAside?: { as: string; pairs: number }; tornLines?: number }
   | { kind: 'quarantined'; as: string; reason: string }
   | { kind: 'skipped'; reason: string }
   | { kind: 'deferred'; reason: string };
+
+/** A chunk's fate: not ok means the sink is failing; ok may name pairs whose records the sink does not know. */
+export type ChunkDelivered = { ok: false } | { ok: true; unknownRecords?: IdentifiedPair[] | undefined };
 
 export interface ReplayOptions {
   dir: string;
   chunkPairs: number;
   logger: Logger;
   /** Writes one chunk of read-back pairs durably; false means the sink is failing: leave the file for later. */
-  deliver(pairs: IdentifiedPair[]): Promise<boolean>;
+  deliver(pairs: IdentifiedPair[]): Promise<ChunkDelivered>;
   onProgress?(pairsDone: number, pairsTotal: number): void;
+  /** A dead writer's journal segment: its cut last line is dropped, not a reason to quarantine. */
+  dropTornTail?: boolean;
 }
 
 export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions): Promise<ReplayOutcome> {
-  const content = await readSpillFile(claim.path, claim.name);
+  const content = await readSpillFile(claim.path, claim.name, { dropTornTail: opts.dropTornTail ?? false });
   switch (content.kind) {
     case 'gone':
       return { kind: 'skipped', reason: 'already gone' };
@@ -51,22 +56,40 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
   }
   const { pairs } = content;
   const refused: IdentifiedPair[] = [];
+  const unknown: IdentifiedPair[] = [];
   for (let i = 0; i < pairs.length; i += opts.chunkPairs) {
     if (claim.compromised) return { kind: 'deferred', reason: 'claim taken over by another process' };
     const chunk = pairs.slice(i, i + opts.chunkPairs);
-    if (!(await opts.deliver(chunk))) {
-      const found = await findRefused(chunk, opts.deliver);
+    const done = await opts.deliver(chunk);
+    if (done.ok) {
+      if (done.unknownRecords) unknown.push(...done.unknownRecords);
+    } else {
+      const found = await findRefused(chunk, opts.deliver, unknown);
       if (!found) return { kind: 'deferred', reason: 'sink failing' };
       refused.push(...found);
     }
     opts.onProgress?.(Math.min(i + opts.chunkPairs, pairs.length), pairs.length);
   }
-  const as = refused.length > 0 ? await setAside(claim.name, refused, pairs.length, opts) : undefined;
+  let as: string | undefined;
+  if (refused.length > 0) {
+    as = await setAside(claim.name, 'refused', refused, opts,
+      `the sink refused ${refused.length} of the ${pairs.length} pairs of ${claim.name} on every attempt while it accepted the rest; fix the sink or the pairs, then: provq spill retry <file>`);
+  }
+  if (unknown.length > 0) {
+    const name = await setAside(claim.name, 'unknown-records', unknown, opts,
+      `${unknown.length} of the ${pairs.length} pairs of ${claim.name} are for records this sink does not know (${sample(unknown)}); ` +
+        'insert the records (or apply the file to the store that has them), then: provq spill retry <file>');
+    as ??= name;
+    refused.push(...unknown);
+  }
   // Every pair is durable now (in the sink, or set aside), so deleting is safe even if
   // another process took the claim over.
   await fse.rm(claim.path, { force: true });
   const applied = pairs.length - refused.length;
-  return as ? { kind: 'applied', pairs: applied, setAside: { as, pairs: refused.length } } : { kind: 'applied', pairs: applied };
+  const outcome: ReplayOutcome = { kind: 'applied', pairs: applied };
+  if (as) outcome.setAside = { as, pairs: refused.length };
+  if (content.tornLines) outcome.tornLines = content.tornLines;
+  return outcome;
 }
 
 /**
@@ -76,32 +99,35 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
  * neighbours in the same breath, and finding one costs a few sink calls, not one per pair.
  * (Two refused pairs that end up in different halves also wait, as a sink that is down.)
  */
-async function findRefused(failing: IdentifiedPair[], deliver: ReplayOptions['deliver']): Promise<IdentifiedPair[] | null> {
+async function findRefused(
+  failing: IdentifiedPair[],
+  deliver: ReplayOptions['deliver'],
+  unknown: IdentifiedPair[],
+): Promise<IdentifiedPair[] | null> {
   if (failing.length < 2) return null;
   const mid = failing.length >> 1;
   const left = failing.slice(0, mid);
   const right = failing.slice(mid);
-  const leftOk = await deliver(left);
-  const rightOk = await deliver(right);
-  if (leftOk && rightOk) return []; // it passed this time
-  if (!leftOk && !rightOk) return null;
-  const refused = leftOk ? right : left;
-  return refused.length === 1 ? refused : findRefused(refused, deliver);
+  const leftDone = await deliver(left);
+  const rightDone = await deliver(right);
+  for (const d of [leftDone, rightDone]) if (d.ok && d.unknownRecords) unknown.push(...d.unknownRecords);
+  if (leftDone.ok && rightDone.ok) return []; // it passed this time
+  if (!leftDone.ok && !rightDone.ok) return null;
+  const refused = leftDone.ok ? right : left;
+  return refused.length === 1 ? refused : findRefused(refused, deliver, unknown);
+}
+
+function sample(pairs: IdentifiedPair[]): string {
+  const ids = [...new Set(pairs.map(([id]) => id))];
+  return ids.slice(0, 3).join(', ') + (ids.length > 3 ? `, and ${ids.length - 3} more` : '');
 }
 
 /** Writes the refused pairs, whole, as a quarantined file with its reason; the operator retries it. */
-async function setAside(from: string, refused: IdentifiedPair[], total: number, opts: ReplayOptions): Promise<string> {
-  const name = quarantineNameFor(from.replace(/\.jsonl$/, '-refused.jsonl'));
+async function setAside(from: string, tag: string, refused: IdentifiedPair[], opts: ReplayOptions, reason: string): Promise<string> {
+  const name = quarantineNameFor(from.replace(/\.jsonl$/, `-${tag}.jsonl`));
   await writeDurably(opts.dir, name, serializeSpillLines(refused));
-  const reason =
-    `the sink refused ${refused.length} of the ${total} pairs of ${from} on every attempt while it accepted the rest; ` +
-    'fix the sink or the pairs, then: provq spill retry <file>';
   const record: QuarantineReason = { file: from, quarantinedAs: name, reason, at: new Date().toISOString() };
   await writeDurably(opts.dir, reasonFileFor(name), `${JSON.stringify(record, null, 2)}\n`);
-  opts.logger.error({
-    file: from,
-    quarantinedAs: name,
-    pairs: refused.length,
-  }, 'pairs the sink always refuses were set aside; the rest of their file is applied');
+  opts.logger.error({ file: from, quarantinedAs: name, pairs: refused.length, reason }, 'pairs set aside; the rest of their file is applied');
   return name;
 }

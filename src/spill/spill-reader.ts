@@ -10,7 +10,8 @@ import type { IdentifiedPair } from './spill-writer.js';
 export const MAX_SPILL_FILE_BYTES = 256 * 1024 * 1024;
 
 export type SpillFileContent =
-  | { kind: 'pairs'; pairs: IdentifiedPair[] }
+  /** `tornLines`: a cut last line of a journal segment, dropped (never acknowledged). */
+  | { kind: 'pairs'; pairs: IdentifiedPair[]; tornLines?: number }
   | { kind: 'empty' }
   | { kind: 'malformed'; reason: string }
   | { kind: 'not-a-file'; reason: string }
@@ -18,7 +19,12 @@ export type SpillFileContent =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export async function readSpillFile(path: string, name: string): Promise<SpillFileContent> {
+export interface ReadOptions {
+  /** A journal segment of a dead writer: a last line cut short (no newline, not JSON) is dropped. */
+  dropTornTail?: boolean;
+}
+
+export async function readSpillFile(path: string, name: string, opts: ReadOptions = {}): Promise<SpillFileContent> {
   let fd: number;
   try {
     // O_NOFOLLOW: a symlink planted as *.jsonl is never followed.
@@ -41,11 +47,11 @@ export async function readSpillFile(path: string, name: string): Promise<SpillFi
   } finally {
     await fse.close(fd);
   }
-  return parseSpillText(bytes, name);
+  return parseSpillText(bytes, name, opts);
 }
 
 /** Parses and validates a whole file; the first bad line makes the whole file malformed. */
-export function parseSpillText(bytes: Uint8Array, name: string): SpillFileContent {
+export function parseSpillText(bytes: Uint8Array, name: string, opts: ReadOptions = {}): SpillFileContent {
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -54,15 +60,20 @@ export function parseSpillText(bytes: Uint8Array, name: string): SpillFileConten
   }
   const lines = text.split('\n');
   const pairs: IdentifiedPair[] = [];
+  let tornLines = 0;
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
     if (raw.trim() === '') continue;
     const lineNo = i + 1;
+    const last = i === lines.length - 1; // no newline after it
     let json: unknown;
     try {
       json = JSON.parse(raw);
     } catch (err) {
-      const last = i === lines.length - 1;
+      if (last && opts.dropTornTail) {
+        tornLines++;
+        continue;
+      }
       return { kind: 'malformed', reason: `line ${lineNo}: ${last ? 'truncated or ' : ''}not JSON (${(err as Error).message})` };
     }
     let line: SpillLine;
@@ -76,5 +87,6 @@ export function parseSpillText(bytes: Uint8Array, name: string): SpillFileConten
     const entryId = line.entryId ?? entry.entryId ?? derivedEntryId(name, lineNo, entry.ts);
     pairs.push([recordId, entry.entryId === entryId ? entry : { ...entry, entryId }]);
   }
-  return pairs.length === 0 ? { kind: 'empty' } : { kind: 'pairs', pairs };
+  if (pairs.length === 0) return { kind: 'empty' };
+  return tornLines > 0 ? { kind: 'pairs', pairs, tornLines } : { kind: 'pairs', pairs };
 }

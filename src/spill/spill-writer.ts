@@ -44,22 +44,28 @@ export function* spillTextChunks(pairs: readonly IdentifiedPair[]): Generator<st
   if (out) yield out;
 }
 
+/** One spill file written: its name and how many pairs it holds. */
+export interface SpillFileWritten {
+  name: string;
+  pairs: number;
+}
+
 export class SpillWriter {
   constructor(readonly dir: string) {}
 
-  /** Writes one durable spill file and returns its name. */
-  async append(pairs: readonly IdentifiedPair[]): Promise<string> {
+  /** Writes durable spill files and returns their names, oldest first. */
+  async append(pairs: readonly IdentifiedPair[]): Promise<SpillFileWritten[]> {
     // Named and written out before the first await: a spill that starts later (one from
     // enqueue, say) holds newer pairs and must sort after this file.
     const name = newSpillFileName();
     await ensureSpillDir(this.dir);
-    return writeDurably(this.dir, name, spillTextChunks(pairs));
+    return [{ name: await writeDurably(this.dir, name, spillTextChunks(pairs)), pairs: pairs.length }];
   }
 
   /** The same, without yielding: for process exit and backpressure. */
-  appendSync(pairs: readonly IdentifiedPair[]): string {
+  appendSync(pairs: readonly IdentifiedPair[]): SpillFileWritten[] {
     ensureSpillDirSync(this.dir);
-    return writeDurablySync(this.dir, newSpillFileName(), spillTextChunks(pairs));
+    return [{ name: writeDurablySync(this.dir, newSpillFileName(), spillTextChunks(pairs)), pairs: pairs.length }];
   }
 }
 

@@ -9,19 +9,20 @@ import { open, type Database, type PutOptions, type RootDatabase } from 'lmdb';
 import { formatEntryId, reserveEntryIds } from '../entry-id.js';
 import { StoreClosedError, StoreOpenError } from '../errors.js';
 import { jsonLogger, type Logger } from '../log.js';
-import { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
+import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
+import { QueueToggle, type StoreQueueOptions } from './queue-toggle.js';
 import {
   recallQuerySchema,
   recordInputSchema,
   storeOpenOptionsSchema,
   type ProvenanceEntry,
   type ProvenancePair,
-  type QueueOptions,
   type RecallQuery,
+  type StopOptions,
   type RecordInput,
   type StoreOpenOptions,
 } from '../schemas.js';
-import type { ProvenanceSink, SinkWriteContext } from '../sink.js';
+import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../sink.js';
 import { checkPairs, parseOptions } from '../validate.js';
 import { RecallIndex } from './similarity.js';
 
@@ -58,15 +59,38 @@ interface ConditionalPuts {
   put(key: ProvenanceKey, value: ProvenanceEntry, options: PutOptions): Promise<boolean>;
 }
 
+/** The store's spill and journal directories, inside its own directory. */
+export const SPILL_DIR_NAME = 'provenance-overflow';
+export const JOURNAL_DIR_NAME = 'provenance-journal';
+/**
+ * Sink calls a store's queue keeps in flight: lmdb-js folds puts issued while a commit runs
+ * into the next transaction, and order and identity live in the [recordId, entryId] keys.
+ */
+const LMDB_CONCURRENT_WRITES = 8;
+
+/** A store's stable identity (kept in LMDB), so its spill dir is never applied to another store. */
+function storeIdOf(env: RootDatabase): string {
+  const meta = env.openDB<string, string>({ name: 'meta' });
+  let id = meta.get('storeId');
+  if (id === undefined) {
+    id = randomUUID();
+    meta.putSync('storeId', id);
+  }
+  return id;
+}
+
 export class LmdbMemoryStore implements ProvenanceSink {
   readonly path: string;
-  private queue: ProvenanceWriteQueue | null = null;
+  /** This store's identity as a sink: `lmdb:<uuid>`, kept in the store. */
+  readonly sinkId: string;
+  private readonly toggle: QueueToggle;
   private closed = false;
+  private closing: Promise<void> | null = null;
   private unknownRecordPairs = 0;
   private duplicatePairs = 0;
   private readonly index = new RecallIndex();
   private readonly conditional: ConditionalPuts;
-  private readonly appending = new Set<Promise<void>>();
+  private readonly appending = new Set<Promise<unknown>>();
 
   private constructor(
     path: string,
@@ -77,6 +101,19 @@ export class LmdbMemoryStore implements ProvenanceSink {
   ) {
     this.path = path;
     this.conditional = provenance as unknown as ConditionalPuts;
+    this.sinkId = `lmdb:${storeIdOf(env)}`;
+    // Looked up at write time, so a wrapped or replaced store method is honoured.
+    const sink: ProvenanceSink = {
+      appendProvenanceBatch: (p, c) => this.appendProvenanceBatch(p, c),
+      appendProvenanceBatchSync: (p, c) => this.appendProvenanceBatchSync(p, c),
+      maxConcurrentWrites: LMDB_CONCURRENT_WRITES,
+      sinkId: this.sinkId,
+    };
+    this.toggle = new QueueToggle(sink, () => ({
+      logger: this.logger,
+      spillDir: join(this.path, SPILL_DIR_NAME),
+      journalDir: join(this.path, JOURNAL_DIR_NAME),
+    }));
     for (const { value } of records.getRange()) this.index.upsert(value.id, value.text, value.embedding);
   }
 
@@ -100,8 +137,9 @@ export class LmdbMemoryStore implements ProvenanceSink {
     return new LmdbMemoryStore(path, env, records, provenance, logger ?? jsonLogger());
   }
 
+  /** The running queue, or null while writes take the synchronous path. */
   get provenanceQueue(): ProvenanceWriteQueue | null {
-    return this.queue;
+    return this.toggle.current;
   }
 
   async insert(rec: RecordInput): Promise<string> {
@@ -138,25 +176,29 @@ export class LmdbMemoryStore implements ProvenanceSink {
     }
     if (pairs.length === 0) return hits;
     // Read the queue at write time: a toggle between search and write picks one path, never both.
-    const queue = this.queue;
+    const queue = this.toggle.current;
     if (queue?.running) queue.enqueueOwned(pairs);
     else await this.appendProvenanceBatch(pairs); // also when someone stopped the queue directly
     return hits;
   }
 
-  async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<void> {
+  /**
+   * Appends pairs durably: resolves once every pair is committed and flushed. Pairs for
+   * records the store does not have are skipped, counted, and reported in the result.
+   */
+  async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult | void> {
     this.assertOpen('appendProvenanceBatch');
     const valid = context?.validated ? pairs : checkPairs(pairs);
     const append = this.putBatch(valid, context?.replayed ?? false);
     this.appending.add(append);
     try {
-      await append;
+      return await append;
     } finally {
       this.appending.delete(append);
     }
   }
 
-  appendProvenanceBatchSync(pairs: ProvenancePair[], context?: SinkWriteContext): void {
+  appendProvenanceBatchSync(pairs: ProvenancePair[], context?: SinkWriteContext): SinkWriteResult {
     this.assertOpen('appendProvenanceBatchSync');
     const valid = context?.validated ? pairs : checkPairs(pairs);
     const entries = new EntryKeys(this.records, valid);
@@ -166,33 +208,28 @@ export class LmdbMemoryStore implements ProvenanceSink {
         if (key) this.provenance.putSync(key, entries.valueOf(i, key));
       }
     });
-    this.unknownRecordPairs += entries.unknown;
+    this.unknownRecordPairs += entries.unknown.length;
+    return entries.unknown.length > 0 ? { unknownRecords: entries.unknown } : {};
   }
 
-  enableProvenanceQueue(opts: QueueOptions = {}): ProvenanceWriteQueue {
+  /**
+   * Takes provenance writes off the recall path: starts a queue writing through this store
+   * (spill dir `<path>/provenance-overflow`, journal `<path>/provenance-journal` by default).
+   * Idempotent: called again without options, or with the same ones, it returns the running
+   * queue; with different options it throws QueueEnabledError (disable first).
+   */
+  enableProvenanceQueue(opts?: StoreQueueOptions): ProvenanceWriteQueue {
     this.assertOpen('enableProvenanceQueue');
-    if (this.queue?.running) return this.queue;
-    // Looked up at write time, so a wrapped or replaced store method is honoured.
-    const sink: ProvenanceSink = {
-      appendProvenanceBatch: (p, c) => this.appendProvenanceBatch(p, c),
-      appendProvenanceBatchSync: (p, c) => this.appendProvenanceBatchSync(p, c),
-    };
-    const queue = new ProvenanceWriteQueue(sink, {
-      logger: this.logger,
-      ...opts,
-      spillDir: opts.spillDir ?? join(this.path, 'provenance-overflow'),
-    });
-    queue.start();
-    this.queue = queue;
-    return queue;
+    return this.toggle.enable(opts);
   }
 
-  async disableProvenanceQueue(): Promise<void> {
-    const queue = this.queue;
-    if (!queue) return;
-    // Detach first: recalls from now on take the sync path; what was enqueued drains below.
-    this.queue = null;
-    await queue.stop();
+  /**
+   * Drains the queue, stops it and goes back to synchronous writes. Bounded: by `timeoutMs`
+   * (default 10 s) or `signal`, what is not yet durable is saved to the spill dir (or written
+   * synchronously) and the call resolves. Idempotent.
+   */
+  disableProvenanceQueue(opts?: StopOptions): Promise<void> {
+    return this.toggle.disable(opts);
   }
 
   /** Counts for `provq stats`. */
@@ -214,9 +251,22 @@ export class LmdbMemoryStore implements ProvenanceSink {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await this.disableProvenanceQueue();
+  /**
+   * Disables the queue (drains, bounded as disableProvenanceQueue) and closes LMDB. A second
+   * call, or a concurrent one, gets the first call's promise: LMDB closes once, after the drain.
+   */
+  close(opts?: StopOptions): Promise<void> {
+    this.closing ??= this.closeOnce(opts);
+    return this.closing;
+  }
+
+  /** `await using store = await LmdbMemoryStore.open(...)`: close() with its default deadline. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async closeOnce(opts?: StopOptions): Promise<void> {
+    await this.toggle.disable(opts);
     this.closed = true;
     await Promise.allSettled(this.appending); // batches still being put finish first
     await this.env.close();
@@ -227,7 +277,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
    * stored rewrites the same entry; only replayed batches, where that is to be expected, pay
    * for finding out (conditional puts), so replays can be counted.
    */
-  private async putBatch(pairs: ProvenancePair[], replay: boolean): Promise<void> {
+  private async putBatch(pairs: ProvenancePair[], replay: boolean): Promise<SinkWriteResult> {
     const entries = new EntryKeys(this.records, pairs);
     const checked: Promise<boolean>[] = [];
     // Plain puts share one promise per transaction; a batch may span several transactions,
@@ -239,9 +289,12 @@ export class LmdbMemoryStore implements ProvenanceSink {
       if (replay) checked.push(this.conditional.put(key, entries.valueOf(i, key), NO_OVERWRITE));
       else commits.add(this.provenance.put(key, entries.valueOf(i, key)));
     }
-    this.unknownRecordPairs += entries.unknown;
+    this.unknownRecordPairs += entries.unknown.length;
     await Promise.all(commits);
-    for (const stored of await Promise.all(checked)) if (!stored) this.duplicatePairs++;
+    let duplicates = 0;
+    for (const stored of await Promise.all(checked)) if (!stored) duplicates++;
+    this.duplicatePairs += duplicates;
+    return entries.unknown.length > 0 ? { unknownRecords: entries.unknown, duplicates } : { duplicates };
   }
 
   private readProvenance(id: string): ProvenanceEntry[] {
@@ -285,7 +338,7 @@ function explainOpenFailure(path: string, err: unknown): string {
  * looked up once per batch, however many of its pairs the batch holds.
  */
 class EntryKeys {
-  unknown = 0;
+  readonly unknown: ProvenancePair[] = [];
   private readonly known = new Map<string, boolean>();
   private ids: { ms: number; seq0: number } | undefined;
 
@@ -299,7 +352,7 @@ class EntryKeys {
     let exists = this.known.get(recordId);
     if (exists === undefined) this.known.set(recordId, (exists = this.records.doesExist(recordId)));
     if (!exists) {
-      this.unknown++;
+      this.unknown.push(this.pairs[i]!);
       return undefined;
     }
     return [recordId, entry.entryId ?? this.idFor(i)];

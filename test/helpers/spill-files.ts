@@ -12,7 +12,8 @@ export async function writeQueueSpillFile(dir: string, recordId: string, cues: s
     recordId,
     { ts: new Date().toISOString(), cue, sessionId: 's', entryId: formatEntryId(ids.ms, ids.seq0 + i) },
   ]);
-  return new SpillWriter(dir).append(pairs);
+  const [written] = await new SpillWriter(dir).append(pairs);
+  return written!.name;
 }
 
 export function writeRawFile(dir: string, name: string, text: string | Buffer): string {

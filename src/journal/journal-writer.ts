@@ -1,0 +1,203 @@
+// The journal: every batch the queue accepts is appended, in the spill line format, to a
+// segment file before the turn of the event loop that enqueued it ends (one write per turn,
+// from a microtask), so a process crash loses no acknowledged pair. A segment is deleted
+// once every pair in it is saved elsewhere (in the sink or a spill file); while its writer
+// lives it holds a claim on it, so no other process reads it back.
+import { close, closeSync, fdatasync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { errorFields, type Logger } from '../log.js';
+import { identifyInto, type PendingBatch } from '../queue/pending-batches.js';
+import { ensureSpillDirSync } from '../spill/spill-dir.js';
+import { spillLine, type IdentifiedPair } from '../spill/spill-writer.js';
+import { journalSegmentName } from './journal-names.js';
+
+export interface JournalOptions {
+  segmentBytes: number;
+  fsyncMs: number;
+  /** The claim a live writer holds is refreshed at half this period. */
+  claimStaleMs: number;
+}
+
+interface Segment {
+  readonly name: string;
+  fd: number | null;
+  bytes: number;
+  /** One past the highest sequence number written to it. */
+  hiSeq: number;
+  readonly unlock: () => void;
+}
+
+export class JournalWriter {
+  /** The names of this writer's segments: never read back by this process. */
+  readonly ownNames = new Set<string>();
+  private current: Segment | null = null;
+  private readonly full: Segment[] = [];
+  private pending: PendingBatch[] = [];
+  private pendingHiSeq = 0;
+  private scheduled = false;
+  private fsyncDue = false;
+  private failures = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly opts: JournalOptions,
+    private readonly log: Logger,
+    private readonly counters: { journalErrors: number },
+  ) {}
+
+  /** Journals a batch before this turn ends. `hiSeq`: one past its last sequence number. */
+  add(batch: PendingBatch, hiSeq: number): void {
+    this.pending.push(batch);
+    this.pendingHiSeq = hiSeq;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(this.writePending);
+  }
+
+  /** Writes what was added this turn now (the microtask does it otherwise). */
+  readonly writePending = (): void => {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const batches = this.pending;
+    this.pending = [];
+    const pairs: IdentifiedPair[] = [];
+    for (const b of batches) identifyInto(b, 0, b.pairs.length, pairs);
+    let text = '';
+    for (let i = 0; i < pairs.length; i++) text += spillLine(pairs[i]!);
+    this.write(Buffer.from(text), this.pendingHiSeq);
+  };
+
+  /**
+   * Deletes the segments whose pairs are all saved: every sequence below `frontier` is in
+   * the sink or a spill file. The current segment goes too when it is all saved, so an idle
+   * queue leaves no journal behind.
+   */
+  release(frontier: number): void {
+    while (this.full.length > 0 && this.full[0]!.hiSeq <= frontier) this.remove(this.full.shift()!);
+    const cur = this.current;
+    if (cur && this.pending.length === 0 && cur.hiSeq <= frontier) {
+      this.current = null;
+      this.remove(cur);
+    }
+  }
+
+  /** At exit or a stop deadline, after everything was saved: removes every segment now. */
+  removeAll(): void {
+    this.pending = [];
+    for (const s of this.full.splice(0)) this.remove(s);
+    if (this.current) this.remove(this.current);
+    this.current = null;
+  }
+
+  /** At exit when saving failed: what is journaled stays for the next start to read back. */
+  leaveForRecovery(): void {
+    this.writePending();
+    for (const s of [...this.full.splice(0), ...(this.current ? [this.current] : [])]) {
+      this.closeFd(s, true);
+      s.unlock();
+    }
+    this.current = null;
+  }
+
+  private write(bytes: Buffer, hiSeq: number): void {
+    let seg: Segment | null = null;
+    try {
+      seg = this.segmentFor(bytes.length);
+      for (let off = 0; off < bytes.length; ) off += writeSync(seg.fd!, bytes, off);
+      seg.bytes += bytes.length;
+      seg.hiSeq = hiSeq;
+      this.scheduleFsync();
+      if (this.failures > 0) this.log.info({ journalDir: this.dir, afterFailures: this.failures }, 'journal writes succeed again');
+      this.failures = 0;
+    } catch (err) {
+      // The pairs stay in memory and go on to the sink; only their crash protection is lost.
+      // A write cut short leaves a torn line: that segment takes no more lines, so the tear
+      // is its last line, which a reader drops.
+      this.counters.journalErrors++;
+      if (seg) seg.hiSeq = Math.max(seg.hiSeq, hiSeq);
+      if (seg && seg === this.current) this.rotate();
+      if (this.failures++ === 0) {
+        this.log.error(
+          { journalDir: this.dir, ...errorFields(err) },
+          'cannot write the journal; pairs stay queued in memory without crash protection until it works again',
+        );
+      }
+    }
+  }
+
+  private segmentFor(bytes: number): Segment {
+    if (this.current && this.current.bytes > 0 && this.current.bytes + bytes > this.opts.segmentBytes) this.rotate();
+    if (this.current) return this.current;
+    ensureSpillDirSync(this.dir);
+    const name = journalSegmentName();
+    const path = join(this.dir, name);
+    // Claimed before it exists, so no other process can claim and read it half-written.
+    const release = lockfile.lockSync(path, {
+      realpath: false,
+      stale: this.opts.claimStaleMs,
+      update: Math.max(1000, Math.floor(this.opts.claimStaleMs / 2)),
+      onCompromised: (err: Error) => {
+        this.log.warn({ file: name, err: { message: err.message } }, 'journal claim lost (clock jump or stalled process); rotating');
+        if (this.current?.name === name) this.rotate();
+      },
+    });
+    const unlock = () => {
+      try {
+        release();
+      } catch {
+        // already released or taken over: nothing of ours to undo
+      }
+    };
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx', 0o600);
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+    this.ownNames.add(name);
+    this.current = { name, fd, bytes: 0, hiSeq: 0, unlock };
+    return this.current;
+  }
+
+  private rotate(): void {
+    const cur = this.current;
+    if (!cur) return;
+    this.current = null;
+    this.full.push(cur);
+    this.closeFd(cur, false);
+  }
+
+  private remove(s: Segment): void {
+    this.closeFd(s, true);
+    try {
+      unlinkSync(join(this.dir, s.name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.log.warn({ file: s.name, ...errorFields(err) }, 'cannot remove a journal segment whose pairs are saved; a reader will find them stored already');
+      }
+    }
+    this.ownNames.delete(s.name);
+    s.unlock();
+  }
+
+  private closeFd(s: Segment, sync: boolean): void {
+    const fd = s.fd;
+    if (fd === null) return;
+    s.fd = null;
+    if (sync) closeSync(fd);
+    else fdatasync(fd, () => close(fd, () => {}));
+  }
+
+  /** Power loss loses at most fsyncMs of journaled pairs. */
+  private scheduleFsync(): void {
+    if (this.fsyncDue) return;
+    this.fsyncDue = true;
+    setTimeout(() => {
+      this.fsyncDue = false;
+      const fd = this.current?.fd;
+      if (fd != null) fdatasync(fd, () => {});
+    }, this.opts.fsyncMs).unref();
+  }
+}

@@ -1,0 +1,95 @@
+// Every pair the queue holds that is not yet durable in the sink, wherever it is: waiting
+// in memory, in a sink call, gathered as overflow, being spilled, or in a spill file this
+// queue wrote. Two frontiers come out of it: what is saved on disk (the journal may drop
+// older segments) and what is durable in the sink (flush).
+import type { IdentifiedPair } from '../spill/spill-writer.js';
+import { BatchQueue, identifiedBatch, oldestSeqOf, remainingPairs, type PendingBatch } from './pending-batches.js';
+
+/** Pairs taken out of memory for one sink call or one spill write. */
+export interface TakenPairs {
+  pairs: IdentifiedPair[];
+  /** The lowest sequence number among them. */
+  minSeq: number;
+}
+
+export class Backlog {
+  readonly memory = new BatchQueue();
+  memoryPairs = 0;
+  /** Batches past maxQueueSize, waiting to be spilled (or to move into memory as it frees up). */
+  readonly overflow: PendingBatch[] = [];
+  overflowPairs = 0;
+  /** Sink calls and spill writes under way. */
+  private readonly busy = new Set<TakenPairs>();
+  private busyPairs = 0;
+  /** Spill files this queue wrote and has not read back yet, with the lowest sequence each holds. */
+  readonly ownFiles = new Map<string, number>();
+
+  get pendingPairs(): number {
+    return this.memoryPairs + this.overflowPairs + this.busyPairs;
+  }
+
+  get busyCount(): number {
+    return this.busy.size;
+  }
+
+  push(b: PendingBatch): void {
+    this.memory.push(b);
+    this.memoryPairs += remainingPairs(b);
+  }
+
+  /** Marks pairs as on their way (a sink call or a spill write); `done` when that ends either way. */
+  begin(t: TakenPairs): void {
+    this.busy.add(t);
+    this.busyPairs += t.pairs.length;
+  }
+
+  done(t: TakenPairs): void {
+    if (this.busy.delete(t)) this.busyPairs -= t.pairs.length;
+  }
+
+  /** Puts pairs whose write failed back in front of memory, oldest first. */
+  putBack(t: TakenPairs): void {
+    this.memory.unshift(identifiedBatch(t.pairs, t.minSeq));
+    this.memoryPairs += t.pairs.length;
+  }
+
+  /** Moves overflow into memory as room frees up: the sink takes it directly, in order. */
+  refillFromOverflow(maxBatches: number): void {
+    const room = maxBatches - this.memory.length;
+    if (room <= 0 || this.overflow.length === 0) return;
+    for (const b of this.overflow.splice(0, room)) {
+      this.overflowPairs -= remainingPairs(b);
+      this.push(b);
+    }
+  }
+
+  /** The lowest sequence not yet saved anywhere durable (sink or spill file): the journal's frontier. */
+  oldestUnsavedSeq(): number {
+    let min = Infinity;
+    const first = this.memory.first();
+    if (first) min = oldestSeqOf(first);
+    if (this.overflow.length > 0) min = Math.min(min, oldestSeqOf(this.overflow[0]!));
+    for (const t of this.busy) if (t.minSeq < min) min = t.minSeq;
+    return min;
+  }
+
+  /** The lowest sequence not yet durable in the sink: flush's frontier. */
+  oldestPendingSeq(): number {
+    let min = this.oldestUnsavedSeq();
+    for (const seq of this.ownFiles.values()) if (seq < min) min = seq;
+    return min;
+  }
+
+  /**
+   * Everything not yet saved, oldest first, for a synchronous write at exit or at a stop
+   * deadline. Pairs of calls still under way are included: if such a call lands after all,
+   * the entry ids make the second write a no-op.
+   */
+  takeAllUnsaved(): PendingBatch[] {
+    const busy = [...this.busy].sort((a, b) => a.minSeq - b.minSeq).map((t) => identifiedBatch(t.pairs, t.minSeq));
+    const all = [...busy, ...this.memory.takeAll(), ...this.overflow.splice(0)];
+    this.busy.clear();
+    this.memoryPairs = this.overflowPairs = this.busyPairs = 0;
+    return all;
+  }
+}

@@ -1,0 +1,45 @@
+// Callers of flush() waiting for the pairs enqueued before their call to be durable: each
+// waits for a sequence number; all are checked against the queue's frontier when it moves.
+
+interface Waiter {
+  target: number;
+  settle(durable: boolean): void;
+}
+
+export class FlushWaiters {
+  private readonly waiters = new Set<Waiter>();
+
+  /**
+   * Resolves true once `frontier()` passes `target`, false at `timeoutMs` or when `signal`
+   * aborts. The timer is ref'd on purpose: a caller awaiting flush() keeps the process up
+   * until it settles, and it always settles.
+   */
+  wait(target: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      const onAbort = () => waiter.settle(false);
+      const timer = setTimeout(onAbort, timeoutMs);
+      const waiter: Waiter = {
+        target,
+        settle: (durable) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          this.waiters.delete(waiter);
+          resolve(durable);
+        },
+      };
+      this.waiters.add(waiter);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Settles every waiter whose pairs are all durable now. */
+  check(frontier: number): void {
+    for (const w of this.waiters) if (frontier >= w.target) w.settle(true);
+  }
+
+  /** At stop: whoever still waits learns the truth at once instead of at its timeout. */
+  settleAll(frontier: number): void {
+    for (const w of this.waiters) w.settle(frontier >= w.target);
+  }
+}

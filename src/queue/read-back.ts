@@ -1,0 +1,149 @@
+// Read-back: spill files (this queue's, other processes', hand-made) and the journal
+// segments of writers that are gone are claimed one at a time, oldest first, and written to
+// the sink; a file is deleted only after all of its pairs are durable. A file that fails for
+// a passing reason (EIO, a remount) is tried again with backoff, never parked for ever.
+import { errorFields, type Logger } from '../log.js';
+import { isJournalSegmentName, journalWriterPid, mayBeAlive } from '../journal/journal-names.js';
+import type { IdentifiedPair } from '../spill/spill-writer.js';
+import { assertDirOwner } from '../spill/dir-owner.js';
+import { claimSpillFile } from '../spill/spill-claims.js';
+import { checkSpillDir, listSpillDir } from '../spill/spill-dir.js';
+import { replayClaimedFile, type ChunkDelivered, type ReplayOutcome } from '../spill/replay.js';
+import { recoverAbandonedTmpFiles } from '../spill/stale-tmp.js';
+import { backoffDelay } from './backoff.js';
+
+export interface ReadBackHost {
+  readonly sinkId: string;
+  /** Writes read-back pairs; not ok when the sink is failing. */
+  deliver(pairs: IdentifiedPair[]): Promise<ChunkDelivered>;
+  sinkDown(): boolean;
+  /** While stopping, only this queue's own spill files are read back. */
+  stopping(): boolean;
+  /** Spill files this queue wrote and has not read back yet. */
+  readonly ownFiles: Map<string, number>;
+  /** Journal segments this process is writing: never read back here. */
+  ownJournal(name: string): boolean;
+  fileDone(name: string, outcome: ReplayOutcome): void;
+}
+
+export interface ReadBackOptions {
+  spillDir: string;
+  journalDir: string | null;
+  chunkPairs: number;
+  claimStaleMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+/** A dead writer's claim on its journal segment is taken over after this (proper-lockfile's minimum). */
+const DEAD_WRITER_STALE_MS = 2000;
+
+export class ReadBack {
+  /** Set when the last pass stopped at a file because the sink failed. */
+  deferred = false;
+  private readonly retryAt = new Map<string, { failures: number; at: number }>();
+  private readonly problemsLogged = new Set<string>();
+
+  constructor(
+    private readonly opts: ReadBackOptions,
+    private readonly log: Logger,
+    private readonly host: ReadBackHost,
+  ) {}
+
+  /** Reads back one file; true when it did (call again), false when there is nothing to do now. */
+  async next(): Promise<boolean> {
+    this.deferred = false;
+    if (this.host.sinkDown()) return false;
+    if (await this.nextIn(this.opts.spillDir, false)) return true;
+    if (this.deferred || !this.opts.journalDir || this.host.stopping()) return false;
+    return this.nextIn(this.opts.journalDir, true);
+  }
+
+  /** Milliseconds until a file that failed for a passing reason may be tried again (Infinity: none waits). */
+  nextRetryInMs(): number {
+    let min = Infinity;
+    for (const r of this.retryAt.values()) min = Math.min(min, r.at - performance.now());
+    return Math.max(0, min);
+  }
+
+  private async nextIn(dir: string, journal: boolean): Promise<boolean> {
+    const pending = await this.pendingIn(dir, journal);
+    if (pending === null) return false;
+    if (!journal) {
+      // A file of ours that another process applied and deleted is durable: forget it.
+      const present = new Set(pending);
+      for (const name of [...this.host.ownFiles.keys()]) if (!present.has(name)) this.host.fileDone(name, { kind: 'skipped', reason: 'gone' });
+    }
+    for (const name of pending) {
+      if (journal && (!isJournalSegmentName(name) || this.host.ownJournal(name))) continue;
+      if (!journal && this.host.stopping() && !this.host.ownFiles.has(name)) continue;
+      const retry = this.retryAt.get(name);
+      if (retry && retry.at > performance.now()) continue;
+      const outcome = await this.apply(dir, name, journal);
+      if (outcome === 'busy' || outcome === 'failed') continue; // held elsewhere, or tried again later
+      this.retryAt.delete(name);
+      if (outcome.kind === 'deferred') {
+        this.deferred = true;
+        return false;
+      }
+      this.host.fileDone(name, outcome);
+      return true;
+    }
+    return false;
+  }
+
+  /** The directory's pending files, oldest first; null when it cannot be used now. */
+  private async pendingIn(dir: string, journal: boolean): Promise<string[] | null> {
+    try {
+      if (!(await checkSpillDir(dir))) return null;
+      assertDirOwner(dir, this.host.sinkId, journal ? 'journal directory' : 'spill directory');
+      if (!journal) await recoverAbandonedTmpFiles(dir, this.log);
+      const listing = await listSpillDir(dir);
+      this.problemsLogged.delete(dir);
+      for (const name of listing.skipped) {
+        if (this.problemsLogged.has(`${dir}/${name}`)) continue;
+        this.problemsLogged.add(`${dir}/${name}`);
+        this.log.warn({ file: name }, 'spill entry skipped: not a regular file (symlinks are never followed)');
+      }
+      return listing.pending;
+    } catch (err) {
+      if (!this.problemsLogged.has(dir)) this.log.error({ dir, ...errorFields(err) }, 'cannot read back from this directory; trying again later');
+      this.problemsLogged.add(dir);
+      return null;
+    }
+  }
+
+  private async apply(dir: string, name: string, journal: boolean): Promise<ReplayOutcome | 'busy' | 'failed'> {
+    const pid = journal ? journalWriterPid(name) : undefined;
+    const staleMs = pid !== undefined && !mayBeAlive(pid) ? DEAD_WRITER_STALE_MS : this.opts.claimStaleMs;
+    let claim;
+    try {
+      claim = await claimSpillFile(dir, name, { staleMs, logger: this.log });
+    } catch (err) {
+      this.noteFailure(name, err);
+      return 'failed';
+    }
+    if (!claim) return 'busy';
+    try {
+      return await replayClaimedFile(claim, {
+        dir,
+        chunkPairs: this.opts.chunkPairs,
+        logger: this.log,
+        deliver: (p) => this.host.deliver(p),
+        dropTornTail: journal,
+      });
+    } catch (err) {
+      this.noteFailure(name, err);
+      return 'failed';
+    } finally {
+      await claim.release().catch(() => {});
+    }
+  }
+
+  private noteFailure(name: string, err: unknown): void {
+    const failures = (this.retryAt.get(name)?.failures ?? 0) + 1;
+    const wait = backoffDelay(failures, this.opts.retryBaseMs * 4, this.opts.retryMaxMs);
+    this.retryAt.set(name, { failures, at: performance.now() + wait });
+    this.log.error({ file: name, attempt: failures, retryInMs: wait, ...errorFields(err) }, 'cannot read back a spill file; it stays and is tried again');
+  }
+}

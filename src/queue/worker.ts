@@ -1,0 +1,161 @@
+// The worker: gathers pairs into sink calls (coalescing), keeps up to
+// `sink.maxConcurrentWrites` calls in flight, sends memory to disk while the sink is down,
+// and reads spill and journal files back when memory runs empty.
+import type { ResolvedQueueOptions } from '../schemas.js';
+import type { Backlog, TakenPairs } from './backlog.js';
+import type { SpillScheduler } from './overflow.js';
+import { identifyInto, oldestSeqOf, remainingPairs } from './pending-batches.js';
+import type { ReadBack } from './read-back.js';
+import type { SinkDelivery } from './sink-delivery.js';
+
+export interface WorkerHost {
+  halted(): boolean;
+  stopping(): boolean;
+  /** Nothing left that stop() waits for. */
+  drained(): boolean;
+  changed(): void;
+}
+
+type WorkerOptions = Pick<ResolvedQueueOptions, 'coalesceMs' | 'maxBatchPairs' | 'maxQueueSize' | 'idlePollMs'>;
+
+export class Worker {
+  private waker: (() => void) | null = null;
+  private wakeScheduled = false;
+  private coalescing = false;
+  /** Pairs enqueued before this sequence are wanted now (flush, stop): no coalescing wait. */
+  urgentUntilSeq = 0;
+
+  constructor(
+    private readonly backlog: Backlog,
+    private readonly delivery: SinkDelivery,
+    private readonly spill: SpillScheduler,
+    private readonly readBack: ReadBack,
+    private readonly opts: WorkerOptions,
+    private readonly maxInFlight: number,
+    private readonly host: WorkerHost,
+  ) {}
+
+  /** Called from enqueue: wakes an idle worker, or a coalescing one once a batch is full. */
+  noteEnqueued(): void {
+    if (this.waker && (!this.coalescing || this.backlog.memoryPairs >= this.opts.maxBatchPairs)) this.wakeSoon();
+  }
+
+  /** Wakes the worker now (flush, stop, a finished call). */
+  wake(): void {
+    this.waker?.();
+  }
+
+  async run(): Promise<void> {
+    const b = this.backlog;
+    while (!this.host.halted()) {
+      b.refillFromOverflow(this.opts.maxQueueSize);
+      if (b.memoryPairs > 0 && this.delivery.breakerOpen) {
+        await this.spillMemoryWhileSinkDown();
+        continue;
+      }
+      if (b.memoryPairs > 0 && b.busyCount < this.maxInFlight) {
+        await this.coalesce();
+        if (this.host.halted()) break;
+        if (b.memoryPairs > 0 && b.busyCount < this.maxInFlight) void this.write(this.takeBatch());
+        continue;
+      }
+      if (b.busyCount > 0) {
+        await this.waitForWork(this.opts.idlePollMs); // a finished call wakes us
+        continue;
+      }
+      if (await this.readBack.next()) continue;
+      if (b.memoryPairs > 0) continue; // enqueued while the spill dir was being read
+      if (this.host.stopping() && this.host.drained()) break;
+      await this.waitForWork(Math.min(this.opts.idlePollMs, this.readBack.nextRetryInMs() + 1));
+    }
+  }
+
+  private urgent(): boolean {
+    return this.host.stopping() || this.backlog.oldestPendingSeq() < this.urgentUntilSeq;
+  }
+
+  private async coalesce(): Promise<void> {
+    const b = this.backlog;
+    if (b.memoryPairs >= this.opts.maxBatchPairs || this.opts.coalesceMs === 0 || this.urgent()) return;
+    this.coalescing = true;
+    await this.waitForWork(this.opts.coalesceMs);
+    this.coalescing = false;
+  }
+
+  private takeBatch(): TakenPairs {
+    const b = this.backlog;
+    const pairs: TakenPairs['pairs'] = [];
+    let minSeq = Infinity;
+    for (let first = b.memory.first(); first && pairs.length < this.opts.maxBatchPairs; first = b.memory.first()) {
+      const n = Math.min(this.opts.maxBatchPairs - pairs.length, remainingPairs(first));
+      minSeq = Math.min(minSeq, oldestSeqOf(first));
+      identifyInto(first, first.offset, first.offset + n, pairs);
+      first.offset += n;
+      b.memoryPairs -= n;
+      if (remainingPairs(first) === 0) b.memory.shift();
+    }
+    const t = { pairs, minSeq };
+    b.begin(t);
+    return t;
+  }
+
+  /** One sink call; on failure the pairs go to a spill file, or back to memory if the disk fails too. */
+  private async write(t: TakenPairs): Promise<void> {
+    const delivered = await this.delivery.deliver(t.pairs, false);
+    if (this.host.halted()) return; // whoever halted took these pairs
+    if (!delivered.ok && !(await this.spill.spill(t))) {
+      if (this.host.halted()) return;
+      this.backlog.putBack(t);
+    }
+    this.backlog.done(t);
+    this.host.changed();
+    this.wake();
+  }
+
+  /** While the sink is down, memory goes straight to disk so it stays small and stop() is quick. */
+  private async spillMemoryWhileSinkDown(): Promise<void> {
+    const b = this.backlog;
+    if (!this.spill.canSpill) {
+      await this.waitForWork(Math.min(this.spill.blockedForMs, this.delivery.breakerWaitMs) + 1);
+      return;
+    }
+    const minSeq = oldestSeqOf(b.memory.first()!);
+    const pairs: TakenPairs['pairs'] = [];
+    for (const batch of b.memory.takeAll()) identifyInto(batch, batch.offset, batch.pairs.length, pairs);
+    b.memoryPairs = 0;
+    const t = { pairs, minSeq };
+    b.begin(t);
+    const ok = await this.spill.spill(t);
+    if (this.host.halted()) return;
+    if (!ok) b.putBack(t);
+    b.done(t);
+    this.host.changed();
+  }
+
+  /**
+   * Wakes the worker on the next turn of the loop, not in the caller's microtasks: a write
+   * started from `enqueue` must not run before the caller's own `await` resumes.
+   */
+  private wakeSoon(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.waker?.();
+    });
+  }
+
+  private waitForWork(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waker = null;
+        resolve();
+      }, ms).unref();
+      this.waker = () => {
+        clearTimeout(timer);
+        this.waker = null;
+        resolve();
+      };
+    });
+  }
+}
