@@ -129,7 +129,10 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements E
       halted,
       assertSpillDirOwned: () => this.assertSpillDirOwned(),
       spilled: (files, minSeq) => this.noteSpilled(files, minSeq),
-      changed: () => this.changed(),
+      changed: () => {
+        this.changed();
+        this.worker.wake(); // overflow may have moved back to memory
+      },
     });
     this.readBack = new ReadBack(
       {

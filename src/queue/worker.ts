@@ -22,6 +22,8 @@ export class Worker {
   private waker: (() => void) | null = null;
   private wakeScheduled = false;
   private coalescing = false;
+  /** Sink calls under way (spill writes do not take a slot). */
+  private calls = 0;
   /** Pairs enqueued before this sequence are wanted now (flush, stop): no coalescing wait. */
   urgentUntilSeq = 0;
 
@@ -53,10 +55,10 @@ export class Worker {
         await this.spillMemoryWhileSinkDown();
         continue;
       }
-      if (b.memoryPairs > 0 && b.busyCount < this.maxInFlight) {
+      if (b.memoryPairs > 0 && this.calls < this.maxInFlight) {
         await this.coalesce();
         if (this.host.halted()) break;
-        if (b.memoryPairs > 0 && b.busyCount < this.maxInFlight) void this.write(this.takeBatch());
+        if (b.memoryPairs > 0 && this.calls < this.maxInFlight) void this.write(this.takeBatch());
         continue;
       }
       if (b.busyCount > 0) {
@@ -101,7 +103,9 @@ export class Worker {
 
   /** One sink call; on failure the pairs go to a spill file, or back to memory if the disk fails too. */
   private async write(t: TakenPairs): Promise<void> {
+    this.calls++;
     const delivered = await this.delivery.deliver(t.pairs, false);
+    this.calls--;
     if (this.host.halted()) return; // whoever halted took these pairs
     if (!delivered.ok && !(await this.spill.spill(t))) {
       if (this.host.halted()) return;
