@@ -43,6 +43,12 @@ export interface WorkloadConfig {
    * must run before it).
    */
   openDefaultLmdb?: boolean;
+  /**
+   * Register, before the queue starts, an 'exit' listener that prints the store's entry
+   * count: it runs where lmdb's own exit listener runs, so it shows whether the exit drain
+   * ran before such listeners.
+   */
+  probeAtExit?: boolean;
   /** With 'settle': give the event loop a turn after every this many batches (default 1). */
   yieldEvery?: number;
   /**
@@ -82,6 +88,7 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
   for (let r = 0; r < cfg.records; r++) {
     if (!(await store.get(recordId(r)))) await store.insert({ id: recordId(r), text: `record ${r}` });
   }
+  if (cfg.probeAtExit) process.on('exit', () => process.stdout.write(`entries at an earlier exit listener: ${store.stats().entries}\n`));
   const sinkCalls = injectSinkFaults(store, cfg);
   const queue = store.enableProvenanceQueue({ logger: silentLogger, ...cfg.queue });
   if (cfg.spillDirBlocker) writeFileSync(cfg.spillDirBlocker, 'a file where the spill dir should be');

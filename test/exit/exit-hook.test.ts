@@ -1,4 +1,6 @@
 // Exit behaviour, each case in a real child process, checked by reopening the store after.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runWorkload, startWorkload } from '../../faults/child.js';
 import { auditCues, readCues } from '../../faults/audit.js';
@@ -32,6 +34,18 @@ describe('exit hook (real child processes)', () => {
     const cfg = config('exit');
     const r = await runWorkload(cfg);
     expect(r).toMatchObject({ code: 0, signal: null });
+    await expectAllDurableOnce(cfg);
+  });
+
+  // Checked: with the drain added by process.on('exit') instead of prependListener, the
+  // earlier listener runs first and prints 0. lmdb's own exit listener (which closes every
+  // environment) is such an earlier listener in any app that opened LMDB first.
+  it('drains before exit listeners registered earlier (such as lmdb\'s), straight into LMDB', async () => {
+    const cfg = config('exit', { probeAtExit: true });
+    const r = await runWorkload(cfg);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`entries at an earlier exit listener: ${PAIRS}`);
+    expect(existsSync(join(cfg.storePath, 'provenance-overflow'))).toBe(false); // not a spill-file detour
     await expectAllDurableOnce(cfg);
   });
 
