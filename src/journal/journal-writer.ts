@@ -19,6 +19,9 @@ export interface JournalOptions {
   claimStaleMs: number;
 }
 
+/** A saved current segment is deleted once it has had no write for this long. */
+const QUIET_MS = 500;
+
 interface Segment {
   readonly name: string;
   fd: number | null;
@@ -38,6 +41,7 @@ export class JournalWriter {
   private scheduled = false;
   private fsyncDue = false;
   private failures = 0;
+  private lastWriteAt = 0;
 
   constructor(
     readonly dir: string,
@@ -70,13 +74,14 @@ export class JournalWriter {
 
   /**
    * Deletes the segments whose pairs are all saved: every sequence below `frontier` is in
-   * the sink or a spill file. The current segment goes too when it is all saved, so an idle
-   * queue leaves no journal behind.
+   * the sink or a spill file. The current segment goes too once it is all saved and has had
+   * no write for QUIET_MS, so an idle queue leaves no journal behind, while a busy one does
+   * not pay for a new segment (a claim, a create, a delete) every time it catches up.
    */
   release(frontier: number): void {
     while (this.full.length > 0 && this.full[0]!.hiSeq <= frontier) this.remove(this.full.shift()!);
     const cur = this.current;
-    if (cur && this.pending.length === 0 && cur.hiSeq <= frontier) {
+    if (cur && this.pending.length === 0 && cur.hiSeq <= frontier && performance.now() - this.lastWriteAt >= QUIET_MS) {
       this.current = null;
       this.remove(cur);
     }
@@ -107,6 +112,7 @@ export class JournalWriter {
       for (let off = 0; off < bytes.length; ) off += writeSync(seg.fd!, bytes, off);
       seg.bytes += bytes.length;
       seg.hiSeq = hiSeq;
+      this.lastWriteAt = performance.now();
       this.scheduleFsync();
       if (this.failures > 0) this.log.info({ journalDir: this.dir, afterFailures: this.failures }, 'journal writes succeed again');
       this.failures = 0;
@@ -136,7 +142,9 @@ export class JournalWriter {
     const release = lockfile.lockSync(path, {
       realpath: false,
       stale: this.opts.claimStaleMs,
-      update: Math.max(1000, Math.floor(this.opts.claimStaleMs / 2)),
+      // Refreshed every second: a reader takes a dead pid's claim once it is 2 s old, and a
+      // live writer's (say, in another pid namespace) is never that old.
+      update: 1000,
       onCompromised: (err: Error) => {
         this.log.warn({ file: name, err: { message: err.message } }, 'journal claim lost (clock jump or stalled process); rotating');
         if (this.current?.name === name) this.rotate();

@@ -68,6 +68,7 @@ export class Worker {
       if (await this.readBack.next()) continue;
       if (b.memoryPairs > 0) continue; // enqueued while the spill dir was being read
       if (this.host.stopping() && this.host.drained()) break;
+      this.host.changed(); // idle: lets the journal drop a segment that has gone quiet
       await this.waitForWork(Math.min(this.opts.idlePollMs, this.readBack.nextRetryInMs() + 1));
     }
   }
