@@ -1,6 +1,6 @@
 // npm run faults [-- --quick] [--json] [--only NAME,...]: runs the scenarios, prints the table.
 import { formatTable } from './report.js';
-import type { ScenarioResult } from './scenario.js';
+import { removeScratchDirs, type ScenarioResult } from './scenario.js';
 import { SCENARIOS, SIZES } from './suite.js';
 
 const argv = process.argv.slice(2);
@@ -20,3 +20,4 @@ for (const s of SCENARIOS) {
 }
 process.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : `${formatTable(results)}\n`);
 process.exitCode = results.every((r) => r.pass) ? 0 : 1;
+removeScratchDirs();

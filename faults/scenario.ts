@@ -1,5 +1,5 @@
 // What every fault scenario reports, and the shared steps: a fresh store, a run, an audit.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
@@ -28,8 +28,18 @@ export interface SuiteSize {
 
 export const RECORDS = 10;
 
+const scratchDirs: string[] = [];
+
+/** A temp dir for a scenario; removed by removeScratchDirs (the suite's end, the test's afterAll). */
 export function scratchDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `provq-faults-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `provq-faults-${prefix}-`));
+  scratchDirs.push(dir);
+  return dir;
+}
+
+/** Removes every scratch dir made so far in this process. */
+export function removeScratchDirs(): void {
+  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** A store with records r0..r9, closed again so children can open it. */

@@ -1,7 +1,9 @@
 // The fault-injection suite in its quick form: real child processes, real LMDB, real disks.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SCENARIOS, SIZES } from '../../faults/suite.js';
-import type { ScenarioResult } from '../../faults/scenario.js';
+import { removeScratchDirs, type ScenarioResult } from '../../faults/scenario.js';
+
+afterAll(removeScratchDirs);
 
 describe('fault-injection suite (quick form of npm run faults)', () => {
   for (const scenario of SCENARIOS) {
