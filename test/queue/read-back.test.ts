@@ -1,10 +1,10 @@
 // Read-back as a sink sees it: oldest file first, another sink's directory refused, pairs of
 // records the sink does not know set aside (never deleted), and a file that fails for a
 // passing reason (a read-only remount) tried again rather than parked for ever.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SpillDirOwnedError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
@@ -18,6 +18,11 @@ import { until } from '../helpers/until.js';
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
+});
+/** Mounts are undone here too, in case an afterEach step hung past its timeout. */
+const mounts: string[] = [];
+afterAll(() => {
+  for (const m of mounts.splice(0)) spawnSync('umount', ['-l', m]);
 });
 
 function startQueue(sink: ProvenanceSink, spillDir: string, opts: object = {}): ProvenanceWriteQueue {
@@ -96,7 +101,8 @@ describe('read-back on a filesystem that goes read-only (real tmpfs, remounted)'
   function readOnlySpillDir(): { dir: string; setReadOnly(ro: boolean): void } {
     const mnt = tempDir('provq-ro-');
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]);
-    cleanups.push(() => execFileSync('umount', ['-l', mnt]));
+    mounts.push(mnt);
+    cleanups.push(() => spawnSync('umount', ['-l', mnt]));
     const dir = join(mnt, 'spill');
     mkdirSync(dir, { mode: 0o700 });
     writeRawFile(dir, 'hand.jsonl', `${handLine('r1', 'x')}\n`);
