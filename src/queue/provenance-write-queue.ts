@@ -142,6 +142,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements E
         claimStaleMs: this.opts.claimStaleMs,
         retryBaseMs: this.opts.retryBaseMs,
         retryMaxMs: this.opts.retryMaxMs,
+        parallelFiles: maxInFlight,
       },
       this.log,
       {

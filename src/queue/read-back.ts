@@ -33,7 +33,16 @@ export interface ReadBackOptions {
   claimStaleMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /**
+   * Files read back at once (the sink's maxConcurrentWrites): their sink calls overlap, so
+   * a backlog of small files commits many files per transaction, and the next file is read
+   * while the current ones commit. 1 keeps a sink's arrival order file by file.
+   */
+  parallelFiles: number;
 }
+
+/** A round reads back at most parallelFiles × this many files before the worker looks at memory again. */
+const FILES_PER_ROUND_PER_LANE = 4;
 
 /** A dead writer's claim on its journal segment is taken over after this (proper-lockfile's minimum). */
 const DEAD_WRITER_STALE_MS = 2000;
@@ -50,7 +59,7 @@ export class ReadBack {
     private readonly host: ReadBackHost,
   ) {}
 
-  /** Reads back one file; true when it did (call again), false when there is nothing to do now. */
+  /** Reads back a round of files; true when it applied any (call again), false when there is nothing to do now. */
   async next(): Promise<boolean> {
     this.deferred = false;
     if (this.host.sinkDown()) return false;
@@ -74,22 +83,33 @@ export class ReadBack {
       const present = new Set(pending);
       for (const name of [...this.host.ownFiles.keys()]) if (!present.has(name)) this.host.fileDone(name, { kind: 'skipped', reason: 'gone' });
     }
-    for (const name of pending) {
-      if (journal && (!isJournalSegmentName(name) || this.host.ownJournal(name))) continue;
-      if (!journal && this.host.stopping() && !this.host.ownFiles.has(name)) continue;
+    const picks = pending.filter((name) => {
+      if (journal && (!isJournalSegmentName(name) || this.host.ownJournal(name))) return false;
+      if (!journal && this.host.stopping() && !this.host.ownFiles.has(name)) return false;
       const retry = this.retryAt.get(name);
-      if (retry && retry.at > performance.now()) continue;
-      const outcome = await this.apply(dir, name, journal);
-      if (outcome === 'busy' || outcome === 'failed') continue; // held elsewhere, or tried again later
-      this.retryAt.delete(name);
-      if (outcome.kind === 'deferred') {
-        this.deferred = true;
-        return false;
+      return !(retry && retry.at > performance.now());
+    });
+    const lanes = Math.max(1, this.opts.parallelFiles);
+    const limit = lanes * FILES_PER_ROUND_PER_LANE;
+    let next = 0;
+    let applied = 0;
+    // Oldest first: each lane takes the oldest file no lane has taken yet.
+    const lane = async (): Promise<void> => {
+      while (next < picks.length && applied < limit && !this.deferred && !this.host.sinkDown()) {
+        const name = picks[next++]!;
+        const outcome = await this.apply(dir, name, journal);
+        if (outcome === 'busy' || outcome === 'failed') continue; // held elsewhere, or tried again later
+        this.retryAt.delete(name);
+        if (outcome.kind === 'deferred') {
+          this.deferred = true;
+          return;
+        }
+        this.host.fileDone(name, outcome);
+        applied++;
       }
-      this.host.fileDone(name, outcome);
-      return true;
-    }
-    return false;
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
+    return applied > 0;
   }
 
   /** The directory's pending files, oldest first; null when it cannot be used now. */
