@@ -66,7 +66,7 @@ export const JOURNAL_DIR_NAME = 'provenance-journal';
  * Sink calls a store's queue keeps in flight: lmdb-js folds puts issued while a commit runs
  * into the next transaction, and order and identity live in the [recordId, entryId] keys.
  */
-const LMDB_CONCURRENT_WRITES = 8;
+const LMDB_CONCURRENT_WRITES = 16;
 
 /** A store's stable identity (kept in LMDB), so its spill dir is never applied to another store. */
 function storeIdOf(env: RootDatabase): string {
