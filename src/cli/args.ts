@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { describeIssues, queueOptionsSchema, recordIdSchema } from '../schemas.js';
 import { UsageError } from '../errors.js';
+import { JOURNAL_DIR_NAME, SPILL_DIR_NAME } from '../store/store-layout.js';
 
 const path = (flag: string) => z.string({ error: `${flag} needs a path` }).min(1, `${flag} needs a path`);
 
@@ -45,7 +46,12 @@ function withFlagNames(issues: string): string {
 
 /** A store's spill directory, as store queues default it. */
 export function storeSpillDir(storePath: string): string {
-  return join(storePath, 'provenance-overflow');
+  return join(storePath, SPILL_DIR_NAME);
+}
+
+/** A store's journal directory, as store queues default it. */
+export function storeJournalDir(storePath: string): string {
+  return join(storePath, JOURNAL_DIR_NAME);
 }
 
 /** Claims are judged (and taken over) with the queue's default `claimStaleMs`. */

@@ -4,17 +4,16 @@ import { join } from 'node:path';
 import fse from 'fs-extra';
 import { silentLogger } from '../log.js';
 import { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
+import { STORE_FILE } from '../store/store-layout.js';
 import { CommandError } from './command-error.js';
 
-/** The file LmdbMemoryStore keeps its data in, inside the store directory. */
-const STORE_DATA_FILE = 'store.mdb';
 
 export async function openExistingStore(path: string): Promise<LmdbMemoryStore> {
   const st = await fse.stat(path).catch(() => undefined);
   if (!st) throw new CommandError(`--store ${path}: no such directory; pass the directory of an existing store`);
   if (!st.isDirectory()) throw new CommandError(`--store ${path}: not a directory; pass the directory of an existing store`);
-  if (!(await fse.pathExists(join(path, STORE_DATA_FILE)))) {
-    throw new CommandError(`--store ${path}: no store there (no ${STORE_DATA_FILE}); pass the directory of an existing store`);
+  if (!(await fse.pathExists(join(path, STORE_FILE)))) {
+    throw new CommandError(`--store ${path}: no store there (no ${STORE_FILE}); pass the directory of an existing store`);
   }
   return LmdbMemoryStore.open({ path, logger: silentLogger });
 }

@@ -359,6 +359,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements E
 
   private noteReadBack(name: string, outcome: ReplayOutcome): void {
     this.backlog.ownFiles.delete(name);
+    this.wasBusy = true; // a file read back is work done: 'idle' follows
     if (outcome.kind === 'quarantined') {
       this.counters.quarantinedFiles++;
       this.emitSafely('quarantined', { file: name, reason: outcome.reason });

@@ -25,6 +25,7 @@ import {
 import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../sink.js';
 import { checkPairs, parseOptions } from '../validate.js';
 import { RecallIndex } from './similarity.js';
+import { JOURNAL_DIR_NAME, SPILL_DIR_NAME, STORE_FILE } from './store-layout.js';
 
 export interface MemoryRecord {
   id: string;
@@ -59,9 +60,6 @@ interface ConditionalPuts {
   put(key: ProvenanceKey, value: ProvenanceEntry, options: PutOptions): Promise<boolean>;
 }
 
-/** The store's spill and journal directories, inside its own directory. */
-export const SPILL_DIR_NAME = 'provenance-overflow';
-export const JOURNAL_DIR_NAME = 'provenance-journal';
 /**
  * Sink calls a store's queue keeps in flight: lmdb-js folds puts issued while a commit runs
  * into the next transaction, and order and identity live in the [recordId, entryId] keys.
@@ -128,7 +126,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
     let env: RootDatabase;
     try {
       // overlappingSync off: a resolved write is flushed to disk, not only committed.
-      env = open({ path: join(path, 'store.mdb'), overlappingSync: false, maxDbs: 4 });
+      env = open({ path: join(path, STORE_FILE), overlappingSync: false, maxDbs: 4 });
     } catch (err) {
       throw new StoreOpenError(`cannot open the LMDB store in ${path}: ${(err as Error).message}`, { cause: err });
     }

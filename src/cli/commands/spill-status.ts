@@ -1,15 +1,33 @@
 // provq spill status [--store PATH | --dir DIR] [--json]: what is waiting, what is stuck, who holds what.
+import { journalStatus, type JournalStatus } from '../../journal/journal-status.js';
 import { spillStatus, type SpillStatus } from '../../spill/spill-status.js';
-import { CLAIM_STALE_MS, parseArgs, statusArgsSchema, storeSpillDir } from '../args.js';
+import { CLAIM_STALE_MS, parseArgs, statusArgsSchema, storeJournalDir, storeSpillDir } from '../args.js';
 import type { Io } from '../io.js';
 
 export async function spillStatusCommand(raw: unknown, io: Io): Promise<number> {
   const args = parseArgs(statusArgsSchema, raw);
   const dir = args.dir ?? storeSpillDir(args.store!);
   const status = await spillStatus(dir, { staleMs: CLAIM_STALE_MS });
-  if (args.json) io.out(JSON.stringify(status, null, 2));
-  else printStatus(status, io);
+  // A store's journal is <store>/provenance-journal; a directly built queue's, <spillDir>-journal.
+  const journal = await journalStatus(args.dir ? `${args.dir}-journal` : storeJournalDir(args.store!));
+  if (args.json) io.out(JSON.stringify({ ...status, journal }, null, 2));
+  else {
+    printStatus(status, io);
+    printJournal(journal, io);
+  }
   return 0;
+}
+
+function printJournal(j: JournalStatus, io: Io): void {
+  if (!j.exists) return;
+  const live = j.segments.filter((s) => s.writerAlive);
+  const dead = j.segments.filter((s) => !s.writerAlive);
+  io.out(`journal ${j.dir}`);
+  io.out(`  live         ${live.length} segment(s) of running writers (left alone; deleted once their pairs are saved)`);
+  for (const s of live) io.out(`    ${s.file}: pid ${s.pid}, ${s.pairs} pairs, ${s.bytes} bytes`);
+  io.out(`  to recover   ${dead.length} segment(s) of writers that are gone (read back by the next queue on this store)`);
+  for (const s of dead) io.out(`    ${s.file}: pid ${s.pid ?? '?'} gone, ${s.pairs} pairs, ${secs(s.ageMs)} old`);
+  for (const q of j.quarantined) io.out(`  quarantined  ${q}`);
 }
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
