@@ -1,7 +1,7 @@
 // A workload for a child process, used by the tests and the fault-injection suite: opens
 // a store, enqueues pairs, then ends in the way the parent asked (exit, signal, crash...).
 // Run it as a child with: node --import tsx faults/workload-child.ts '<json WorkloadConfig>'
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
@@ -63,6 +63,13 @@ export interface WorkloadConfig {
    * with a real ENOTDIR (where mounting a full tmpfs is not allowed) until the file is removed.
    */
   spillDirBlocker?: string;
+  /**
+   * Right after the queue starts, grow a file at this path until its filesystem is full
+   * (ENOSPC): the store's own disk full, for the pairs that follow.
+   */
+  fillDisk?: string;
+  /** Extra bytes of padding in every entry (a `pad` field), so few pairs fill a disk. */
+  padBytes?: number;
 }
 
 export function recordId(i: number): string {
@@ -76,8 +83,9 @@ export function cueOf(prefix: string, i: number): string {
 export function makePairs(cfg: WorkloadConfig, from: number, count: number): ProvenancePair[] {
   const pairs: ProvenancePair[] = [];
   const ts = new Date().toISOString();
+  const pad = cfg.padBytes ? { pad: 'p'.repeat(cfg.padBytes) } : {};
   for (let i = from; i < from + count; i++) {
-    pairs.push([recordId(i % cfg.records), { ts, cue: cueOf(cfg.cuePrefix ?? 'c', i), sessionId: `pid-${process.pid}` }]);
+    pairs.push([recordId(i % cfg.records), { ts, cue: cueOf(cfg.cuePrefix ?? 'c', i), sessionId: `pid-${process.pid}`, ...pad }]);
   }
   return pairs;
 }
@@ -92,6 +100,7 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
   const sinkCalls = injectSinkFaults(store, cfg);
   const queue = store.enableProvenanceQueue({ logger: silentLogger, ...cfg.queue });
   if (cfg.spillDirBlocker) writeFileSync(cfg.spillDirBlocker, 'a file where the spill dir should be');
+  if (cfg.fillDisk) fillDisk(cfg.fillDisk);
   const batch = cfg.batchPairs ?? 10;
 
   if (cfg.ending === 'stream') {
@@ -114,6 +123,11 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
   }
 
   if (cfg.midBatch) await sinkCalls.midBatch();
+  if (cfg.fillDisk && cfg.ending === 'settle') {
+    // Tell the parent once the full disk has been felt by the sink and the spill dir: it frees space then.
+    while (!(queue.stats().writeErrors > 0 && queue.stats().spillErrors > 0)) await new Promise((r) => setTimeout(r, 20));
+    process.stdout.write(`disk full ${JSON.stringify(queue.stats())}\n`);
+  }
 
   switch (cfg.ending) {
     case 'exit':
@@ -142,6 +156,18 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
       setInterval(() => {}, 1 << 30);
       process.stdout.write('ready\n');
       return;
+  }
+}
+
+function fillDisk(path: string): void {
+  const fd = openSync(path, 'w');
+  try {
+    const chunk = Buffer.alloc(1024 * 1024);
+    for (;;) writeSync(fd, chunk);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+  } finally {
+    closeSync(fd);
   }
 }
 

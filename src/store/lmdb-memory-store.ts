@@ -10,6 +10,7 @@ import { formatEntryId, reserveEntryIds } from '../entry-id.js';
 import { StoreClosedError, StoreOpenError } from '../errors.js';
 import { jsonLogger, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
+import { guardLmdbCommits, quietCommitError } from './lmdb-commit-guard.js';
 import { QueueToggle, type StoreQueueOptions } from './queue-toggle.js';
 import {
   recallQuerySchema,
@@ -89,6 +90,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
   private readonly index = new RecallIndex();
   private readonly conditional: ConditionalPuts;
   private readonly appending = new Set<Promise<unknown>>();
+  private readonly releaseCommitGuard = guardLmdbCommits();
 
   private constructor(
     path: string,
@@ -268,6 +270,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
     this.closed = true;
     await Promise.allSettled(this.appending); // batches still being put finish first
     await this.env.close();
+    this.releaseCommitGuard();
   }
 
   /**
@@ -281,13 +284,20 @@ export class LmdbMemoryStore implements ProvenanceSink {
     // Plain puts share one promise per transaction; a batch may span several transactions,
     // and every one of them must have committed (one failing must fail the call).
     const commits = new Set<Promise<boolean>>();
-    for (let i = 0; i < pairs.length; i++) {
-      const key = entries.keyOf(i);
-      if (!key) continue;
-      if (replay) checked.push(this.conditional.put(key, entries.valueOf(i, key), NO_OVERWRITE));
-      else commits.add(this.provenance.put(key, entries.valueOf(i, key)));
+    try {
+      for (let i = 0; i < pairs.length; i++) {
+        const key = entries.keyOf(i);
+        if (!key) continue;
+        if (replay) checked.push(watchCommit(this.conditional.put(key, entries.valueOf(i, key), NO_OVERWRITE)));
+        else commits.add(this.provenance.put(key, entries.valueOf(i, key)));
+      }
+    } catch (err) {
+      // A put that threw (a full disk, say) leaves the ones before it unawaited: watch them.
+      for (const p of commits) watchCommit(p);
+      throw err;
     }
     this.unknownRecordPairs += entries.unknown.length;
+    for (const p of commits) watchCommit(p);
     await Promise.all(commits);
     let duplicates = 0;
     for (const stored of await Promise.all(checked)) if (!stored) duplicates++;
@@ -317,6 +327,12 @@ export class LmdbMemoryStore implements ProvenanceSink {
       throw new StoreClosedError(`${what}: the store at ${this.path} is closed; open it again with LmdbMemoryStore.open`);
     }
   }
+}
+
+/** A put's failure is the caller's; the `commitError` promise hung on it is marked handled. */
+function watchCommit<T>(put: Promise<T>): Promise<T> {
+  put.catch(quietCommitError);
+  return put;
 }
 
 function explainOpenFailure(path: string, err: unknown): string {
