@@ -68,6 +68,8 @@ export interface WorkloadConfig {
    * (ENOSPC): the store's own disk full, for the pairs that follow.
    */
   fillDisk?: string;
+  /** The store's sync write (the exit drain's first way out) throws. */
+  syncSinkFails?: boolean;
   /** Extra bytes of padding in every entry (a `pad` field), so few pairs fill a disk. */
   padBytes?: number;
 }
@@ -98,6 +100,11 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
   }
   if (cfg.probeAtExit) process.on('exit', () => process.stdout.write(`entries at an earlier exit listener: ${store.stats().entries}\n`));
   const sinkCalls = injectSinkFaults(store, cfg);
+  if (cfg.syncSinkFails) {
+    store.appendProvenanceBatchSync = () => {
+      throw new Error('injected: sync sink write failed');
+    };
+  }
   const queue = store.enableProvenanceQueue({ logger: silentLogger, ...cfg.queue });
   if (cfg.spillDirBlocker) writeFileSync(cfg.spillDirBlocker, 'a file where the spill dir should be');
   if (cfg.fillDisk) fillDisk(cfg.fillDisk);
