@@ -20,14 +20,11 @@ function runWithSlowStderr(cfg: WorkloadConfig, bytesPerTick: number, everyMs: n
     const c = child.stderr.read(bytesPerTick) as Buffer | null;
     if (c) chunks.push(c);
   }, everyMs);
-  return new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      // The process has ended: what it wrote is in the pipe now; take the rest at once.
-      clearInterval(reader);
-      child.stderr.on('data', (c: Buffer) => chunks.push(c));
-      child.stderr.resume();
-      child.stderr.on('end', () => resolve({ code, signal, stderr: Buffer.concat(chunks).toString('utf8') }));
-    });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const ended = new Promise<void>((resolve) => child.stderr.on('end', resolve));
+  return Promise.all([exited, ended]).then(([{ code, signal }]) => {
+    clearInterval(reader);
+    return { code, signal, stderr: Buffer.concat(chunks).toString('utf8') };
   });
 }
 
