@@ -11,21 +11,17 @@ import { tempDir } from '../helpers/temp.js';
 const WORKLOAD = fileURLToPath(new URL('../../faults/workload-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Runs a workload child whose stderr is a pipe the parent reads `bytesPerTick` every `everyMs`. */
-function runWithSlowStderr(cfg: WorkloadConfig, bytesPerTick: number, everyMs: number): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+/** Runs a workload child whose stderr is a pipe the parent reads slowly: a chunk, then a pause of `pauseMs`. */
+function runWithSlowStderr(cfg: WorkloadConfig, pauseMs: number): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKLOAD, JSON.stringify(cfg)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   const chunks: Buffer[] = [];
-  child.stderr.pause();
-  const reader = setInterval(() => {
-    const c = child.stderr.read(bytesPerTick) as Buffer | null;
-    if (c) chunks.push(c);
-  }, everyMs);
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const ended = new Promise<void>((resolve) => child.stderr.on('end', resolve));
-  return Promise.all([exited, ended]).then(([{ code, signal }]) => {
-    clearInterval(reader);
-    return { code, signal, stderr: Buffer.concat(chunks).toString('utf8') };
+  child.stderr.on('data', (c: Buffer) => {
+    chunks.push(c);
+    child.stderr.pause();
+    setTimeout(() => child.stderr.resume(), pauseMs);
   });
+  // 'close': the process has ended and its stderr has been read to the end.
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr: Buffer.concat(chunks).toString('utf8') })));
 }
 
 describe('exit with sink and spill dir both failing, stderr a slow pipe (real child process)', () => {
@@ -47,10 +43,12 @@ describe('exit with sink and spill dir both failing, stderr a slow pipe (real ch
         spillDirBlocker: join(dir, 'blocker'),
         queue: { coalesceMs: 60_000, durability: 'memory', spillDir: join(dir, 'blocker', 'spill') },
       },
-      16 * 1024,
-      5,
+      20,
     );
     expect(r.code).toBe(5);
+    const all = r.stderr.split('\n');
+    const oddAt = all.findIndex((l) => l.startsWith('{"recordId"') && !l.endsWith('}}'));
+    expect(oddAt === -1 ? [] : [all.length, oddAt, all[oddAt]!.slice(-80), (all[oddAt + 1] ?? '').slice(0, 200)]).toEqual([]);
     const cues = r.stderr
       .split('\n')
       .filter((l) => l.startsWith('{"recordId"'))
