@@ -36,3 +36,6 @@ export class SpillDirOwnedError extends ProvenanceQueueError {}
 
 /** `enableProvenanceQueue` with different options while a queue is on. */
 export class QueueEnabledError extends ProvenanceQueueError {}
+
+/** The database could not be reached or refused a statement; nothing of that call was stored. */
+export class StoreUnavailableError extends ProvenanceQueueError {}
