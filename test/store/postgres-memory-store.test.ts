@@ -82,6 +82,7 @@ describe('PostgresMemoryStore', () => {
     expect((await store.get(id))!.provenance).toHaveLength(1);
   });
 
+  // Checked: without ORDER BY entry_id in the history read, this fails (rows come back in commit order).
   it('keeps a record’s provenance in recall order, also when batches commit out of order', async () => {
     const store = await openStore();
     const id = await store.insert({ text: 'ordered record' });
@@ -100,6 +101,7 @@ describe('PostgresMemoryStore', () => {
     expect((await store.get(id))!.provenance.map((e) => e.cue)).toEqual(cues);
   });
 
+  // Checked: without ON CONFLICT DO NOTHING the second append fails on the primary key.
   it('writes the same entryId once, however often and by whichever host it is appended, and counts the rest', async () => {
     const place = await freshPlace();
     const hostA = await openStore(place);
@@ -114,6 +116,7 @@ describe('PostgresMemoryStore', () => {
     expect(await hostB.stats()).toMatchObject({ entries: 2, duplicatePairs: 2 });
   });
 
+  // Checked: inserting every pair (no `WHERE known`) stores the ghost pairs and this fails.
   it('skips and counts pairs for unknown records without failing the batch, and reports them', async () => {
     const store = await openStore();
     await store.insert({ id: 'known', text: 'x' });
@@ -201,6 +204,7 @@ describe('runtime toggle', () => {
     await store.disableProvenanceQueue(); // idempotent
   });
 
+  // Checked: recall enqueuing and also writing through (both paths) doubles entries and this fails.
   it('toggled 20 times during 1,000 concurrent recalls: exactly one entry per hit', async () => {
     const place = await freshPlace();
     const store = await openStore(place);
@@ -228,6 +232,7 @@ describe('runtime toggle', () => {
 });
 
 describe('database down, then back', () => {
+  // Checked: fails with the history read unordered (retried batches land late).
   it('every connection dropped mid-load: the queue retries or spills, and every pair lands once, in order', async () => {
     const { url, name } = await freshDatabase(); // its own: every connection to it is dropped
     const store = await openStore({ url, schema: 'provq' });
