@@ -135,7 +135,7 @@ export function describeIssues(error: z.ZodError, root = ''): string {
 }
 
 /** A Postgres identifier we create and quote ourselves: letters, digits, `_`, at most 63 bytes. */
-const schemaNameSchema = z
+export const postgresSchemaNameSchema = z
   .string({ error: 'schema must be a string' })
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'schema must be a plain Postgres name (letters, digits and _, not starting with a digit, at most 63 characters)');
 
@@ -144,7 +144,7 @@ export const postgresStoreOpenOptionsSchema = z.strictObject({
     .string({ error: 'connectionString must be a postgres:// URL' })
     .min(1, 'connectionString must not be empty; pass a URL such as postgres://user:pass@host:5432/db'),
   spillDir: z.string({ error: 'spillDir must be a directory path' }).min(1, 'spillDir must not be empty; pass a local directory for this host'),
-  schema: schemaNameSchema.default('provq'),
+  schema: postgresSchemaNameSchema.default('provq'),
   /** Connections in this process's pool (recalls and the queue's writes share it). */
   maxConnections: positiveInt('maxConnections').default(10),
   logger: z.custom<import('./log.js').Logger>(isLogger, 'logger must have debug, info, warn and error methods (the shape of a pino logger: logger.warn(fields, message))').optional(),

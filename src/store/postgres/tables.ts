@@ -74,3 +74,16 @@ export async function readHostMark(pool: pg.Pool, t: StoreTables, host: string):
   const { rows } = await pool.query<{ ms: string }>(`SELECT high_water_ms::text AS ms FROM ${t.hostMarks} WHERE host = $1`, [host]);
   return rows.length ? Number(rows[0]!.ms) : 0;
 }
+
+/** True when the schema holds a store's records table (looked up without creating anything). */
+export async function postgresStoreExists(connectionString: string, schema: string): Promise<boolean> {
+  const { default: pgModule } = await import('pg');
+  const client = new pgModule.Client({ connectionString, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [tablesOf(schema).records]);
+    return rows[0]!.found !== null;
+  } finally {
+    await client.end();
+  }
+}
