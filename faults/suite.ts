@@ -5,7 +5,7 @@ import { fuzzScenario } from './fuzz.js';
 import { kill9Scenarios } from './kill9.js';
 import type { ScenarioResult } from './scenario.js';
 import { sharedDirKill9Scenario, sharedDirScenario } from './shared-dir.js';
-import { flakySinkScenario, refusedPairsScenario, sinkDownScenario } from './sink-faults.js';
+import { failOneInThreeScenarios, flakySinkScenario, refusedPairsScenario, sinkDownScenario } from './sink-faults.js';
 
 export const SIZES = {
   full: { kill9Runs: 100, flakyPairs: 20_000, downPairs: 20_000, downMs: 10_000, diskPairs: 3000, diskBrokenMs: 3000, sharedPairs: 3000, sharedKill9Runs: 20, sharedKill9Recalls: 3000, fuzzRuns: 1000, fuzzFiles: 40 },
@@ -18,6 +18,7 @@ export const SCENARIOS: Scenario[] = [
   { name: 'exits', run: () => exitScenarios() },
   { name: 'kill9', run: (s) => kill9Scenarios(s.kill9Runs) },
   { name: 'flaky-sink', run: (s) => flakySinkScenario(s.flakyPairs) },
+  { name: 'one-in-three', run: (s) => failOneInThreeScenarios(s.flakyPairs) },
   { name: 'sink-down', run: (s) => sinkDownScenario(s.downPairs, s.downMs) },
   { name: 'refused-pairs', run: (s) => refusedPairsScenario(s.flakyPairs) },
   { name: 'disk-failure', run: (s) => diskFailureScenario(s.diskPairs, s.diskBrokenMs) },
