@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatEntryId, reserveEntryIds } from '../../src/entry-id.js';
 import { silentLogger } from '../../src/log.js';
+import type { QueueStats } from '../../src/queue/provenance-write-queue.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { JOURNAL_DIR_NAME } from '../../src/store/store-layout.js';
 import { makeStore, provq } from '../cli/run-provq.js';
@@ -31,11 +32,12 @@ function journalLines(recordId: string, cues: string[]): string {
 
 const segmentName = (pid: number, seq = 1) => `${Date.now()}-${String(seq).padStart(6, '0')}-${pid}-journal.jsonl`;
 
-async function readBackWith(path: string, done: (dir: string) => boolean) {
+/** Starts a queue on the store and waits until it has dealt with the segment (`done`, from its stats). */
+async function readBackWith(path: string, done: (stats: QueueStats) => boolean) {
   const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
   try {
     const queue = store.enableProvenanceQueue({ idlePollMs: 50 });
-    expect(await until(() => done(join(path, JOURNAL_DIR_NAME)), 20_000, 20)).toBe(true);
+    expect(await until(() => done(queue.stats()), 20_000, 20)).toBe(true);
     expect(await queue.flush(5000)).toBe(true);
     return { stats: queue.stats(), cues: (await store.get('r1'))!.provenance.map((e) => e.cue) };
   } finally {
@@ -50,7 +52,8 @@ describe('a dead writer’s journal segment', () => {
     const path = await makeStore(['r1']);
     const name = segmentName(deadPid());
     writeRawFile(join(path, JOURNAL_DIR_NAME), name, `${journalLines('r1', ['a', 'b', 'c'])}{"recordId":"r1","entryId":"00`);
-    const { stats, cues } = await readBackWith(path, (dir) => !existsSync(join(dir, name)));
+    const { stats, cues } = await readBackWith(path, (st) => st.tornJournalLines + st.quarantinedFiles > 0);
+    expect(existsSync(join(path, JOURNAL_DIR_NAME, name))).toBe(false);
     expect(cues).toEqual(['a', 'b', 'c']);
     expect(stats).toMatchObject({ tornJournalLines: 1, quarantinedFiles: 0, respooledPairs: 3 });
     expect(readdirSync(join(path, JOURNAL_DIR_NAME)).filter((n) => n.includes('.failed-'))).toEqual([]);
@@ -62,7 +65,8 @@ describe('a dead writer’s journal segment', () => {
     const path = await makeStore(['r1']);
     const name = segmentName(deadPid());
     writeRawFile(join(path, JOURNAL_DIR_NAME), name, `${journalLines('r1', ['a'])}{"recordId":"r1","ent\n${journalLines('r1', ['c'])}`);
-    const { stats, cues } = await readBackWith(path, (dir) => readdirSync(dir).some((n) => n.includes('.failed-')));
+    const { stats, cues } = await readBackWith(path, (st) => st.quarantinedFiles > 0);
+    expect(readdirSync(join(path, JOURNAL_DIR_NAME)).filter((n) => n.startsWith(name.replace(/\.jsonl$/, '.failed-')) && n.endsWith('.jsonl'))).toHaveLength(1);
     expect(cues).toEqual([]);
     expect(stats).toMatchObject({ tornJournalLines: 0, quarantinedFiles: 1 });
   });
