@@ -31,15 +31,16 @@ export interface RunningChild {
 const CHILD_TIME_LIMIT_MS = 120_000;
 
 export function startWorkload(cfg: WorkloadConfig): RunningChild {
-  return startChild(WORKLOAD, cfg);
+  return startChildScript(WORKLOAD, cfg);
 }
 
 /** A workload on a PostgresMemoryStore (pg-workload.ts). */
 export function startPgWorkload(cfg: PgWorkloadConfig): RunningChild {
-  return startChild(PG_WORKLOAD, cfg);
+  return startChildScript(PG_WORKLOAD, cfg);
 }
 
-function startChild(script: string, cfg: unknown): RunningChild {
+/** Runs a child script of faults/ (a `.ts` path) with its config as one JSON argument. */
+export function startChildScript(script: string, cfg: unknown): RunningChild {
   const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: PACKAGE_ROOT });
   let timedOut = false;
   const limit = setTimeout(() => {

@@ -26,16 +26,21 @@ export {
   postgresStoreOpenOptionsSchema,
 } from './schemas.js';
 export {
+  CommandError,
+  InvalidArgumentError,
   InvalidOptionsError,
   InvalidPairError,
   ProvenanceQueueError,
+  QueueEnabledError,
   QueueNotRunningError,
   SinkTimeoutError,
   SpillDirError,
+  SpillDirOwnedError,
   StoreClosedError,
   StoreOpenError,
   StoreUnavailableError,
   UsageError,
 } from './errors.js';
+export type { ProvenanceErrorCode } from './errors.js';
 export { jsonLogger, silentLogger } from './log.js';
 export type { Logger, LogFields } from './log.js';

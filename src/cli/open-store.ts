@@ -12,7 +12,7 @@ import type { MemoryRecord, StoreStats } from '../store/memory-record.js';
 import { PostgresMemoryStore } from '../store/postgres-memory-store.js';
 import { postgresStoreExists } from '../store/postgres/tables.js';
 import { SPILL_DIR_NAME, STORE_FILE } from '../store/store-layout.js';
-import { CommandError } from './command-error.js';
+import { CommandError } from '../errors.js';
 
 /** What the commands need of a store, LMDB or Postgres. */
 export interface CliStore {
