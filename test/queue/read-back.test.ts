@@ -93,7 +93,7 @@ describe('read-back', () => {
     const reason = JSON.parse(readFileSync(join(spillDir, `${setAside()[0]}.reason.json`), 'utf8')) as { reason: string };
     expect(reason.reason).toMatch(/ghost/);
     expect((await store.get('known'))!.provenance.map((e) => e.cue)).toEqual(['k1']);
-    // Counted once the file is done (a moment after the set-aside file is on disk).
+    // The count follows the files (it is taken once the source file is gone): await it.
     expect(await until(() => q.stats().quarantinedFiles === 1, 10_000)).toBe(true);
   });
 });
