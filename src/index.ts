@@ -36,6 +36,8 @@ export {
   SinkTimeoutError,
   SpillDirError,
   SpillDirOwnedError,
+  SpillFileChangedError,
+  SpillFileExistsError,
   StoreClosedError,
   StoreOpenError,
   StoreUnavailableError,

@@ -4,7 +4,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpillDirOwnedError } from '../errors.js';
-import { publishNoReplaceSync } from './no-replace.js';
+import { isExists, publishNoReplaceSync } from './no-replace.js';
 
 /** Not `*.jsonl`, so never taken for a spill file. */
 export const OWNER_FILE = '.provq-sink';
@@ -81,7 +81,7 @@ function writeMarker(dir: string, sinkId: string): boolean | 'exists' {
     const code = (err as NodeJS.ErrnoException).code;
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
-    if (code === 'EEXIST') return 'exists';
+    if (isExists(err)) return 'exists';
     // Gone, full or read-only: nothing can be spilled there either; marking is tried again next time.
     return false;
   }

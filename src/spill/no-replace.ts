@@ -3,6 +3,7 @@
 // reuse or a clock step). The caller picks another name on EEXIST.
 import { linkSync, lstatSync, renameSync, unlinkSync } from 'node:fs';
 import { link, lstat, rename, unlink } from 'node:fs/promises';
+import { SpillFileExistsError } from '../errors.js';
 
 /** Filesystems without hard links: fall back to a checked rename (a narrow race, no better there). */
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK']);
@@ -16,11 +17,16 @@ function exists(path: string): boolean {
   }
 }
 
-function eexist(target: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`EEXIST: file already exists, ${target}`), { code: 'EEXIST', path: target });
+function eexist(target: string): SpillFileExistsError {
+  return new SpillFileExistsError(`${target} exists already; a spill file is never replaced (another name is picked)`);
 }
 
-/** Throws an EEXIST error when `target` exists; `tmp` is then left in place for the caller. */
+/** link(2)'s EEXIST, or the same from the fallback for filesystems without hard links. */
+export function isExists(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'EEXIST' || err instanceof SpillFileExistsError;
+}
+
+/** Throws EEXIST (see isExists) when `target` exists; `tmp` is then left in place for the caller. */
 export function publishNoReplaceSync(tmp: string, target: string): void {
   try {
     linkSync(tmp, target);

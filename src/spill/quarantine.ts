@@ -2,7 +2,7 @@
 // sidecar that `provq spill status` reads. It is never picked up again.
 import { join } from 'node:path';
 import fse from 'fs-extra';
-import { publishNoReplace } from './no-replace.js';
+import { isExists, publishNoReplace } from './no-replace.js';
 import { quarantineNameFor, reasonFileFor } from './spill-file-name.js';
 
 export interface QuarantineReason {
@@ -21,7 +21,7 @@ export async function quarantineSpillFile(dir: string, name: string, reason: str
       await publishNoReplace(join(dir, name), join(dir, quarantined));
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (!isExists(err)) throw err;
       quarantined = quarantineNameFor(name, ++now);
     }
   }

@@ -43,6 +43,7 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
       await fse.rm(claim.path, { force: true });
       opts.logger.info({ file: claim.name }, 'empty spill file removed');
       return { kind: 'applied', pairs: 0 };
+    case 'untrusted':
     case 'malformed': {
       const as = await quarantineSpillFile(opts.dir, claim.name, content.reason);
       opts.logger.error({

@@ -5,6 +5,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import fse from 'fs-extra';
 import { derivedEntryId } from '../entry-id.js';
+import { SpillFileChangedError } from '../errors.js';
 import { describeIssues, MAX_SPILL_LINE_BYTES, spillLineSchema, type SpillLine } from '../schemas.js';
 import { isPlainValidSpillLine } from '../validate.js';
 import type { IdentifiedPair } from './spill-writer.js';
@@ -17,6 +18,8 @@ export type SpillFileContent =
   | { kind: 'empty' }
   | { kind: 'malformed'; reason: string }
   | { kind: 'not-a-file'; reason: string }
+  /** Another user's, or writable by others: quarantined, never applied. */
+  | { kind: 'untrusted'; reason: string }
   | { kind: 'gone' };
 
 /** What the validating pass found: like SpillFileContent, with a count instead of the pairs. */
@@ -135,7 +138,24 @@ async function openSpillFile(path: string): Promise<Opened> {
     await fh.close();
     return { kind: 'not-a-file', reason: 'is not a regular file' };
   }
+  const untrusted = untrustedBecause(st);
+  if (untrusted) {
+    await fh.close();
+    return { kind: 'untrusted', reason: untrusted };
+  }
   return { fh, version: `${st.ino}:${st.size}:${st.mtimeMs}` };
+}
+
+/** Another user's file, or one others could have written, may be forged history: never applied. */
+function untrustedBecause(st: { uid: number; mode: number }): string | undefined {
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) {
+    return `owned by uid ${st.uid}, not this process (uid ${uid}): never applied; if you trust it, chown it, then: provq spill retry <file>`;
+  }
+  if (st.mode & 0o022) {
+    return `writable by group or others (mode 0${(st.mode & 0o777).toString(8)}): never applied; if you trust it, chmod 600 it, then: provq spill retry <file>`;
+  }
+  return undefined;
 }
 
 /** The validating pass: every line checked, nothing kept but a count. */
@@ -164,13 +184,13 @@ export async function* readSpillChunks(path: string, name: string, chunkPairs: n
   const opened = await openSpillFile(path);
   if (!('fh' in opened) || opened.version !== version) {
     if ('fh' in opened) await opened.fh.close();
-    throw new Error(`spill file ${name} changed while it was being read back; it is read again`);
+    throw new SpillFileChangedError(`spill file ${name} changed while it was being read back; it is read again`);
   }
   const judge = new LineJudge(name, opts);
   let chunk: IdentifiedPair[] = [];
   try {
     for await (const v of judgedLines(opened.fh, judge)) {
-      if (isBad(v)) throw new Error(`spill file ${name} changed while it was being read back (${v.reason}); it is read again`);
+      if (isBad(v)) throw new SpillFileChangedError(`spill file ${name} changed while it was being read back (${v.reason}); it is read again`);
       if (!v) continue;
       chunk.push(v);
       if (chunk.length >= chunkPairs) {

@@ -6,7 +6,7 @@ import fse from 'fs-extra';
 import { MAX_SPILL_LINE_BYTES, type ProvenancePair } from '../schemas.js';
 import { ensureSpillDir, ensureSpillDirSync } from './spill-dir.js';
 import { newSpillFileName } from './spill-file-name.js';
-import { publishNoReplace, publishNoReplaceSync } from './no-replace.js';
+import { isExists, publishNoReplace, publishNoReplaceSync } from './no-replace.js';
 
 
 /** Pairs whose entries carry their `entryId`, as the queue hands them to a sink. */
@@ -156,7 +156,7 @@ async function publishUnique(tmp: string, dir: string, name: string): Promise<st
       await publishNoReplace(tmp, join(dir, candidate));
       return candidate;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || k >= 100) {
+      if (!isExists(err) || k >= 100) {
         await fse.rm(tmp, { force: true }).catch(() => {});
         throw err;
       }
@@ -171,7 +171,7 @@ function publishUniqueSync(tmp: string, dir: string, name: string): string {
       publishNoReplaceSync(tmp, join(dir, candidate));
       return candidate;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || k >= 100) {
+      if (!isExists(err) || k >= 100) {
         fse.rmSync(tmp, { force: true });
         throw err;
       }
