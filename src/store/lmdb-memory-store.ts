@@ -55,9 +55,10 @@ type ProvenanceKey = [recordId: string, entryId: string];
 const KEY_END = Buffer.from([0xff]); // sorts after every entryId of a record
 /** A replayed pair finds its key taken: LMDB keeps the stored entry and reports it. */
 const NO_OVERWRITE: PutOptions = { noOverwrite: true };
-/** lmdb's typings leave out `put` with options (documented: resolves false when not written). */
+/** lmdb's typings leave out the result of a conditional put (documented: false when not written). */
 interface ConditionalPuts {
   put(key: ProvenanceKey, value: ProvenanceEntry, options: PutOptions): Promise<boolean>;
+  putSync(key: ProvenanceKey, value: ProvenanceEntry, options: PutOptions): boolean;
 }
 
 /**
@@ -187,7 +188,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
   async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult | void> {
     this.assertOpen('appendProvenanceBatch');
     const valid = context?.validated ? pairs : checkPairs(pairs);
-    const append = this.putBatch(valid, context?.replayed ?? false);
+    const append = this.putBatch(valid, mayBeStored(valid, context));
     this.appending.add(append);
     try {
       return await append;
@@ -200,14 +201,17 @@ export class LmdbMemoryStore implements ProvenanceSink {
     this.assertOpen('appendProvenanceBatchSync');
     const valid = context?.validated ? pairs : checkPairs(pairs);
     const entries = new EntryKeys(this.records, valid);
+    let duplicates = 0;
+    // Always conditional: here it costs nothing, and at exit a call still under way may have landed.
     this.env.transactionSync(() => {
       for (let i = 0; i < valid.length; i++) {
         const key = entries.keyOf(i);
-        if (key) this.provenance.putSync(key, entries.valueOf(i, key));
+        if (key && !this.conditional.putSync(key, entries.valueOf(i, key), NO_OVERWRITE)) duplicates++;
       }
     });
     this.unknownRecordPairs += entries.unknown.length;
-    return entries.unknown.length > 0 ? { unknownRecords: entries.unknown } : {};
+    this.duplicatePairs += duplicates;
+    return entries.unknown.length > 0 ? { unknownRecords: entries.unknown, duplicates } : { duplicates };
   }
 
   /**
@@ -271,9 +275,11 @@ export class LmdbMemoryStore implements ProvenanceSink {
   }
 
   /**
-   * Puts a batch in one go and resolves when all of it is durable. A put of a key already
-   * stored rewrites the same entry; only replayed batches, where that is to be expected, pay
-   * for finding out (conditional puts), so replays can be counted.
+   * Puts a batch in one go and resolves when all of it is durable. A stored entry is never
+   * replaced: a batch whose ids may be stored already (read back from a file, or given by the
+   * caller) is put conditionally, and a key found taken is a counted no-op. Ids the queue
+   * assigned to fresh pairs are new by construction and skip that cost (a retry of the same
+   * pair rewrites the same bytes).
    */
   private async putBatch(pairs: ProvenancePair[], replay: boolean): Promise<SinkWriteResult> {
     const entries = new EntryKeys(this.records, pairs);
@@ -317,6 +323,13 @@ export class LmdbMemoryStore implements ProvenanceSink {
       throw new StoreClosedError(`${what}: the store at ${this.path} is closed; open it again with LmdbMemoryStore.open`);
     }
   }
+}
+
+/** True unless the queue vouches that every id in the batch was assigned to its pair just now. */
+function mayBeStored(pairs: ProvenancePair[], context: SinkWriteContext | undefined): boolean {
+  if (context) return context.replayed || context.inputIds === true;
+  for (let i = 0; i < pairs.length; i++) if (pairs[i]![1].entryId !== undefined) return true;
+  return false;
 }
 
 function explainOpenFailure(path: string, err: unknown): string {
