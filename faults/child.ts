@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { WorkloadConfig } from './workload.js';
 
 const WORKLOAD = fileURLToPath(new URL('./workload-child.ts', import.meta.url));
+const FAKE_CLOCK = fileURLToPath(new URL('./fake-clock.ts', import.meta.url));
 /** `--import tsx` resolves from the working directory: the package's own. */
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -29,7 +30,10 @@ export interface RunningChild {
 const CHILD_TIME_LIMIT_MS = 120_000;
 
 export function startWorkload(cfg: WorkloadConfig): RunningChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKLOAD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: PACKAGE_ROOT });
+  // A stepped wall clock from the process's first instruction on (faults/fake-clock.ts).
+  const clock = cfg.clockOffsetMs !== undefined || cfg.clockJump ? ['--import', FAKE_CLOCK] : [];
+  const env = { ...process.env, PROVQ_FAKE_CLOCK_OFFSET_MS: String(cfg.clockOffsetMs ?? 0) };
+  const child = spawn(process.execPath, ['--import', 'tsx', ...clock, WORKLOAD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: PACKAGE_ROOT, env });
   let timedOut = false;
   const limit = setTimeout(() => {
     timedOut = true;

@@ -18,7 +18,7 @@ export class StatusLine {
       this.drawn = true;
       return;
     }
-    const now = Date.now();
+    const now = performance.now(); // a duration: the monotonic clock
     if (now - this.lastPlain < 1000) return;
     this.lastPlain = now;
     this.out.write(`${text}\n`);

@@ -10,6 +10,7 @@ import { formatEntryId, reserveEntryIds } from '../entry-id.js';
 import { StoreClosedError, StoreOpenError } from '../errors.js';
 import { jsonLogger, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
+import { IdHighWater } from './id-high-water.js';
 import { QueueToggle, type StoreQueueOptions } from './queue-toggle.js';
 import {
   recallQuerySchema,
@@ -68,13 +69,11 @@ interface ConditionalPuts {
 const LMDB_CONCURRENT_WRITES = 16;
 
 /** A store's stable identity (kept in LMDB), so its spill dir is never applied to another store. */
-function storeIdOf(env: RootDatabase): string {
-  const meta = env.openDB<string, string>({ name: 'meta' });
-  let id = meta.get('storeId');
-  if (id === undefined) {
-    id = randomUUID();
-    meta.putSync('storeId', id);
-  }
+function storeIdOf(meta: Database<unknown, string>): string {
+  const stored = meta.get('storeId');
+  if (typeof stored === 'string') return stored;
+  const id = randomUUID();
+  meta.putSync('storeId', id);
   return id;
 }
 
@@ -90,6 +89,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
   private readonly index = new RecallIndex();
   private readonly conditional: ConditionalPuts;
   private readonly appending = new Set<Promise<unknown>>();
+  private readonly idHighWater: IdHighWater;
 
   private constructor(
     path: string,
@@ -100,7 +100,9 @@ export class LmdbMemoryStore implements ProvenanceSink {
   ) {
     this.path = path;
     this.conditional = provenance as unknown as ConditionalPuts;
-    this.sinkId = `lmdb:${storeIdOf(env)}`;
+    const meta = env.openDB<unknown, string>({ name: 'meta' });
+    this.sinkId = `lmdb:${storeIdOf(meta)}`;
+    this.idHighWater = IdHighWater.open(env, meta, logger);
     // Looked up at write time, so a wrapped or replaced store method is honoured.
     const sink: ProvenanceSink = {
       appendProvenanceBatch: (p, c) => this.appendProvenanceBatch(p, c),
@@ -271,6 +273,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
     await this.toggle.disable(opts);
     this.closed = true;
     await Promise.allSettled(this.appending); // batches still being put finish first
+    await this.idHighWater.close();
     await this.env.close();
   }
 
