@@ -1,6 +1,20 @@
 // Typed errors: each message names the field, path or file at fault and what to do next.
+//
+// Adding an error: a class here that extends ProvenanceQueueError and declares
+// `readonly code = 'PROVQ_…'` (unique, upper snake case), exported from src/index.ts and
+// listed in docs/errors.md. test/errors.test.ts checks all three.
 
-export class ProvenanceQueueError extends Error {
+/** A stable, machine-readable error code: `PROVQ_` and upper snake case. */
+export type ProvenanceErrorCode = `PROVQ_${string}`;
+
+/**
+ * The base of every error provenance-queue throws. Match on `err.code` (stable across
+ * versions) or `instanceof`; `message` is for people and may change.
+ */
+export abstract class ProvenanceQueueError extends Error {
+  /** Stable code, listed in docs/errors.md. */
+  abstract readonly code: ProvenanceErrorCode;
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -8,31 +22,61 @@ export class ProvenanceQueueError extends Error {
 }
 
 /** A pair handed to `enqueue` or `appendProvenanceBatch` failed validation; nothing was queued. */
-export class InvalidPairError extends ProvenanceQueueError {}
+export class InvalidPairError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_INVALID_PAIR';
+}
 
-/** Options for the queue, the store or a call were invalid. */
-export class InvalidOptionsError extends ProvenanceQueueError {}
+/** Options for the queue, the store or a call were invalid (the message names the option). */
+export class InvalidOptionsError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_INVALID_OPTIONS';
+}
+
+/** An argument of a call (a record id, a timeout) was invalid (the message names it). */
+export class InvalidArgumentError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_INVALID_ARGUMENT';
+}
 
 /** The store directory could not be opened or created. */
-export class StoreOpenError extends ProvenanceQueueError {}
+export class StoreOpenError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_STORE_OPEN';
+}
 
 /** A call on a store after `close()`. */
-export class StoreClosedError extends ProvenanceQueueError {}
+export class StoreClosedError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_STORE_CLOSED';
+}
 
 /** The spill directory is unsafe or unusable (a symlink, another user's, not a directory). */
-export class SpillDirError extends ProvenanceQueueError {}
-
-/** `enqueue` on a queue that is not started, or already stopped. */
-export class QueueNotRunningError extends ProvenanceQueueError {}
-
-/** A sink call did not settle within `sinkTimeoutMs`. */
-export class SinkTimeoutError extends ProvenanceQueueError {}
-
-/** Bad command-line usage (exit code 2). */
-export class UsageError extends ProvenanceQueueError {}
+export class SpillDirError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_SPILL_DIR';
+}
 
 /** A spill or journal directory belongs to another sink. */
-export class SpillDirOwnedError extends ProvenanceQueueError {}
+export class SpillDirOwnedError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_SPILL_DIR_OWNED';
+}
+
+/** `enqueue` on a queue that is not started, or already stopped. */
+export class QueueNotRunningError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_QUEUE_NOT_RUNNING';
+}
 
 /** `enableProvenanceQueue` with different options while a queue is on. */
-export class QueueEnabledError extends ProvenanceQueueError {}
+export class QueueEnabledError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_QUEUE_ENABLED';
+}
+
+/** A sink call did not settle within `sinkTimeoutMs` (reported in logs and 'writeError' events). */
+export class SinkTimeoutError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_SINK_TIMEOUT';
+}
+
+/** Bad command-line usage of `provq` (exit code 2). */
+export class UsageError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_USAGE';
+}
+
+/** A `provq` command could not do its job (exit code 1): a missing store, file or record. */
+export class CommandError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_COMMAND_FAILED';
+}

@@ -23,15 +23,20 @@ export {
   storeOpenOptionsSchema,
 } from './schemas.js';
 export {
+  CommandError,
+  InvalidArgumentError,
   InvalidOptionsError,
   InvalidPairError,
   ProvenanceQueueError,
+  QueueEnabledError,
   QueueNotRunningError,
   SinkTimeoutError,
   SpillDirError,
+  SpillDirOwnedError,
   StoreClosedError,
   StoreOpenError,
   UsageError,
 } from './errors.js';
+export type { ProvenanceErrorCode } from './errors.js';
 export { jsonLogger, silentLogger } from './log.js';
 export type { Logger, LogFields } from './log.js';

@@ -5,7 +5,7 @@ import fse from 'fs-extra';
 import { silentLogger } from '../log.js';
 import { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
 import { STORE_FILE } from '../store/store-layout.js';
-import { CommandError } from './command-error.js';
+import { CommandError } from '../errors.js';
 
 
 export async function openExistingStore(path: string): Promise<LmdbMemoryStore> {

@@ -2,6 +2,7 @@
 // recalls with the queue on, an overload that spills and drains, then the sync fallback.
 import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { CommandError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
 import { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
@@ -102,7 +103,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     };
     printSummary(say, summary);
     if (summary.entriesWritten !== summary.hits) {
-      throw new Error(`demo: ${summary.hits} recall hits but ${summary.entriesWritten} provenance entries written`);
+      throw new CommandError(`demo: ${summary.hits} recall hits but ${summary.entriesWritten} provenance entries written; this is a bug, please report it with the output above`);
     }
     return summary;
   } finally {
@@ -117,7 +118,7 @@ async function settle(q: ProvenanceWriteQueue, onTick?: (s: ReturnType<Provenanc
     onTick?.(q.stats());
     if ((await q.flush(250)) && (await countSpillFiles(q.spillDir)) === 0) return;
   }
-  throw new Error(`demo: the queue did not drain within 120 s (${JSON.stringify(q.stats())})`);
+  throw new CommandError(`demo: the queue did not drain within 120 s (${JSON.stringify(q.stats())}); check the log lines above for sink or disk errors`);
 }
 
 async function countSpillFiles(dir: string): Promise<number> {

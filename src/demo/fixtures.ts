@@ -1,6 +1,7 @@
 // The demo's sample data: memory records and recall cues shipped in fixtures/.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { CommandError } from '../errors.js';
 import { recordInputSchema } from '../schemas.js';
 
 // Resolves to <package>/fixtures from both src/demo (tests) and dist/demo (built).
@@ -16,7 +17,7 @@ export async function loadFixtureRecords(): Promise<FixtureRecord[]> {
     .filter((l) => l.trim())
     .map((line, i) => {
       const r = fixtureRecordSchema.safeParse(JSON.parse(line));
-      if (!r.success) throw new Error(`fixtures/records.jsonl line ${i + 1}: ${r.error.issues[0]?.message}`);
+      if (!r.success) throw new CommandError(`fixtures/records.jsonl line ${i + 1}: ${r.error.issues[0]?.message}; reinstall the package (the demo's sample data is damaged)`);
       return r.data;
     });
 }

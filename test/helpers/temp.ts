@@ -6,7 +6,8 @@ import { afterAll } from 'vitest';
 
 const made: string[] = [];
 afterAll(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
+  // A queue built directly keeps its journal beside its spill dir (`<spillDir>-journal`).
+  for (const d of made) for (const p of [d, `${d}-journal`]) rmSync(p, { recursive: true, force: true });
 });
 
 export function tempDir(prefix = 'provq-test-'): string {

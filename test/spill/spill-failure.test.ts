@@ -1,9 +1,10 @@
 // The disk under the spill directory fails (really full, or really not a directory), then heals.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { tempDir } from '../helpers/temp.js';
 import { brokenSpillDir as brokenDir } from '../../faults/disk-faults.js';
+import { removeScratchDirs } from '../../faults/scenario.js';
 import { pair, RecordingSink } from '../helpers/sinks.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import { until } from '../helpers/until.js';
@@ -12,7 +13,7 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
+afterAll(removeScratchDirs);
 
 /** A spill dir whose writes fail (a full tmpfs, or a file in the way), cleaned up after the test. */
 function brokenSpillDir() {
@@ -41,12 +42,12 @@ describe('spill failures', () => {
     let hits = 0;
     for (let i = 0; i < 200; i++) hits += (await store.recall({ cue: 'memory topic', sessionId: 's', k: 2 })).length;
     expect(hits).toBe(400);
-    expect(await until(() => q.stats().spillErrors >= 3, 5000)).toBe(true); // retried with backoff
+    expect(await until(() => q.stats().spillErrors >= 3, 20_000)).toBe(true); // retried with backoff
     expect(q.stats().pendingPairs).toBe(400); // counted, still held
     expect(q.stats().spilledPairs).toBe(0);
     expect(errors.filter((m) => m.includes('spill directory'))).toHaveLength(1); // once per episode
     heal();
-    expect(await until(() => q.stats().spilledPairs > 0, 5000), kind).toBe(true);
+    expect(await until(() => q.stats().spilledPairs > 0, 20_000), kind).toBe(true);
     open();
     expect(await q.flush(15_000)).toBe(true);
     let entries = 0;

@@ -7,7 +7,7 @@ import { originalNameOf, reasonFileFor } from '../../spill/spill-file-name.js';
 import { readSpillFile } from '../../spill/spill-reader.js';
 import { applyNamedSpillFiles } from '../apply-spill-file.js';
 import { parseArgs, retryArgsSchema } from '../args.js';
-import { CommandError } from '../command-error.js';
+import { CommandError } from '../../errors.js';
 import type { Io } from '../io.js';
 import { openExistingStore } from '../open-store.js';
 

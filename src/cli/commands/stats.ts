@@ -1,6 +1,6 @@
 // provq stats --store PATH [--record ID] [--json]: records, entries, per-record history.
 import { parseArgs, statsArgsSchema } from '../args.js';
-import { CommandError } from '../command-error.js';
+import { CommandError } from '../../errors.js';
 import type { Io } from '../io.js';
 import { openExistingStore } from '../open-store.js';
 
