@@ -4,13 +4,13 @@
 // read returns the history in enqueue order whatever order the writes arrived in.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import fse from 'fs-extra';
 import { open, type Database, type PutOptions, type RootDatabase } from 'lmdb';
 import { formatEntryId, reserveEntryIds } from '../entry-id.js';
 import { StoreClosedError, StoreOpenError } from '../errors.js';
 import { jsonLogger, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
 import { IdHighWater } from './id-high-water.js';
+import { ensureStoreDir, STORE_FILE_MODE, tightenStoreFiles } from './store-dir.js';
 import { QueueToggle, type StoreQueueOptions } from './queue-toggle.js';
 import {
   recallQuerySchema,
@@ -120,19 +120,15 @@ export class LmdbMemoryStore implements ProvenanceSink {
 
   static async open(opts: StoreOpenOptions): Promise<LmdbMemoryStore> {
     const { path, logger } = parseOptions(storeOpenOptionsSchema, opts, 'LmdbMemoryStore.open options');
-    try {
-      await fse.ensureDir(path);
-      await fse.access(path, fse.constants.W_OK);
-    } catch (err) {
-      throw new StoreOpenError(explainOpenFailure(path, err), { cause: err });
-    }
+    await ensureStoreDir(path);
     let env: RootDatabase;
     try {
       // overlappingSync off: a resolved write is flushed to disk, not only committed.
-      env = open({ path: join(path, STORE_FILE), overlappingSync: false, maxDbs: 4 });
+      env = open({ path: join(path, STORE_FILE), overlappingSync: false, maxDbs: 4, permissionsMode: STORE_FILE_MODE } as Parameters<typeof open>[0]);
     } catch (err) {
       throw new StoreOpenError(`cannot open the LMDB store in ${path}: ${(err as Error).message}`, { cause: err });
     }
+    await tightenStoreFiles(path, STORE_FILE);
     const records = env.openDB<StoredRecord, string>({ name: 'records' });
     const provenance = env.openDB<ProvenanceEntry, ProvenanceKey>({ name: 'provenance' });
     return new LmdbMemoryStore(path, env, records, provenance, logger ?? jsonLogger());
@@ -333,17 +329,6 @@ function mayBeStored(pairs: ProvenancePair[], context: SinkWriteContext | undefi
   if (context) return context.replayed || context.inputIds === true;
   for (let i = 0; i < pairs.length; i++) if (pairs[i]![1].entryId !== undefined) return true;
   return false;
-}
-
-function explainOpenFailure(path: string, err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EEXIST' || code === 'ENOTDIR') {
-    return `store path ${path} is not a directory; pass a directory path (it is created if missing)`;
-  }
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return `store path ${path} is not writable (${code}); choose a directory you can write to`;
-  }
-  return `cannot create the store directory ${path}: ${(err as Error).message}`;
 }
 
 /**
