@@ -7,6 +7,7 @@ import { open } from 'lmdb';
 import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
 import { silentLogger } from '../src/log.js';
 import { listSpillDir } from '../src/spill/spill-dir.js';
+import { journalStatus } from '../src/journal/journal-status.js';
 import type { ProvenancePair, QueueOptions } from '../src/schemas.js';
 
 export type Ending =
@@ -146,7 +147,8 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
       void Promise.reject(new Error('workload: deliberate unhandled rejection'));
       return;
     case 'settle':
-      while (!((await queue.flush(1000)) && (await listSpillDir(queue.spillDir)).pending.length === 0));
+      // Also until the journals of writers that are gone (a killed run's) are read back.
+      while (!((await queue.flush(1000)) && (await listSpillDir(queue.spillDir)).pending.length === 0 && (await deadJournals(queue.journalDir)) === 0));
       await store.close();
       process.stdout.write(`${JSON.stringify(queue.stats())}\n`);
       return;
@@ -160,6 +162,11 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
       process.stdout.write('ready\n');
       return;
   }
+}
+
+async function deadJournals(dir: string | null): Promise<number> {
+  if (!dir) return 0;
+  return (await journalStatus(dir)).segments.filter((seg) => !seg.writerAlive).length;
 }
 
 /** Steps the wall clock (faults/fake-clock.ts) as cfg.clockJump says, before batch `n`. */
