@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { open, type Database, type PutOptions, type RootDatabase } from 'lmdb';
-import { formatEntryId, reserveEntryIds } from '../entry-id.js';
 import { StoreClosedError, StoreOpenError } from '../errors.js';
 import { jsonLogger, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
+import { EntryKeys, type ProvenanceKey } from './entry-keys.js';
 import { IdHighWater } from './id-high-water.js';
 import { ensureStoreDir, STORE_FILE_MODE, tightenStoreFiles } from './store-dir.js';
 import { QueueToggle, type StoreQueueOptions } from './queue-toggle.js';
@@ -37,6 +37,8 @@ export interface MemoryRecord {
   /** Oldest first. On a recall hit it is read when first accessed. */
   provenance: ProvenanceEntry[];
 }
+type StoredRecord = Omit<MemoryRecord, 'provenance'>;
+
 export interface RecallHit {
   id: string;
   score: number;
@@ -51,8 +53,6 @@ export interface StoreStats {
   duplicatePairs: number;
 }
 
-type StoredRecord = Omit<MemoryRecord, 'provenance'>;
-type ProvenanceKey = [recordId: string, entryId: string];
 const KEY_END = Buffer.from([0xff]); // sorts after every entryId of a record
 /** A replayed pair finds its key taken: LMDB keeps the stored entry and reports it. */
 const NO_OVERWRITE: PutOptions = { noOverwrite: true };
@@ -329,42 +329,4 @@ function mayBeStored(pairs: ProvenancePair[], context: SinkWriteContext | undefi
   if (context) return context.replayed || context.inputIds === true;
   for (let i = 0; i < pairs.length; i++) if (pairs[i]![1].entryId !== undefined) return true;
   return false;
-}
-
-/**
- * The keys of a batch's pairs: a pair whose record is unknown has none (and is counted); a
- * pair without an entryId gets one from a block reserved for the batch. Each record is
- * looked up once per batch, however many of its pairs the batch holds.
- */
-class EntryKeys {
-  readonly unknown: ProvenancePair[] = [];
-  private readonly known = new Map<string, boolean>();
-  private ids: { ms: number; seq0: number } | undefined;
-
-  constructor(
-    private readonly records: Database<StoredRecord, string>,
-    private readonly pairs: ProvenancePair[],
-  ) {}
-
-  keyOf(i: number): ProvenanceKey | undefined {
-    const [recordId, entry] = this.pairs[i]!;
-    let exists = this.known.get(recordId);
-    if (exists === undefined) this.known.set(recordId, (exists = this.records.doesExist(recordId)));
-    if (!exists) {
-      this.unknown.push(this.pairs[i]!);
-      return undefined;
-    }
-    return [recordId, entry.entryId ?? this.idFor(i)];
-  }
-
-  /** The entry to store under `key` (from keyOf), carrying the key's entryId. */
-  valueOf(i: number, key: ProvenanceKey): ProvenanceEntry {
-    const entry = this.pairs[i]![1];
-    return entry.entryId === undefined ? { ...entry, entryId: key[1] } : entry;
-  }
-
-  private idFor(i: number): string {
-    this.ids ??= reserveEntryIds(this.pairs.length);
-    return formatEntryId(this.ids.ms, this.ids.seq0 + i);
-  }
 }
