@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // A no-op unless StrykerJS runs the suite (npm run mutate): children run the active mutant.
+    setupFiles: ['test/helpers/mutant-in-children.ts'],
     testTimeout: 60_000,
     hookTimeout: 30_000,
     // Child-process tests each start Node; two cores, so keep the pool small.
