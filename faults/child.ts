@@ -30,10 +30,16 @@ export interface RunningChild {
 const CHILD_TIME_LIMIT_MS = 120_000;
 
 export function startWorkload(cfg: WorkloadConfig): RunningChild {
+  return startChildScript(WORKLOAD, cfg);
+}
+
+/** Runs a child script of faults/ (a `.ts` path) with its config as one JSON argument. */
+export function startChildScript(script: string, cfg: unknown): RunningChild {
   // A stepped wall clock from the process's first instruction on (faults/fake-clock.ts).
-  const clock = cfg.clockOffsetMs !== undefined || cfg.clockJump ? ['--import', FAKE_CLOCK] : [];
-  const env = { ...process.env, PROVQ_FAKE_CLOCK_OFFSET_MS: String(cfg.clockOffsetMs ?? 0) };
-  const child = spawn(process.execPath, ['--import', 'tsx', ...clock, WORKLOAD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: PACKAGE_ROOT, env });
+  const c = cfg as Partial<Pick<WorkloadConfig, 'clockOffsetMs' | 'clockJump'>>;
+  const clock = c.clockOffsetMs !== undefined || c.clockJump ? ['--import', FAKE_CLOCK] : [];
+  const env = { ...process.env, PROVQ_FAKE_CLOCK_OFFSET_MS: String(c.clockOffsetMs ?? 0) };
+  const child = spawn(process.execPath, ['--import', 'tsx', ...clock, script, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: PACKAGE_ROOT, env });
   let timedOut = false;
   const limit = setTimeout(() => {
     timedOut = true;
