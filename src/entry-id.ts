@@ -70,9 +70,18 @@ export function issuedIdMs(): number {
   return Math.max(issuedMs, idClockMs());
 }
 
-/** Every later id carries at least `ms` (a store's high-water mark, plus one). */
-export function raiseIdFloor(ms: number): void {
-  if (ms > issuedMs) issuedMs = ms;
+/**
+ * Ids issued from now on carry at least `ms`: a store's persisted high-water mark, so a
+ * restart on a clock that stepped back never issues ids that sort first.
+ */
+export function raiseEntryIdFloor(ms: number): void {
+  if (Number.isFinite(ms) && ms > issuedMs) issuedMs = Math.floor(ms);
+}
+
+/** The ms of an id issued by this library (not a derived `file:` id), else undefined. */
+export function issuedIdTime(entryId: string): number | undefined {
+  const m = /^(\d{13})-(?!file:)/.exec(entryId);
+  return m ? Number(m[1]) : undefined;
 }
 
 export function holdIdLease(lease: IdLease): void {

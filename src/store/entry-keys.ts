@@ -1,8 +1,8 @@
 // The LMDB keys of a batch's pairs: [recordId, entryId], with ids reserved for pairs that
 // have none, and records looked up once per batch.
 import type { Database } from 'lmdb';
-import { formatEntryId, reserveEntryIds } from '../entry-id.js';
 import type { ProvenanceEntry, ProvenancePair } from '../schemas.js';
+import { BatchEntryIds } from './batch-entry-ids.js';
 
 export type ProvenanceKey = [recordId: string, entryId: string];
 
@@ -14,32 +14,29 @@ export type ProvenanceKey = [recordId: string, entryId: string];
 export class EntryKeys {
   readonly unknown: ProvenancePair[] = [];
   private readonly known = new Map<string, boolean>();
-  private ids: { ms: number; seq0: number } | undefined;
+  private readonly ids: BatchEntryIds;
 
   constructor(
     private readonly records: Database<unknown, string>,
     private readonly pairs: ProvenancePair[],
-  ) {}
+  ) {
+    this.ids = new BatchEntryIds(pairs);
+  }
 
   keyOf(i: number): ProvenanceKey | undefined {
-    const [recordId, entry] = this.pairs[i]!;
+    const recordId = this.pairs[i]![0];
     let exists = this.known.get(recordId);
     if (exists === undefined) this.known.set(recordId, (exists = this.records.doesExist(recordId)));
     if (!exists) {
       this.unknown.push(this.pairs[i]!);
       return undefined;
     }
-    return [recordId, entry.entryId ?? this.idFor(i)];
+    return [recordId, this.ids.idAt(i)];
   }
 
   /** The entry to store under `key` (from keyOf), carrying the key's entryId. */
   valueOf(i: number, key: ProvenanceKey): ProvenanceEntry {
     const entry = this.pairs[i]![1];
     return entry.entryId === undefined ? { ...entry, entryId: key[1] } : entry;
-  }
-
-  private idFor(i: number): string {
-    this.ids ??= reserveEntryIds(this.pairs.length);
-    return formatEntryId(this.ids.ms, this.ids.seq0 + i);
   }
 }

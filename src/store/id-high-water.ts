@@ -4,7 +4,7 @@
 // passes it until a higher mark is durable, so no id of any run (stored, journaled or
 // spilled, even by a process killed with -9) is ever above the mark the next run starts from.
 import type { Database, RootDatabase } from 'lmdb';
-import { holdIdLease, idClockMs, issuedIdMs, raiseIdFloor, releaseIdLease, type IdLease } from '../entry-id.js';
+import { holdIdLease, idClockMs, issuedIdMs, raiseEntryIdFloor, releaseIdLease, type IdLease } from '../entry-id.js';
 import { errorFields, type Logger } from '../log.js';
 
 const HIGH_WATER_KEY = 'entryIdHighWaterMs';
@@ -31,7 +31,7 @@ export class IdHighWater implements IdLease {
   static open(env: RootDatabase, meta: Database<unknown, string>, log: Logger): IdHighWater {
     const mark = new IdHighWater(meta, log);
     env.transactionSync(() => {
-      raiseIdFloor(storedMark(meta) + 1);
+      raiseEntryIdFloor(storedMark(meta) + 1);
       mark.setCeiling(issuedIdMs() + ID_LEASE_MS);
       meta.putSync(HIGH_WATER_KEY, mark.ceilingMs);
     });

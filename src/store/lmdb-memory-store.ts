@@ -25,34 +25,14 @@ import {
 } from '../schemas.js';
 import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../sink.js';
 import { checkPairs, parseOptions } from '../validate.js';
+import type { MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
+import { recallPairs, recordRecall } from './recall-provenance.js';
 import { RecallIndex } from './similarity.js';
 import { JOURNAL_DIR_NAME, SPILL_DIR_NAME, STORE_FILE } from './store-layout.js';
 
-export interface MemoryRecord {
-  id: string;
-  text: string;
-  embedding?: number[];
-  tags?: string[];
-  createdAt: string;
-  /** Oldest first. On a recall hit it is read when first accessed. */
-  provenance: ProvenanceEntry[];
-}
+export type { MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
+
 type StoredRecord = Omit<MemoryRecord, 'provenance'>;
-
-export interface RecallHit {
-  id: string;
-  score: number;
-  record: MemoryRecord;
-}
-export interface StoreStats {
-  records: number;
-  entries: number;
-  /** Pairs skipped since open because their record does not exist. */
-  unknownRecordPairs: number;
-  /** Pairs of replayed spill batches found already stored since open (written once, not twice). */
-  duplicatePairs: number;
-}
-
 const KEY_END = Buffer.from([0xff]); // sorts after every entryId of a record
 /** A replayed pair finds its key taken: LMDB keeps the stored entry and reports it. */
 const NO_OVERWRITE: PutOptions = { noOverwrite: true };
@@ -160,22 +140,12 @@ export class LmdbMemoryStore implements ProvenanceSink {
   async recall(q: RecallQuery): Promise<RecallHit[]> {
     this.assertOpen('recall');
     const query = parseOptions(recallQuerySchema, q, 'recall query');
-    const top = this.index.topK(query.cue, query.embedding, query.k);
-    const ts = new Date().toISOString();
     const hits: RecallHit[] = [];
-    const pairs: ProvenancePair[] = [];
-    for (let rank = 0; rank < top.length; rank++) {
-      const { id, score } = top[rank]!;
+    for (const { id, score } of this.index.topK(query.cue, query.embedding, query.k)) {
       const rec = this.records.get(id);
-      if (!rec) continue;
-      hits.push({ id, score, record: this.withLazyProvenance(rec) });
-      pairs.push([id, { ts, cue: query.cue, sessionId: query.sessionId, rank, score }]);
+      if (rec) hits.push({ id, score, record: this.withLazyProvenance(rec) });
     }
-    if (pairs.length === 0) return hits;
-    // Read the queue at write time: a toggle between search and write picks one path, never both.
-    const queue = this.toggle.current;
-    if (queue?.running) queue.enqueueOwned(pairs);
-    else await this.appendProvenanceBatch(pairs); // also when someone stopped the queue directly
+    await recordRecall(this.toggle, recallPairs(hits, query), (pairs) => this.appendProvenanceBatch(pairs));
     return hits;
   }
 
