@@ -29,7 +29,12 @@ export interface RunningChild {
 const CHILD_TIME_LIMIT_MS = 120_000;
 
 export function startWorkload(cfg: WorkloadConfig): RunningChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKLOAD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: PACKAGE_ROOT });
+  return startChildScript(WORKLOAD, cfg);
+}
+
+/** Runs a child script of faults/ (a `.ts` path) with its config as one JSON argument. */
+export function startChildScript(script: string, cfg: unknown): RunningChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: PACKAGE_ROOT });
   let timedOut = false;
   const limit = setTimeout(() => {
     timedOut = true;
