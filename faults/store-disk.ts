@@ -63,7 +63,7 @@ export async function exitStderrOnlyScenario(pairs: number): Promise<ScenarioRes
     pairs,
     records: RECORDS,
     batchPairs: 100,
-    syncSinkFails: true,
+    syncWriteFails: true,
     spillDirBlocker: join(base, 'blocker'),
     queue: { coalesceMs: 60_000, durability: 'memory', spillDir: join(base, 'blocker', 'spill') },
   });

@@ -39,7 +39,7 @@ describe('exit with sink and spill dir both failing, stderr a slow pipe (real ch
         pairs: N,
         records: 10,
         batchPairs: 100,
-        syncSinkFails: true,
+        syncWriteFails: true,
         spillDirBlocker: join(dir, 'blocker'),
         queue: { coalesceMs: 60_000, durability: 'memory', spillDir: join(dir, 'blocker', 'spill') },
       },
