@@ -35,6 +35,9 @@ export interface BenchSizes {
   loopSeconds: number;
   /** Row 8. */
   flushes: number;
+  /** Row 9: a backlog of this many pairs in this many spill files. */
+  readBackPairs: number;
+  readBackFiles: number;
 }
 
 export const FULL: BenchSizes = {
@@ -54,6 +57,8 @@ export const FULL: BenchSizes = {
   loopPairsPerSecond: 100_000,
   loopSeconds: 5,
   flushes: 200,
+  readBackPairs: 100_000,
+  readBackFiles: 2500,
 };
 
 export const QUICK: BenchSizes = {
