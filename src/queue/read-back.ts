@@ -41,7 +41,7 @@ export interface ReadBackOptions {
 }
 
 /** Files claimed and read while earlier files' calls commit. */
-const READ_AHEAD_FILES = 32;
+const READ_AHEAD_FILES = 8;
 /** A round takes files until it holds this many pairs (at least), then the worker looks at memory again. */
 const MIN_ROUND_PAIRS = 8192;
 

@@ -33,7 +33,7 @@ const segmentsIn = (dir: string) => {
 };
 
 describe('journal segments of a live writer', () => {
-  it('are left alone while the writer stalls past every claim timeout, and read back once it is killed', { timeout: 60_000 }, async () => {
+  it('are left alone while the writer stalls past every claim timeout, and read back once it is killed', { timeout: 120_000 }, async () => {
     const path = tempDir();
     const setup = await LmdbMemoryStore.open({ path, logger: silentLogger });
     for (let r = 0; r < 10; r++) await setup.insert({ id: `r${r}`, text: `record ${r}` });
@@ -59,7 +59,7 @@ describe('journal segments of a live writer', () => {
 
       child.kill('SIGKILL');
       await child.done;
-      expect(await until(() => theirs.every((n) => !segmentsIn(journalDir).includes(n)), 20_000, 50), 'the dead writer’s segment is read back').toBe(true);
+      expect(await until(() => theirs.every((n) => !segmentsIn(journalDir).includes(n)), 60_000, 50), 'the dead writer’s segment is read back').toBe(true);
       expect(queue.stats().respooledPairs).toBeGreaterThan(0);
     } finally {
       await store.close();
