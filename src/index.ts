@@ -1,6 +1,7 @@
 // The public API of provenance-queue (see ../shared/contract.md).
 export { LmdbMemoryStore } from './store/lmdb-memory-store.js';
-export type { MemoryRecord, RecallHit, StoreStats } from './store/lmdb-memory-store.js';
+export { PostgresMemoryStore } from './store/postgres-memory-store.js';
+export type { MemoryRecord, RecallHit, StoreStats } from './store/memory-record.js';
 export { ProvenanceWriteQueue } from './queue/provenance-write-queue.js';
 export type { QueueStats } from './queue/provenance-write-queue.js';
 export type { ProvenanceSink } from './sink.js';
@@ -12,6 +13,7 @@ export type {
   RecordInput,
   SpillLine,
   StoreOpenOptions,
+  PostgresStoreOpenOptions,
 } from './schemas.js';
 export {
   provenanceEntrySchema,
@@ -21,6 +23,7 @@ export {
   recordInputSchema,
   spillLineSchema,
   storeOpenOptionsSchema,
+  postgresStoreOpenOptionsSchema,
 } from './schemas.js';
 export {
   CommandError,
@@ -35,6 +38,7 @@ export {
   SpillDirOwnedError,
   StoreClosedError,
   StoreOpenError,
+  StoreUnavailableError,
   UsageError,
 } from './errors.js';
 export type { ProvenanceErrorCode } from './errors.js';
