@@ -77,6 +77,8 @@ export interface WorkloadConfig {
    * with a real ENOTDIR (where mounting a full tmpfs is not allowed) until the file is removed.
    */
   spillDirBlocker?: string;
+  /** The store's sync write (the exit drain's first choice) throws, as a sink that is down would. */
+  syncWriteFails?: boolean;
 }
 
 export function recordId(i: number): string {
@@ -199,6 +201,11 @@ function injectSinkFaults(store: LmdbMemoryStore, cfg: WorkloadConfig): { midBat
   const started = Date.now();
   let inFlight = 0;
   let completed = 0;
+  if (cfg.syncWriteFails) {
+    store.appendProvenanceBatchSync = () => {
+      throw new Error('injected: sync sink write failed');
+    };
+  }
   const midBatch = async (): Promise<void> => {
     // A put under way while another has finished, or several under way at once (several writes in flight).
     while (!(inFlight > 0 && (completed > 0 || inFlight > 1))) await new Promise((r) => setTimeout(r, 1));
