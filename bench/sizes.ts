@@ -28,7 +28,12 @@ export interface BenchSizes {
   loopSeconds: number;
   /** Row 8. */
   flushes: number;
-  /** Row 9: a backlog of this many pairs in this many spill files. */
+  /** Row 9 (Postgres). */
+  pgRecallRecords: number;
+  pgRecalls: number;
+  /** Row 10 (Postgres). */
+  pgThroughputPairs: number;
+  /** Row 11: a backlog of this many pairs in this many spill files. */
   readBackPairs: number;
   readBackFiles: number;
 }
@@ -50,6 +55,9 @@ export const FULL: BenchSizes = {
   loopPairsPerSecond: 100_000,
   loopSeconds: 5,
   flushes: 200,
+  pgRecallRecords: 2000,
+  pgRecalls: 2000,
+  pgThroughputPairs: 200_000,
   readBackPairs: 100_000,
   readBackFiles: 2500,
 };
@@ -65,4 +73,7 @@ export const QUICK: BenchSizes = {
   drainTimeoutSeconds: 30,
   loopSeconds: 2,
   flushes: 50,
+  pgRecallRecords: 500,
+  pgRecalls: 400,
+  pgThroughputPairs: 20_000,
 };

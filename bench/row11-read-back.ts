@@ -1,4 +1,4 @@
-// Row 9: a backlog of 100,000 pairs in 2,500 small spill files (what a down sink leaves),
+// Row 11: a backlog of 100,000 pairs in 2,500 small spill files (what a down sink leaves),
 // read back by a queue with the default options, against raw `lmdb` puts of as many pairs,
 // auto-batched. Timed from the queue's start to the last file deleted and flush() true.
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -13,11 +13,11 @@ import { rawLmdbPairsPerSecond } from './raw-lmdb.js';
 import { fmt, type RowResult } from './report.js';
 import type { BenchSizes } from './sizes.js';
 
-export async function row9(sizes: BenchSizes): Promise<RowResult> {
+export async function row11(sizes: BenchSizes): Promise<RowResult> {
   const pairs = sizes.readBackPairs;
   const files = sizes.readBackFiles;
   const raw = await rawLmdbPairsPerSecond(pairs, sizes.records);
-  const path = benchDir('row9');
+  const path = benchDir('row11');
   const store = await openStoreWithRecords(path, sizes.records);
   let perSecond: number;
   let lost: number;
@@ -27,7 +27,7 @@ export async function row9(sizes: BenchSizes): Promise<RowResult> {
     const queue = store.enableProvenanceQueue();
     // Polled every 20 ms: listing 2,500 names more often would take the thread from the queue.
     while ((await listSpillDir(queue.spillDir)).pending.length > 0) await sleep(20);
-    if (!(await queue.flush(60_000))) throw new Error('row 9: not durable within 60 s');
+    if (!(await queue.flush(60_000))) throw new Error('row 11: not durable within 60 s');
     perSecond = pairs / ((performance.now() - t0) / 1000);
     lost = pairs - store.stats().entries;
   } finally {
@@ -35,7 +35,7 @@ export async function row9(sizes: BenchSizes): Promise<RowResult> {
   }
   const ratio = perSecond / raw;
   return {
-    row: 9,
+    row: 11,
     what: `read-back of ${pairs.toLocaleString('en-US')} pairs in ${files.toLocaleString('en-US')} spill files (default options)`,
     measured: fmt.rate(perSecond),
     baseline: `raw lmdb put, auto-batched: ${fmt.rate(raw)}`,

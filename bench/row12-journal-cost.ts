@@ -1,10 +1,10 @@
-// Row 10: what the journal costs in sustained durable throughput: row 2's run with the
+// Row 12: what the journal costs in sustained durable throughput: row 2's run with the
 // default durability ('journal') against the same run with durability 'memory'.
 import { queuePairsPerSecond } from './row2-throughput.js';
 import { fmt, type RowResult } from './report.js';
 import type { BenchSizes } from './sizes.js';
 
-export async function row10(sizes: BenchSizes): Promise<RowResult> {
+export async function row12(sizes: BenchSizes): Promise<RowResult> {
   const n = Math.min(sizes.throughputPairs, 500_000);
   // Alternated, so drift on a shared machine hits both modes alike.
   const journal: number[] = [];
@@ -17,7 +17,7 @@ export async function row10(sizes: BenchSizes): Promise<RowResult> {
   const m = Math.max(...memory);
   const ratio = j / m;
   return {
-    row: 10,
+    row: 12,
     what: `durable throughput with the journal, ${n.toLocaleString('en-US')} pairs (best of 2 each)`,
     measured: `journal: ${fmt.rate(j)}`,
     baseline: `durability 'memory': ${fmt.rate(m)}`,
