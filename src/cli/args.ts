@@ -14,10 +14,8 @@ export const statusArgsSchema = z
 export const replayArgsSchema = z.strictObject({ store: path('--store'), dir: path('--dir').optional() });
 
 export const retryArgsSchema = z.strictObject({
-  file: path('FILE').refine(
-    (f) => /\.failed-\d+\.jsonl$/.test(f),
-    'not a quarantined spill file (<name>.failed-<ms>.jsonl); provq spill status lists them',
-  ),
+  // Whether it names a quarantined file is checked by the command, with the name as given.
+  file: path('FILE'),
   salvage: z.boolean().default(false),
   store: path('--store').optional(),
 });
