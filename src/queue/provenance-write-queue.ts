@@ -11,7 +11,6 @@ import { registerExitDrain, unregisterExitDrain, type ExitDrainable } from '../e
 import { JournalWriter } from '../journal/journal-writer.js';
 import { errorFields, jsonLogger, type Logger } from '../log.js';
 import {
-  flushOptionsSchema,
   queueOptionsSchema,
   type FlushOptions,
   type ProvenancePair,
@@ -28,7 +27,7 @@ import { parseOptions, parsePairs } from '../validate.js';
 import { Backlog } from './backlog.js';
 import { deadlineOf, parseStopOptions } from './deadline.js';
 import type { QueueEvents } from './events.js';
-import { FlushWaiters } from './flush-waiters.js';
+import { FlushWaiters, parseFlushArgument } from './flush-waiters.js';
 import { SpillScheduler } from './overflow.js';
 import { identifyAll, pendingBatch } from './pending-batches.js';
 import { ReadBack } from './read-back.js';
@@ -54,8 +53,6 @@ export interface QueueStats {
 }
 
 export { OVERFLOW_SYNC_SPILL_PAIRS } from './overflow.js';
-
-const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
 
 type State = 'new' | 'running' | 'stopping' | 'stopped';
 
@@ -105,7 +102,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements E
     if (!sink || typeof sink.appendProvenanceBatch !== 'function') {
       throw new InvalidOptionsError('ProvenanceWriteQueue: sink must have an appendProvenanceBatch(pairs) method');
     }
-    this.opts = parseOptions(queueOptionsSchema, opts, 'queue options');
+    this.opts = parseOptions(queueOptionsSchema, opts, 'queue options', "{ spillDir: './provenance-spill' }");
     if (!this.opts.spillDir) {
       throw new InvalidOptionsError(
         'invalid queue options: spillDir is required for a queue built directly (store queues default it to <store path>/provenance-overflow)',
@@ -218,7 +215,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements E
    * when `timeoutMs` (default 2000) passes or `signal` aborts first. Never rejects on time.
    */
   flush(opts?: number | FlushOptions): Promise<boolean> {
-    const { timeoutMs, signal } = parseFlushOptions(opts);
+    const { timeoutMs, signal } = parseFlushArgument(opts);
     const target = this.seqEnd;
     if (this.backlog.oldestPendingSeq() >= target) return Promise.resolve(true);
     if (!this.running) return Promise.resolve(false);
@@ -391,11 +388,4 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements E
       this.log.error({ event, ...errorFields(err) }, 'a queue event listener threw; the queue goes on');
     }
   }
-}
-
-function parseFlushOptions(opts: number | FlushOptions | undefined): { timeoutMs: number; signal?: AbortSignal } {
-  const parsed = parseOptions(flushOptionsSchema, typeof opts === 'number' ? { timeoutMs: opts } : opts, 'flush options');
-  return parsed.signal
-    ? { timeoutMs: parsed.timeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS, signal: parsed.signal }
-    : { timeoutMs: parsed.timeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS };
 }

@@ -10,6 +10,7 @@ import { formatEntryId, reserveEntryIds } from '../entry-id.js';
 import { StoreClosedError, StoreOpenError } from '../errors.js';
 import { jsonLogger, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
+import { parseStopOptions } from '../queue/deadline.js';
 import { QueueToggle, type StoreQueueOptions } from './queue-toggle.js';
 import {
   recallQuerySchema,
@@ -23,7 +24,7 @@ import {
   type StoreOpenOptions,
 } from '../schemas.js';
 import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../sink.js';
-import { checkPairs, parseOptions } from '../validate.js';
+import { checkPairs, parseOptions, parseRecordIdArgument } from '../validate.js';
 import { RecallIndex } from './similarity.js';
 import { JOURNAL_DIR_NAME, SPILL_DIR_NAME, STORE_FILE } from './store-layout.js';
 
@@ -116,7 +117,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
   }
 
   static async open(opts: StoreOpenOptions): Promise<LmdbMemoryStore> {
-    const { path, logger } = parseOptions(storeOpenOptionsSchema, opts, 'LmdbMemoryStore.open options');
+    const { path, logger } = parseOptions(storeOpenOptionsSchema, opts, 'LmdbMemoryStore.open options', "{ path: './memories' }");
     try {
       await fse.ensureDir(path);
       await fse.access(path, fse.constants.W_OK);
@@ -142,7 +143,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
 
   async insert(rec: RecordInput): Promise<string> {
     this.assertOpen('insert');
-    const input = parseOptions(recordInputSchema, rec, 'record');
+    const input = parseOptions(recordInputSchema, rec, 'record', "{ text: 'a memory' }");
     const id = input.id ?? randomUUID();
     const stored: StoredRecord = { id, text: input.text, createdAt: new Date().toISOString() };
     if (input.embedding) stored.embedding = input.embedding;
@@ -154,13 +155,13 @@ export class LmdbMemoryStore implements ProvenanceSink {
 
   async get(id: string): Promise<MemoryRecord | undefined> {
     this.assertOpen('get');
-    const rec = this.records.get(id);
+    const rec = this.records.get(parseRecordIdArgument(id, 'get(id)'));
     return rec && { ...rec, provenance: this.readProvenance(id) };
   }
 
   async recall(q: RecallQuery): Promise<RecallHit[]> {
     this.assertOpen('recall');
-    const query = parseOptions(recallQuerySchema, q, 'recall query');
+    const query = parseOptions(recallQuerySchema, q, 'recall query', "{ cue: 'what did I say', sessionId: 's1' }");
     const top = this.index.topK(query.cue, query.embedding, query.k);
     const ts = new Date().toISOString();
     const hits: RecallHit[] = [];
@@ -254,6 +255,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
    * call, or a concurrent one, gets the first call's promise: LMDB closes once, after the drain.
    */
   close(opts?: StopOptions): Promise<void> {
+    parseStopOptions(opts, 'close'); // a bad argument throws before anything is closed
     this.closing ??= this.closeOnce(opts);
     return this.closing;
   }
