@@ -33,8 +33,28 @@ export const provenancePairsSchema = z.array(provenancePairSchema, {
   error: 'pairs must be an array of [recordId, entry] tuples',
 });
 
-export type ProvenanceEntry = z.infer<typeof provenanceEntrySchema>;
-export type ProvenancePair = [recordId: string, entry: ProvenanceEntry];
+/** The fields every entry has (inferred from the schema), plus any JSON extras. */
+type EntryFields = z.infer<typeof provenanceEntrySchema>;
+
+/**
+ * One provenance entry: who recalled a record (`sessionId`), with which `cue`, when (`ts`,
+ * ISO-8601), plus any JSON-serialisable extras. `Extra` types the extras you write, e.g.
+ * `ProvenanceEntry<{ rank: number }>`; other keys stay `unknown`. `entryId` is the
+ * library's: assigned when a pair is accepted (see {@link StoredProvenanceEntry}).
+ */
+export type ProvenanceEntry<Extra extends object = Record<never, never>> = EntryFields & Extra;
+
+/** An entry as stored and read back: it always has its `entryId` (ids sort in enqueue order). */
+export type StoredProvenanceEntry<Extra extends object = Record<never, never>> = ProvenanceEntry<Extra> & { entryId: string };
+
+/** `[recordId, entry]`: one provenance write. `recordId` is 1 to 256 characters. */
+export type ProvenancePair<Extra extends object = Record<never, never>> = [recordId: string, entry: ProvenanceEntry<Extra>];
+
+/** The extras `recall()` writes on each entry: the hit's place in the results (0 = best) and its score. */
+export interface RecallProvenance {
+  rank: number;
+  score: number;
+}
 
 /** One line of a spill file. `entryId` is always written by the queue; hand-made files may omit it. */
 export const spillLineSchema = z.strictObject({

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { reserveEntryIds } from '../entry-id.js';
 import { InvalidOptionsError, QueueNotRunningError } from '../errors.js';
 import { saveSync } from '../exit/exit-save.js';
-import { registerExitDrain, unregisterExitDrain, type ExitDrainable } from '../exit/exit-hook.js';
+import { registerExitDrain, unregisterExitDrain } from '../exit/exit-hook.js';
 import { JournalWriter } from '../journal/journal-writer.js';
 import { errorFields, jsonLogger, type Logger } from '../log.js';
 import {
@@ -56,7 +56,25 @@ export { OVERFLOW_SYNC_SPILL_PAIRS } from './overflow.js';
 
 type State = 'new' | 'running' | 'stopping' | 'stopped';
 
-export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements ExitDrainable, AsyncDisposable {
+/** Options of a queue built directly: as {@link QueueOptions}, with `spillDir` required. */
+export type DirectQueueOptions = QueueOptions & { spillDir: string };
+
+/**
+ * A coalescing write queue in front of a {@link ProvenanceSink}: `enqueue` returns at once,
+ * a worker writes batches, overflow and failed writes spill to JSONL files in `spillDir`
+ * and are read back, and an exit hook saves what is in memory when the process ends.
+ * Nothing enqueued is dropped.
+ *
+ * It is an EventEmitter of {@link QueueEvents}:
+ *
+ * ```ts
+ * queue.on('spilled', ({ file, pairs }) => log.warn({ file, pairs }, 'provenance spilled'));
+ * queue.on('quarantined', ({ file, reason }) => alert(`spill file ${file} quarantined: ${reason}`));
+ * queue.on('writeError', ({ error, pairs, attempt }) => metrics.count('provq.write_error'));
+ * queue.on('idle', () => console.log('all provenance is durable'));
+ * ```
+ */
+export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements AsyncDisposable {
   /** Where overflow and failed writes are spilled. */
   readonly spillDir: string;
   /** Where the journal lives (durability 'journal'), else null. */
@@ -93,10 +111,13 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements E
     tornJournalLines: 0,
   };
 
-  /** A queue in front of `sink`; call `start()` before `enqueue`. `spillDir` is required. */
+  /**
+   * A queue in front of `sink`; call `start()` before `enqueue`. `spillDir` is required
+   * (a store's `enableProvenanceQueue` fills it in). Throws InvalidOptionsError naming a bad option.
+   */
   constructor(
     private readonly sink: ProvenanceSink,
-    opts: QueueOptions,
+    opts: DirectQueueOptions,
   ) {
     super();
     if (!sink || typeof sink.appendProvenanceBatch !== 'function') {
@@ -240,6 +261,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements E
     return this.stop();
   }
 
+  /** Counters since the queue was made: a snapshot, cheap enough to poll. */
   stats(): QueueStats {
     return { ...this.counters, spillErrors: this.spill.spillErrors, pendingPairs: this.backlog.pendingPairs };
   }

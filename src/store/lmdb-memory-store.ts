@@ -16,7 +16,7 @@ import {
   recallQuerySchema,
   recordInputSchema,
   storeOpenOptionsSchema,
-  type ProvenanceEntry,
+  type StoredProvenanceEntry,
   type ProvenancePair,
   type RecallQuery,
   type StopOptions,
@@ -25,31 +25,11 @@ import {
 } from '../schemas.js';
 import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../sink.js';
 import { checkPairs, parseOptions, parseRecordIdArgument } from '../validate.js';
+import type { DefaultExtras, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
 import { RecallIndex } from './similarity.js';
 import { JOURNAL_DIR_NAME, SPILL_DIR_NAME, STORE_FILE } from './store-layout.js';
 
-export interface MemoryRecord {
-  id: string;
-  text: string;
-  embedding?: number[];
-  tags?: string[];
-  createdAt: string;
-  /** Oldest first. On a recall hit it is read when first accessed. */
-  provenance: ProvenanceEntry[];
-}
-export interface RecallHit {
-  id: string;
-  score: number;
-  record: MemoryRecord;
-}
-export interface StoreStats {
-  records: number;
-  entries: number;
-  /** Pairs skipped since open because their record does not exist. */
-  unknownRecordPairs: number;
-  /** Pairs of replayed spill batches found already stored since open (written once, not twice). */
-  duplicatePairs: number;
-}
+export type { MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
 
 type StoredRecord = Omit<MemoryRecord, 'provenance'>;
 type ProvenanceKey = [recordId: string, entryId: string];
@@ -58,7 +38,7 @@ const KEY_END = Buffer.from([0xff]); // sorts after every entryId of a record
 const NO_OVERWRITE: PutOptions = { noOverwrite: true };
 /** lmdb's typings leave out `put` with options (documented: resolves false when not written). */
 interface ConditionalPuts {
-  put(key: ProvenanceKey, value: ProvenanceEntry, options: PutOptions): Promise<boolean>;
+  put(key: ProvenanceKey, value: StoredProvenanceEntry, options: PutOptions): Promise<boolean>;
 }
 
 /**
@@ -78,7 +58,7 @@ function storeIdOf(env: RootDatabase): string {
   return id;
 }
 
-export class LmdbMemoryStore implements ProvenanceSink {
+export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements ProvenanceSink {
   readonly path: string;
   /** This store's identity as a sink: `lmdb:<uuid>`, kept in the store. */
   readonly sinkId: string;
@@ -95,7 +75,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
     path: string,
     private readonly env: RootDatabase,
     private readonly records: Database<StoredRecord, string>,
-    private readonly provenance: Database<ProvenanceEntry, ProvenanceKey>,
+    private readonly provenance: Database<StoredProvenanceEntry, ProvenanceKey>,
     private readonly logger: Logger,
   ) {
     this.path = path;
@@ -116,7 +96,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
     for (const { value } of records.getRange()) this.index.upsert(value.id, value.text, value.embedding);
   }
 
-  static async open(opts: StoreOpenOptions): Promise<LmdbMemoryStore> {
+  static async open<Extra extends object = DefaultExtras>(opts: StoreOpenOptions): Promise<LmdbMemoryStore<Extra>> {
     const { path, logger } = parseOptions(storeOpenOptionsSchema, opts, 'LmdbMemoryStore.open options', "{ path: './memories' }");
     try {
       await fse.ensureDir(path);
@@ -132,8 +112,8 @@ export class LmdbMemoryStore implements ProvenanceSink {
       throw new StoreOpenError(`cannot open the LMDB store in ${path}: ${(err as Error).message}`, { cause: err });
     }
     const records = env.openDB<StoredRecord, string>({ name: 'records' });
-    const provenance = env.openDB<ProvenanceEntry, ProvenanceKey>({ name: 'provenance' });
-    return new LmdbMemoryStore(path, env, records, provenance, logger ?? jsonLogger());
+    const provenance = env.openDB<StoredProvenanceEntry, ProvenanceKey>({ name: 'provenance' });
+    return new LmdbMemoryStore<Extra>(path, env, records, provenance, logger ?? jsonLogger());
   }
 
   /** The running queue, or null while writes take the synchronous path. */
@@ -153,18 +133,18 @@ export class LmdbMemoryStore implements ProvenanceSink {
     return id;
   }
 
-  async get(id: string): Promise<MemoryRecord | undefined> {
+  async get(id: string): Promise<MemoryRecord<Extra> | undefined> {
     this.assertOpen('get');
     const rec = this.records.get(parseRecordIdArgument(id, 'get(id)'));
     return rec && { ...rec, provenance: this.readProvenance(id) };
   }
 
-  async recall(q: RecallQuery): Promise<RecallHit[]> {
+  async recall(q: RecallQuery): Promise<RecallHit<Extra>[]> {
     this.assertOpen('recall');
     const query = parseOptions(recallQuerySchema, q, 'recall query', "{ cue: 'what did I say', sessionId: 's1' }");
     const top = this.index.topK(query.cue, query.embedding, query.k);
     const ts = new Date().toISOString();
-    const hits: RecallHit[] = [];
+    const hits: RecallHit<Extra>[] = [];
     const pairs: ProvenancePair[] = [];
     for (let rank = 0; rank < top.length; rank++) {
       const { id, score } = top[rank]!;
@@ -297,18 +277,19 @@ export class LmdbMemoryStore implements ProvenanceSink {
     return entries.unknown.length > 0 ? { unknownRecords: entries.unknown, duplicates } : { duplicates };
   }
 
-  private readProvenance(id: string): ProvenanceEntry[] {
-    const out: ProvenanceEntry[] = [];
+  /** The stored entries; typed with the extras the store was opened with (the caller's declaration). */
+  private readProvenance(id: string): StoredProvenanceEntry<Extra>[] {
+    const out: StoredProvenanceEntry<Extra>[] = [];
     for (const { value } of this.provenance.getRange({ start: [id], end: [id, KEY_END] as unknown as ProvenanceKey })) {
-      out.push(value);
+      out.push(value as StoredProvenanceEntry<Extra>);
     }
     return out;
   }
 
-  private withLazyProvenance(rec: StoredRecord): MemoryRecord {
-    let cached: ProvenanceEntry[] | undefined;
+  private withLazyProvenance(rec: StoredRecord): MemoryRecord<Extra> {
+    let cached: StoredProvenanceEntry<Extra>[] | undefined;
     const read = () => (cached ??= this.readProvenance(rec.id));
-    return Object.defineProperty({ ...rec } as MemoryRecord, 'provenance', {
+    return Object.defineProperty({ ...rec } as MemoryRecord<Extra>, 'provenance', {
       enumerable: true,
       get: read,
     });
@@ -359,9 +340,9 @@ class EntryKeys {
   }
 
   /** The entry to store under `key` (from keyOf), carrying the key's entryId. */
-  valueOf(i: number, key: ProvenanceKey): ProvenanceEntry {
+  valueOf(i: number, key: ProvenanceKey): StoredProvenanceEntry {
     const entry = this.pairs[i]![1];
-    return entry.entryId === undefined ? { ...entry, entryId: key[1] } : entry;
+    return entry.entryId === undefined ? { ...entry, entryId: key[1] } : (entry as StoredProvenanceEntry);
   }
 
   private idFor(i: number): string {

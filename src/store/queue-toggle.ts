@@ -2,7 +2,7 @@
 // never silently ignoring different options), off (drain, bounded), and closing once.
 import { InvalidOptionsError, QueueEnabledError } from '../errors.js';
 import { parseStopOptions } from '../queue/deadline.js';
-import { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
+import { ProvenanceWriteQueue, type DirectQueueOptions } from '../queue/provenance-write-queue.js';
 import type { QueueOptions, StopOptions } from '../schemas.js';
 import type { ProvenanceSink } from '../sink.js';
 import { describeValue } from '../validate.js';
@@ -16,7 +16,7 @@ export class QueueToggle {
 
   constructor(
     private readonly sink: ProvenanceSink,
-    private readonly defaults: () => QueueOptions,
+    private readonly defaults: () => DirectQueueOptions,
   ) {}
 
   get current(): ProvenanceWriteQueue | null {
