@@ -22,17 +22,24 @@ export function jsonLogger(
   opts: { debug?: boolean } = {},
 ): Logger {
   const emit = (level: keyof typeof LEVELS) => (obj: object, msg: string) => {
-    write(`${JSON.stringify({ level: LEVELS[level], time: Date.now(), name: 'provenance-queue', ...obj, msg })}\n`);
+    write(`${JSON.stringify({ level: LEVELS[level], time: Date.now(), name: 'provenance-queue', ...obj, msg }, errorsAsFields)}\n`);
   };
   return { debug: opts.debug ? emit('debug') : () => {}, info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** An error as log fields: pino's `err` key (message, code, name), without a stack. */
+/**
+ * An error as log fields: pino's convention, the Error itself under `err`, so pino's own
+ * serializer writes its type, message, code and stack. Anything else thrown becomes `{ message }`.
+ */
 export function errorFields(err: unknown): LogFields {
-  if (err instanceof Error) {
-    return { err: { type: err.name, message: err.message, code: (err as NodeJS.ErrnoException).code } };
-  }
-  return { err: { message: String(err) } };
+  return { err: err instanceof Error ? err : { message: String(err) } };
+}
+
+/** JSON.stringify replacer of the default logger: an Error as `{ type, message, code }` (one line, no stack). */
+function errorsAsFields(_key: string, value: unknown): unknown {
+  if (!(value instanceof Error)) return value;
+  const code = (value as NodeJS.ErrnoException).code;
+  return code === undefined ? { type: value.name, message: value.message } : { type: value.name, message: value.message, code };
 }
