@@ -1,6 +1,6 @@
 // The public API of provenance-queue (see ../shared/contract.md).
 export { LmdbMemoryStore } from './store/lmdb-memory-store.js';
-export type { DefaultExtras, MemoryRecord, RecallHit, StoreStats } from './store/memory-record.js';
+export type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats } from './store/memory-record.js';
 export type { StoreQueueOptions } from './store/queue-toggle.js';
 export { ProvenanceWriteQueue } from './queue/provenance-write-queue.js';
 export type { DirectQueueOptions, QueueStats } from './queue/provenance-write-queue.js';
@@ -18,15 +18,6 @@ export type {
   StopOptions,
   StoredProvenanceEntry,
   StoreOpenOptions,
-} from './schemas.js';
-export {
-  provenanceEntrySchema,
-  provenancePairSchema,
-  queueOptionsSchema,
-  recallQuerySchema,
-  recordInputSchema,
-  spillLineSchema,
-  storeOpenOptionsSchema,
 } from './schemas.js';
 export {
   CommandError,

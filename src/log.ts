@@ -1,13 +1,18 @@
 // Structured logs: one JSON object a line, through an injectable logger in pino's shape
 // (fields first, message second), so `pino()` or any pino-compatible logger works as is.
 
+/** The fields of a log line. */
 export type LogFields = Record<string, unknown>;
 
 /** pino's calling convention: `logger.warn({ file, pairs }, 'what happened')`. */
 export interface Logger {
+  /** Detail for debugging (the default logger drops it). */
   debug(obj: object, msg: string): void;
+  /** Something worth knowing went right: recovery after errors, pairs saved at exit. */
   info(obj: object, msg: string): void;
+  /** Degraded but nothing lost: a sink still failing, pairs going to the spill directory. */
   warn(obj: object, msg: string): void;
+  /** Needs attention: a write failed, a spill file quarantined, pairs only on stderr. */
   error(obj: object, msg: string): void;
 }
 
@@ -27,6 +32,7 @@ export function jsonLogger(
   return { debug: opts.debug ? emit('debug') : () => {}, info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
+/** A logger that writes nothing (tests, or apps that watch the queue's events instead). */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**

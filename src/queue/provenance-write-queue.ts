@@ -34,15 +34,23 @@ import { ReadBack } from './read-back.js';
 import { SinkDelivery } from './sink-delivery.js';
 import { Worker } from './worker.js';
 
+/** The queue's counters, from {@link ProvenanceWriteQueue.stats}. */
 export interface QueueStats {
+  /** Pairs accepted by enqueue. */
   enqueuedPairs: number;
+  /** Pairs the sink confirmed durable (fresh and read back). */
   writtenPairs: number;
+  /** Pairs accepted but not yet durable in the sink (in memory or in flight; spilled pairs not counted). */
   pendingPairs: number;
+  /** Pairs written to spill files (overflow, failed writes, a stop deadline, exit). */
   spilledPairs: number;
+  /** Spill files written. */
   spilledFiles: number;
   /** Pairs read back from spill or journal files and written to the sink. */
   respooledPairs: number;
+  /** Files quarantined, or pairs set aside in a `.failed-` file, by this queue. */
   quarantinedFiles: number;
+  /** Failed sink calls (each attempt counts). */
   writeErrors: number;
   /** Failed attempts to write a spill file (disk full, no permission, ...). */
   spillErrors: number;
@@ -57,7 +65,10 @@ export { OVERFLOW_SYNC_SPILL_PAIRS } from './overflow.js';
 type State = 'new' | 'running' | 'stopping' | 'stopped';
 
 /** Options of a queue built directly: as {@link QueueOptions}, with `spillDir` required. */
-export type DirectQueueOptions = QueueOptions & { spillDir: string };
+export type DirectQueueOptions = QueueOptions & {
+  /** Required: where overflow and failed writes go (created 0700 on the first spill). */
+  spillDir: string;
+};
 
 /**
  * A coalescing write queue in front of a {@link ProvenanceSink}: `enqueue` returns at once,

@@ -25,11 +25,11 @@ import {
 } from '../schemas.js';
 import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../sink.js';
 import { checkPairs, parseOptions, parseRecordIdArgument } from '../validate.js';
-import type { DefaultExtras, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
+import type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
 import { RecallIndex } from './similarity.js';
 import { JOURNAL_DIR_NAME, SPILL_DIR_NAME, STORE_FILE } from './store-layout.js';
 
-export type { MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
+export type { HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
 
 type StoredRecord = Omit<MemoryRecord, 'provenance'>;
 type ProvenanceKey = [recordId: string, entryId: string];
@@ -58,7 +58,19 @@ function storeIdOf(env: RootDatabase): string {
   return id;
 }
 
+/**
+ * The embedded memory store: records and their provenance in one LMDB environment. It is
+ * also a {@link ProvenanceSink}, so a queue can write into it. `Extra` types the extras of
+ * its provenance entries (see {@link DefaultExtras}).
+ *
+ * ```ts
+ * await using store = await LmdbMemoryStore.open({ path: './memories' });
+ * store.enableProvenanceQueue(); // recall() no longer waits for provenance writes
+ * const hits = await store.recall({ cue: 'tea', sessionId: 's1' });
+ * ```
+ */
 export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements ProvenanceSink {
+  /** The store directory (created 0700 if missing). */
   readonly path: string;
   /** This store's identity as a sink: `lmdb:<uuid>`, kept in the store. */
   readonly sinkId: string;
@@ -96,6 +108,10 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     for (const { value } of records.getRange()) this.index.upsert(value.id, value.text, value.embedding);
   }
 
+  /**
+   * Opens (or creates) the store in the directory `path`. Throws InvalidOptionsError for bad
+   * options and StoreOpenError when the directory cannot be created or opened (the message says why).
+   */
   static async open<Extra extends object = DefaultExtras>(opts: StoreOpenOptions): Promise<LmdbMemoryStore<Extra>> {
     const { path, logger } = parseOptions(storeOpenOptionsSchema, opts, 'LmdbMemoryStore.open options', "{ path: './memories' }");
     try {
@@ -121,6 +137,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     return this.toggle.current;
   }
 
+  /** Adds (or replaces) a record; returns its id (`rec.id`, or a new UUID). Durable when it resolves. */
   async insert(rec: RecordInput): Promise<string> {
     this.assertOpen('insert');
     const input = parseOptions(recordInputSchema, rec, 'record', "{ text: 'a memory' }");
@@ -133,12 +150,22 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     return id;
   }
 
+  /**
+   * The record with its provenance, oldest first, or undefined when there is none. Throws
+   * InvalidArgumentError for an id that cannot exist (empty, not a string, over 256 characters).
+   */
   async get(id: string): Promise<MemoryRecord<Extra> | undefined> {
     this.assertOpen('get');
     const rec = this.records.get(parseRecordIdArgument(id, 'get(id)'));
     return rec && { ...rec, provenance: this.readProvenance(id) };
   }
 
+  /**
+   * The top `k` (default 5) records for `cue`: by cosine similarity to `embedding` when one is
+   * given, by text overlap otherwise. Records one provenance entry per hit, `{ ts, cue,
+   * sessionId, rank, score }`: through the queue when it is enabled (recall does not wait for
+   * the write), else synchronously (recall resolves once the entries are durable).
+   */
   async recall(q: RecallQuery): Promise<RecallHit<Extra>[]> {
     this.assertOpen('recall');
     const query = parseOptions(recallQuerySchema, q, 'recall query', "{ cue: 'what did I say', sessionId: 's1' }");
@@ -163,7 +190,8 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
 
   /**
    * Appends pairs durably: resolves once every pair is committed and flushed. Pairs for
-   * records the store does not have are skipped, counted, and reported in the result.
+   * records the store does not have are skipped, counted, and reported in the result. An
+   * invalid pair throws InvalidPairError naming the field; nothing of the call is written.
    */
   async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult | void> {
     this.assertOpen('appendProvenanceBatch');
@@ -177,6 +205,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     }
   }
 
+  /** {@link appendProvenanceBatch}, synchronously: durable when it returns (what the exit hook uses). */
   appendProvenanceBatchSync(pairs: ProvenancePair[], context?: SinkWriteContext): SinkWriteResult {
     this.assertOpen('appendProvenanceBatchSync');
     const valid = context?.validated ? pairs : checkPairs(pairs);
@@ -223,7 +252,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   }
 
   /** Every record id with its number of provenance entries, for `provq stats`. */
-  *historyCounts(): Generator<{ id: string; entries: number }> {
+  *historyCounts(): Generator<HistoryCount> {
     this.assertOpen('historyCounts');
     for (const id of this.records.getKeys()) {
       yield { id, entries: this.provenance.getCount({ start: [id], end: [id, KEY_END] as unknown as ProvenanceKey }) };

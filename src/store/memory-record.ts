@@ -11,9 +11,13 @@ export type DefaultExtras = Partial<RecallProvenance>;
 
 /** A memory record with its provenance history. */
 export interface MemoryRecord<Extra extends object = DefaultExtras> {
+  /** The record's id (1 to 256 characters). */
   id: string;
+  /** The memory's text. */
   text: string;
+  /** The vector given at insert, if any. */
   embedding?: number[];
+  /** The labels given at insert, if any. */
   tags?: string[];
   /** When the record was inserted (ISO-8601). */
   createdAt: string;
@@ -23,14 +27,17 @@ export interface MemoryRecord<Extra extends object = DefaultExtras> {
 
 /** One result of `recall()`. */
 export interface RecallHit<Extra extends object = DefaultExtras> {
+  /** The record's id. */
   id: string;
   /** Cosine similarity to the query's embedding, or text overlap without one; higher is closer. */
   score: number;
+  /** The record; its `provenance` is read when first accessed. */
   record: MemoryRecord<Extra>;
 }
 
 /** Counts for `provq stats`. */
 export interface StoreStats {
+  /** Records stored. */
   records: number;
   /** Provenance entries stored, over all records. */
   entries: number;
@@ -38,4 +45,12 @@ export interface StoreStats {
   unknownRecordPairs: number;
   /** Pairs of replayed spill batches found already stored since open (written once, not twice). */
   duplicatePairs: number;
+}
+
+/** One record's history length, from `historyCounts()`. */
+export interface HistoryCount {
+  /** The record's id. */
+  id: string;
+  /** Its provenance entries. */
+  entries: number;
 }
