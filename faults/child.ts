@@ -2,9 +2,11 @@
 // a child runs exactly the code under test — mutants included.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { PgWorkloadConfig } from './pg-workload.js';
 import type { WorkloadConfig } from './workload.js';
 
 const WORKLOAD = fileURLToPath(new URL('./workload-child.ts', import.meta.url));
+const PG_WORKLOAD = fileURLToPath(new URL('./pg-workload-child.ts', import.meta.url));
 /** `--import tsx` resolves from the working directory: the package's own. */
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -29,7 +31,17 @@ export interface RunningChild {
 const CHILD_TIME_LIMIT_MS = 120_000;
 
 export function startWorkload(cfg: WorkloadConfig): RunningChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKLOAD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: PACKAGE_ROOT });
+  return startChildScript(WORKLOAD, cfg);
+}
+
+/** A workload on a PostgresMemoryStore (pg-workload.ts). */
+export function startPgWorkload(cfg: PgWorkloadConfig): RunningChild {
+  return startChildScript(PG_WORKLOAD, cfg);
+}
+
+/** Runs a child script of faults/ (a `.ts` path) with its config as one JSON argument. */
+export function startChildScript(script: string, cfg: unknown): RunningChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: PACKAGE_ROOT });
   let timedOut = false;
   const limit = setTimeout(() => {
     timedOut = true;

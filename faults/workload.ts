@@ -17,7 +17,8 @@ export type Ending =
   | 'wait' // print "ready" and wait for the parent's signal
   | 'stream' // enqueue for ever in small batches, printing "enqueued N" lines (for kill -9)
   | 'drain' // enqueue, then wait until the spill dir holds no pending file, stop and exit 0
-  | 'settle'; // enqueue (yielding between batches), then wait until all of it is durable, close, exit 0
+  | 'settle' // enqueue (yielding between batches), then wait until all of it is durable, close, exit 0
+  | 'close'; // enqueue, then close the store at once (stop drains the calls in flight), exit 0
 
 export interface WorkloadConfig {
   storePath: string;
@@ -32,6 +33,8 @@ export interface WorkloadConfig {
   sinkDelayMs?: number;
   /** Make this share of async sink calls throw (0..1). */
   sinkFailRate?: number;
+  /** Every this-many-th async sink call throws (3: one call in three), while the others succeed. */
+  sinkFailEvery?: number;
   /** The async sink throws on every call until this many ms after start. */
   sinkDownMs?: number;
   /** The async sink refuses, for ever, every batch holding one of these pair numbers. */
@@ -130,6 +133,12 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
       return;
     case 'settle':
       while (!((await queue.flush(1000)) && (await listSpillDir(queue.spillDir)).pending.length === 0));
+      // What flush() said is durable must be in the store now, before close() drains anything.
+      const entriesAtFlush = store.stats().entries;
+      await store.close();
+      process.stdout.write(`${JSON.stringify({ ...queue.stats(), entriesAtFlush })}\n`);
+      return;
+    case 'close':
       await store.close();
       process.stdout.write(`${JSON.stringify(queue.stats())}\n`);
       return;
@@ -162,14 +171,17 @@ function injectSinkFaults(store: LmdbMemoryStore, cfg: WorkloadConfig): { midBat
     // A put under way while another has finished, or several under way at once (several writes in flight).
     while (!(inFlight > 0 && (completed > 0 || inFlight > 1))) await new Promise((r) => setTimeout(r, 1));
   };
-  if (!cfg.sinkDelayMs && !cfg.sinkFailRate && !cfg.sinkDownMs && !cfg.midBatch && !cfg.sinkRefuses) return { midBatch };
+  if (!cfg.sinkDelayMs && !cfg.sinkFailRate && !cfg.sinkFailEvery && !cfg.sinkDownMs && !cfg.midBatch && !cfg.sinkRefuses) return { midBatch };
+  let calls = 0;
   const refused = new Set((cfg.sinkRefuses ?? []).map((i) => cueOf(cfg.cuePrefix ?? 'c', i)));
   store.appendProvenanceBatch = async (pairs, context) => {
     inFlight++;
+    const call = ++calls;
     try {
       if (cfg.sinkDelayMs) await new Promise((r) => setTimeout(r, cfg.sinkDelayMs));
       if (cfg.sinkDownMs && Date.now() - started < cfg.sinkDownMs) throw new Error('injected: sink down');
       if (cfg.sinkFailRate && Math.random() < cfg.sinkFailRate) throw new Error('injected: sink call failed');
+      if (cfg.sinkFailEvery && call % cfg.sinkFailEvery === 0) throw new Error('injected: every third sink call fails');
       if (refused.size && pairs.some(([, e]) => refused.has(e.cue))) throw new Error('injected: the sink refuses this pair');
       return await real(pairs, context);
     } finally {

@@ -22,6 +22,20 @@ export function reserveEntryIds(count: number): IdBlock {
   return block;
 }
 
+/**
+ * Ids issued from now on sort after every id issued at or before `ms`: a store's persisted
+ * high-water mark, so a restart on a clock that stepped back never issues ids that sort first.
+ */
+export function raiseEntryIdFloor(ms: number): void {
+  if (Number.isFinite(ms) && ms > lastMs) lastMs = Math.floor(ms);
+}
+
+/** The ms of an id issued by this library (not a derived `file:` id), else undefined. */
+export function issuedIdTime(entryId: string): number | undefined {
+  const m = /^(\d{13})-(?!file:)/.exec(entryId);
+  return m ? Number(m[1]) : undefined;
+}
+
 export function formatEntryId(ms: number, seq: number): string {
   return `${String(ms).padStart(13, '0')}-${PROCESS_TAG}-${seq.toString(36).padStart(10, '0')}`;
 }

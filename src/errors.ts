@@ -81,3 +81,8 @@ export class UsageError extends ProvenanceQueueError {
 export class CommandError extends ProvenanceQueueError {
   readonly code = 'PROVQ_COMMAND_FAILED';
 }
+
+/** The database could not be reached or refused a statement; the call was not confirmed. @hideconstructor */
+export class StoreUnavailableError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_STORE_UNAVAILABLE';
+}

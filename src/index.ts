@@ -1,5 +1,6 @@
 // The public API of provenance-queue (see ../shared/contract.md).
 export { LmdbMemoryStore } from './store/lmdb-memory-store.js';
+export { PostgresMemoryStore } from './store/postgres-memory-store.js';
 export type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats } from './store/memory-record.js';
 export type { StoreQueueOptions } from './store/queue-toggle.js';
 export { ProvenanceWriteQueue } from './queue/provenance-write-queue.js';
@@ -18,6 +19,7 @@ export type {
   StopOptions,
   StoredProvenanceEntry,
   StoreOpenOptions,
+  PostgresStoreOpenOptions,
 } from './schemas.js';
 export {
   CommandError,
@@ -32,6 +34,7 @@ export {
   SpillDirOwnedError,
   StoreClosedError,
   StoreOpenError,
+  StoreUnavailableError,
   UsageError,
 } from './errors.js';
 export type { ProvenanceErrorCode } from './errors.js';

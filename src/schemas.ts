@@ -202,3 +202,25 @@ export function describeIssues(error: z.ZodError, root = ''): string {
     })
     .join('; ');
 }
+
+/** A Postgres identifier we create and quote ourselves: letters, digits, `_`, at most 63 bytes. */
+export const postgresSchemaNameSchema = z
+  .string({ error: 'schema must be a string' })
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'schema must be a plain Postgres name (letters, digits and _, not starting with a digit, at most 63 characters)');
+
+export const postgresStoreOpenOptionsSchema = z.strictObject({
+  /** `postgres://user:pass@host:5432/db` (the password is never printed). */
+  connectionString: z
+    .string({ error: 'connectionString must be a postgres:// URL' })
+    .min(1, 'connectionString must not be empty; pass a URL such as postgres://user:pass@host:5432/db'),
+  /** This host's own spill directory (its journal is `<spillDir>-journal`). */
+  spillDir: z.string({ error: 'spillDir must be a directory path' }).min(1, 'spillDir must not be empty; pass a local directory for this host'),
+  /** The Postgres schema holding the tables (default `provq`); created if missing. */
+  schema: postgresSchemaNameSchema.default('provq'),
+  /** Connections in this process's pool (recalls and the queue's writes share it). */
+  maxConnections: positiveInt('maxConnections').default(10),
+  /** Where the store and its queue log (default: JSON lines on stderr). A pino logger works as is. */
+  logger: z.custom<import('./log.js').Logger>(isLogger, 'logger must have debug, info, warn and error methods (the shape of a pino logger: logger.warn(fields, message))').optional(),
+});
+/** Options of `PostgresMemoryStore.open`. @interface */
+export type PostgresStoreOpenOptions = z.input<typeof postgresStoreOpenOptionsSchema>;

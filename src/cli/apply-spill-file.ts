@@ -4,15 +4,15 @@ import { silentLogger } from '../log.js';
 import { REPLAYED_VALIDATED } from '../sink.js';
 import { replayClaimedFile, type ReplayOutcome } from '../spill/replay.js';
 import { claimSpillFile, type SpillClaim } from '../spill/spill-claims.js';
-import type { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
 import { CLAIM_STALE_MS } from './args.js';
 import type { Io } from './io.js';
+import type { CliStore } from './open-store.js';
 import { ReplayReport } from './replay-report.js';
 
 const CHUNK_PAIRS = 1024;
 
 export function applySpillFile(
-  store: LmdbMemoryStore,
+  store: CliStore,
   dir: string,
   claim: SpillClaim,
   onProgress?: (pairsDone: number) => void,
@@ -30,8 +30,8 @@ export function applySpillFile(
 }
 
 /** `retry --store`: applies the named files now; returns the exit code. */
-export async function applyNamedSpillFiles(store: LmdbMemoryStore, dir: string, names: string[], io: Io): Promise<number> {
-  const report = new ReplayReport(io, store, null);
+export async function applyNamedSpillFiles(store: CliStore, dir: string, names: string[], io: Io): Promise<number> {
+  const report = await ReplayReport.start(io, store, null);
   const heldElsewhere: string[] = [];
   for (const name of names) {
     const claim = await claimSpillFile(dir, name, { staleMs: CLAIM_STALE_MS, logger: silentLogger });
@@ -47,5 +47,5 @@ export async function applyNamedSpillFiles(store: LmdbMemoryStore, dir: string, 
       await claim.release();
     }
   }
-  return report.finish(store.path, heldElsewhere);
+  return report.finish(store.label, heldElsewhere);
 }

@@ -39,13 +39,17 @@ export function buildProgram(io: Io, onExitCode: (code: number) => void, onUsage
     .description('pending files, pairs and bytes, oldest age, quarantined files and why, claims held')
     .option('--store <path>', 'a store directory (its spill dir is <path>/provenance-overflow)')
     .option('--dir <dir>', 'a spill directory')
+    .option('--postgres <url>', 'a Postgres store (with --dir: this host\'s spill dir)')
+    .option('--schema <name>', 'the Postgres store\'s schema (default provq)')
     .option('--json', 'print one JSON object')
     .action(run(spillStatusCommand));
   spill
     .command('replay')
     .description('apply every pending spill file to the store now, oldest first; exit 1 if anything was quarantined')
-    .requiredOption('--store <path>', 'the store to apply to')
-    .option('--dir <dir>', 'the spill directory (default <store>/provenance-overflow)')
+    .option('--store <path>', 'the LMDB store to apply to')
+    .option('--postgres <url>', 'the Postgres store to apply to (needs --dir)')
+    .option('--schema <name>', 'the Postgres store\'s schema (default provq)')
+    .option('--dir <dir>', 'the spill directory (default <store>/provenance-overflow; with --postgres, this host\'s spill dir)')
     .action(run(spillReplayCommand));
   spill
     .command('retry')
@@ -53,11 +57,16 @@ export function buildProgram(io: Io, onExitCode: (code: number) => void, onUsage
     .argument('<file>', 'a quarantined file, <name>.failed-<ms>.jsonl')
     .option('--salvage', 'valid lines to a new pending file; bad lines stay quarantined')
     .option('--store <path>', 'apply what was put back to this store now')
+    .option('--postgres <url>', 'apply what was put back to this Postgres store now')
+    .option('--schema <name>', 'the Postgres store\'s schema (default provq)')
     .action(run(spillRetryCommand));
   program
     .command('stats')
     .description('records, entries, per-record history')
-    .requiredOption('--store <path>', 'the store directory')
+    .option('--store <path>', 'the store directory')
+    .option('--postgres <url>', 'a Postgres store instead')
+    .option('--schema <name>', 'the Postgres store\'s schema (default provq)')
+    .option('--dir <dir>', 'with --postgres: this host\'s spill dir (accepted for symmetry; stats reads only the database)')
     .option('--record <id>', 'one record with its full provenance, oldest first')
     .option('--json', 'print one JSON object')
     .action(run(statsCommand));

@@ -2,26 +2,32 @@
 // terminal, plain lines otherwise, and the files that need a human at the end.
 import cliProgress from 'cli-progress';
 import type { ReplayOutcome } from '../spill/replay.js';
-import type { LmdbMemoryStore } from '../store/lmdb-memory-store.js';
+import type { StoreStats } from '../store/memory-record.js';
+import type { CliStore } from './open-store.js';
 import type { Io } from './io.js';
 import { count } from './plural.js';
 
 export class ReplayReport {
   private readonly bar: cliProgress.SingleBar | null;
-  private readonly before: ReturnType<LmdbMemoryStore['stats']>;
+  private readonly before: StoreStats;
   private files = 0;
   private pairs = 0;
   private readonly quarantined: { file: string; as: string; reason: string }[] = [];
   private readonly notes: string[] = [];
   private readonly failures: string[] = [];
 
-  constructor(
+  /** `totalPairs` null: no progress bar (a handful of files). */
+  static async start(io: Io, store: CliStore, totalPairs: number | null): Promise<ReplayReport> {
+    return new ReplayReport(io, store, totalPairs, await store.stats());
+  }
+
+  private constructor(
     private readonly io: Io,
-    private readonly store: LmdbMemoryStore,
-    /** null: no progress bar (a handful of files). */
+    private readonly store: CliStore,
     totalPairs: number | null,
+    before: StoreStats,
   ) {
-    this.before = store.stats();
+    this.before = before;
     this.bar = io.interactive && totalPairs !== null
       ? new cliProgress.SingleBar(
           { format: 'replay [{bar}] {value}/{total} pairs | {file}', stream: io.progress, hideCursor: true },
@@ -59,9 +65,9 @@ export class ReplayReport {
   }
 
   /** Prints the summary; returns the exit code: 1 if anything was quarantined or could not be applied. */
-  finish(storePath: string, heldElsewhere: string[]): number {
+  async finish(storePath: string, heldElsewhere: string[]): Promise<number> {
     this.bar?.stop();
-    const after = this.store.stats();
+    const after = await this.store.stats();
     this.io.out(`replayed ${count(this.files, 'file')}, ${count(this.pairs, 'pair')} into ${storePath}`);
     const duplicates = after.duplicatePairs - this.before.duplicatePairs;
     const unknown = after.unknownRecordPairs - this.before.unknownRecordPairs;

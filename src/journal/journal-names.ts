@@ -19,9 +19,29 @@ export function journalWriterPid(name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** True unless the pid surely belongs to no running process on this host. */
-export function mayBeAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
+/**
+ * The segments journal writers of this process hold open (every queue, every store): a
+ * fact about the process, so a second queue on the same journal dir never reads them.
+ */
+export const segmentsWrittenHere = new Set<string>();
+
+/**
+ * False once the writer of segment `name` is surely gone, so its segment may be read back.
+ * A live writer's segment is never claimed, however long its event loop stalls (its claim
+ * then goes stale, its pid does not). A segment named with this process's own pid that
+ * none of its writers holds was left by an earlier process with the same pid (a container's
+ * pid 1, restarted), or by a queue of this process that has stopped: gone. Another process that took a dead writer's pid keeps its
+ * segments waiting until it ends (nothing is lost; `provq spill status` shows them).
+ */
+export function journalWriterMayLive(name: string): boolean {
+  const pid = journalWriterPid(name);
+  if (pid === undefined) return false; // not a name this library writes: a hand-placed file
+  if (pid === process.pid) return segmentsWrittenHere.has(name);
+  return processExists(pid);
+}
+
+/** True unless no process has this pid on this host. */
+function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

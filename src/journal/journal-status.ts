@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fse from 'fs-extra';
 import { checkSpillDir, listSpillDir } from '../spill/spill-dir.js';
 import { spillFileTime } from '../spill/spill-file-name.js';
-import { isJournalSegmentName, journalWriterPid, mayBeAlive } from './journal-names.js';
+import { isJournalSegmentName, journalWriterMayLive, journalWriterPid } from './journal-names.js';
 
 export interface JournalSegmentStatus {
   file: string;
@@ -38,7 +38,7 @@ export async function journalStatus(dir: string, now = Date.now()): Promise<Jour
     status.segments.push({
       file,
       pid,
-      writerAlive: pid !== null && mayBeAlive(pid),
+      writerAlive: journalWriterMayLive(file),
       pairs: await countLines(join(dir, file)),
       bytes: st.size,
       ageMs: Math.max(0, now - (spillFileTime(file) ?? st.mtimeMs)),

@@ -10,7 +10,7 @@ import { errorFields, type Logger } from '../log.js';
 import { identifyInto, type PendingBatch } from '../queue/pending-batches.js';
 import { ensureSpillDirSync } from '../spill/spill-dir.js';
 import { spillLine, type IdentifiedPair } from '../spill/spill-writer.js';
-import { journalSegmentName } from './journal-names.js';
+import { journalSegmentName, segmentsWrittenHere } from './journal-names.js';
 
 export interface JournalOptions {
   segmentBytes: number;
@@ -32,8 +32,6 @@ interface Segment {
 }
 
 export class JournalWriter {
-  /** The names of this writer's segments: never read back by this process. */
-  readonly ownNames = new Set<string>();
   private current: Segment | null = null;
   private readonly full: Segment[] = [];
   private pending: PendingBatch[] = [];
@@ -101,6 +99,7 @@ export class JournalWriter {
     for (const s of [...this.full.splice(0), ...(this.current ? [this.current] : [])]) {
       this.closeFd(s, true);
       s.unlock();
+      segmentsWrittenHere.delete(s.name); // a queue started later in this process may read them back
     }
     this.current = null;
   }
@@ -164,7 +163,7 @@ export class JournalWriter {
       unlock();
       throw err;
     }
-    this.ownNames.add(name);
+    segmentsWrittenHere.add(name);
     this.current = { name, fd, bytes: 0, hiSeq: 0, unlock };
     return this.current;
   }
@@ -186,7 +185,7 @@ export class JournalWriter {
         this.log.warn({ file: s.name, ...errorFields(err) }, 'cannot remove a journal segment whose pairs are saved; a reader will find them stored already');
       }
     }
-    this.ownNames.delete(s.name);
+    segmentsWrittenHere.delete(s.name);
     s.unlock();
   }
 

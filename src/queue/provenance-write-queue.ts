@@ -183,7 +183,6 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
         sinkDown: () => this.delivery.breakerOpen,
         stopping: () => this.state === 'stopping',
         ownFiles: this.backlog.ownFiles,
-        ownJournal: (name) => this.journal?.ownNames.has(name) ?? false,
         fileDone: (name, outcome) => this.noteReadBack(name, outcome),
       },
     );

@@ -3,7 +3,7 @@
 // the sink; a file is deleted only after all of its pairs are durable. A file that fails for
 // a passing reason (EIO, a remount) is tried again with backoff, never parked for ever.
 import { errorFields, type Logger } from '../log.js';
-import { isJournalSegmentName, journalWriterPid, mayBeAlive } from '../journal/journal-names.js';
+import { isJournalSegmentName, journalWriterMayLive } from '../journal/journal-names.js';
 import type { IdentifiedPair } from '../spill/spill-writer.js';
 import { assertDirOwner } from '../spill/dir-owner.js';
 import { claimSpillFile } from '../spill/spill-claims.js';
@@ -21,8 +21,6 @@ export interface ReadBackHost {
   stopping(): boolean;
   /** Spill files this queue wrote and has not read back yet. */
   readonly ownFiles: Map<string, number>;
-  /** Journal segments this process is writing: never read back here. */
-  ownJournal(name: string): boolean;
   fileDone(name: string, outcome: ReplayOutcome): void;
 }
 
@@ -84,7 +82,7 @@ export class ReadBack {
       for (const name of [...this.host.ownFiles.keys()]) if (!present.has(name)) this.host.fileDone(name, { kind: 'skipped', reason: 'gone' });
     }
     const picks = pending.filter((name) => {
-      if (journal && (!isJournalSegmentName(name) || this.host.ownJournal(name))) return false;
+      if (journal && (!isJournalSegmentName(name) || journalWriterMayLive(name))) return false;
       if (!journal && this.host.stopping() && !this.host.ownFiles.has(name)) return false;
       const retry = this.retryAt.get(name);
       return !(retry && retry.at > performance.now());
@@ -134,8 +132,9 @@ export class ReadBack {
   }
 
   private async apply(dir: string, name: string, journal: boolean): Promise<ReplayOutcome | 'busy' | 'failed'> {
-    const pid = journal ? journalWriterPid(name) : undefined;
-    const staleMs = pid !== undefined && !mayBeAlive(pid) ? DEAD_WRITER_STALE_MS : this.opts.claimStaleMs;
+    // A journal segment gets here only once its writer is gone: its claim is taken over as
+    // soon as proper-lockfile allows.
+    const staleMs = journal ? DEAD_WRITER_STALE_MS : this.opts.claimStaleMs;
     let claim;
     try {
       claim = await claimSpillFile(dir, name, { staleMs, logger: this.log });

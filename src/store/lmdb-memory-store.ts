@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import fse from 'fs-extra';
 import { open, type Database, type PutOptions, type RootDatabase } from 'lmdb';
-import { formatEntryId, reserveEntryIds } from '../entry-id.js';
 import { StoreClosedError, StoreOpenError } from '../errors.js';
 import { jsonLogger, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
@@ -25,7 +24,9 @@ import {
 } from '../schemas.js';
 import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../sink.js';
 import { checkPairs, parseOptions, parseRecordIdArgument } from '../validate.js';
+import { BatchEntryIds } from './batch-entry-ids.js';
 import type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
+import { recallPairs, recordRecall } from './recall-provenance.js';
 import { RecallIndex } from './similarity.js';
 import { JOURNAL_DIR_NAME, SPILL_DIR_NAME, STORE_FILE } from './store-layout.js';
 
@@ -169,22 +170,12 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   async recall(q: RecallQuery): Promise<RecallHit<Extra>[]> {
     this.assertOpen('recall');
     const query = parseOptions(recallQuerySchema, q, 'recall query', "{ cue: 'what did I say', sessionId: 's1' }");
-    const top = this.index.topK(query.cue, query.embedding, query.k);
-    const ts = new Date().toISOString();
     const hits: RecallHit<Extra>[] = [];
-    const pairs: ProvenancePair[] = [];
-    for (let rank = 0; rank < top.length; rank++) {
-      const { id, score } = top[rank]!;
+    for (const { id, score } of this.index.topK(query.cue, query.embedding, query.k)) {
       const rec = this.records.get(id);
-      if (!rec) continue;
-      hits.push({ id, score, record: this.withLazyProvenance(rec) });
-      pairs.push([id, { ts, cue: query.cue, sessionId: query.sessionId, rank, score }]);
+      if (rec) hits.push({ id, score, record: this.withLazyProvenance(rec) });
     }
-    if (pairs.length === 0) return hits;
-    // Read the queue at write time: a toggle between search and write picks one path, never both.
-    const queue = this.toggle.current;
-    if (queue?.running) queue.enqueueOwned(pairs);
-    else await this.appendProvenanceBatch(pairs); // also when someone stopped the queue directly
+    await recordRecall(this.toggle, recallPairs(hits, query), (pairs) => this.appendProvenanceBatch(pairs));
     return hits;
   }
 
@@ -350,32 +341,29 @@ function explainOpenFailure(path: string, err: unknown): string {
 class EntryKeys {
   readonly unknown: ProvenancePair[] = [];
   private readonly known = new Map<string, boolean>();
-  private ids: { ms: number; seq0: number } | undefined;
+  private readonly ids: BatchEntryIds;
 
   constructor(
     private readonly records: Database<StoredRecord, string>,
     private readonly pairs: ProvenancePair[],
-  ) {}
+  ) {
+    this.ids = new BatchEntryIds(pairs);
+  }
 
   keyOf(i: number): ProvenanceKey | undefined {
-    const [recordId, entry] = this.pairs[i]!;
+    const recordId = this.pairs[i]![0];
     let exists = this.known.get(recordId);
     if (exists === undefined) this.known.set(recordId, (exists = this.records.doesExist(recordId)));
     if (!exists) {
       this.unknown.push(this.pairs[i]!);
       return undefined;
     }
-    return [recordId, entry.entryId ?? this.idFor(i)];
+    return [recordId, this.ids.idAt(i)];
   }
 
   /** The entry to store under `key` (from keyOf), carrying the key's entryId. */
   valueOf(i: number, key: ProvenanceKey): StoredProvenanceEntry {
     const entry = this.pairs[i]![1];
     return entry.entryId === undefined ? { ...entry, entryId: key[1] } : (entry as StoredProvenanceEntry);
-  }
-
-  private idFor(i: number): string {
-    this.ids ??= reserveEntryIds(this.pairs.length);
-    return formatEntryId(this.ids.ms, this.ids.seq0 + i);
   }
 }

@@ -1,4 +1,4 @@
-// What a memory store returns: records, recall hits and counts, the same for every store.
+// The shapes every memory store returns (LMDB and Postgres alike): records, recall hits, counts.
 import type { RecallProvenance, StoredProvenanceEntry } from '../schemas.js';
 
 /**
@@ -43,7 +43,7 @@ export interface StoreStats {
   entries: number;
   /** Pairs skipped since open because their record does not exist. */
   unknownRecordPairs: number;
-  /** Pairs of replayed spill batches found already stored since open (written once, not twice). */
+  /** Pairs found already stored since open (written once, not twice). */
   duplicatePairs: number;
 }
 

@@ -1,4 +1,6 @@
 // The fault-injection suite in its quick form: real child processes, real LMDB, real disks.
+// The kill -9 rows were checked against their revert: the memory-mode rows are the same
+// runs without the journal, and they lose acknowledged pairs in every run.
 import { afterAll, describe, expect, it } from 'vitest';
 import { SCENARIOS, SIZES } from '../../faults/suite.js';
 import { removeScratchDirs, type ScenarioResult } from '../../faults/scenario.js';
@@ -7,13 +9,15 @@ afterAll(removeScratchDirs);
 
 describe('fault-injection suite (quick form of npm run faults)', () => {
   for (const scenario of SCENARIOS) {
-    it(scenario.name, { timeout: 120_000 }, async () => {
+    // The kill -9 scenarios start and restart child processes per run: minutes on a loaded machine.
+    it(scenario.name, { timeout: scenario.name.includes('kill9') ? 300_000 : 120_000 }, async () => {
       const out = await scenario.run(SIZES.quick);
       for (const r of (Array.isArray(out) ? out : [out]) as ScenarioResult[]) {
         expect(r.duplicated, r.scenario).toBe(0);
         expect(r.orderViolations, r.scenario).toBe(0);
-        if (r.scenario.startsWith('kill -9')) {
-          expect(r.enqueued, 'kill -9 runs enqueued something').toBeGreaterThan(0);
+        if (r.scenario.endsWith('durability memory')) {
+          // Memory mode may lose what was acknowledged: that is the measured difference.
+          expect(r.enqueued, 'kill -9 runs acknowledged something').toBeGreaterThan(0);
         } else {
           expect(r.lost, r.scenario).toBe(0);
           expect(r.durable + (r.setAside ?? 0), r.scenario).toBe(r.enqueued);

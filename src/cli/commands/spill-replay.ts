@@ -1,5 +1,5 @@
-// provq spill replay --store PATH [--dir DIR]: apply every pending spill file now, oldest first.
-import { CLAIM_STALE_MS, parseArgs, replayArgsSchema, storeSpillDir } from '../args.js';
+// provq spill replay --store PATH [--dir DIR] | --postgres URL --dir DIR: apply every pending spill file now, oldest first.
+import { CLAIM_STALE_MS, parseArgs, replayArgsSchema } from '../args.js';
 import { silentLogger } from '../../log.js';
 import { claimOldestSpillFile } from '../../spill/spill-claims.js';
 import { checkSpillDir, listSpillDir } from '../../spill/spill-dir.js';
@@ -7,13 +7,13 @@ import { spillStatus } from '../../spill/spill-status.js';
 import { recoverAbandonedTmpFiles } from '../../spill/stale-tmp.js';
 import { applySpillFile } from '../apply-spill-file.js';
 import type { Io } from '../io.js';
-import { openExistingStore } from '../open-store.js';
+import { openTargetStore } from '../open-store.js';
 import { ReplayReport } from '../replay-report.js';
 
 export async function spillReplayCommand(raw: unknown, io: Io): Promise<number> {
   const args = parseArgs(replayArgsSchema, raw);
-  const dir = args.dir ?? storeSpillDir(args.store);
-  const store = await openExistingStore(args.store);
+  const store = await openTargetStore(args);
+  const dir = args.dir ?? store.spillDir;
   try {
     if (!(await checkSpillDir(dir))) {
       io.out(`${dir}: no spill directory, nothing to replay`);
@@ -22,7 +22,7 @@ export async function spillReplayCommand(raw: unknown, io: Io): Promise<number> 
     // Writes abandoned by a dead writer: complete ones back in line, incomplete ones quarantined.
     await recoverAbandonedTmpFiles(dir, silentLogger);
     const { pending } = await spillStatus(dir, { staleMs: CLAIM_STALE_MS });
-    const report = new ReplayReport(io, store, pending.pairs);
+    const report = await ReplayReport.start(io, store, pending.pairs);
     const tried = new Set<string>();
     for (;;) {
       // Each file once: one another process took over, or that could not be read, is not retried here.
@@ -39,7 +39,7 @@ export async function spillReplayCommand(raw: unknown, io: Io): Promise<number> 
       }
     }
     const heldElsewhere = (await listSpillDir(dir)).pending.filter((n) => !tried.has(n));
-    return report.finish(args.store, heldElsewhere);
+    return await report.finish(store.label, heldElsewhere);
   } finally {
     await store.close();
   }

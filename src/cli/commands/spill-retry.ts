@@ -1,4 +1,4 @@
-// provq spill retry FILE [--salvage] [--store PATH]: put a quarantined file back in line,
+// provq spill retry FILE [--salvage] [--store PATH | --postgres URL]: put a quarantined file back in line,
 // whole once it is fixed, or (--salvage) only its valid lines.
 import { basename, dirname, join, resolve } from 'node:path';
 import fse from 'fs-extra';
@@ -11,7 +11,7 @@ import { applyNamedSpillFiles } from '../apply-spill-file.js';
 import { parseArgs, retryArgsSchema } from '../args.js';
 import { CommandError, UsageError } from '../../errors.js';
 import type { Io } from '../io.js';
-import { openExistingStore } from '../open-store.js';
+import { openTargetStore } from '../open-store.js';
 import { count } from '../plural.js';
 
 export async function spillRetryCommand(raw: unknown, io: Io): Promise<number> {
@@ -30,7 +30,7 @@ export async function spillRetryCommand(raw: unknown, io: Io): Promise<number> {
     );
   }
   // Opened first, so a wrong --store fails before any file is moved.
-  const store = args.store ? await openExistingStore(args.store) : null;
+  const store = args.store || args.postgres ? await openTargetStore({ ...args, dir: dirname(path) }) : null;
   try {
     const back = args.salvage ? await salvage(path, io) : await putBack(path, io);
     if (back === null) return 1;

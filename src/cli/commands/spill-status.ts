@@ -1,4 +1,5 @@
-// provq spill status [--store PATH | --dir DIR] [--json]: what is waiting, what is stuck, who holds what.
+// provq spill status [--store PATH | --dir DIR | --postgres URL --dir DIR] [--json]: what is waiting, what is stuck, who holds what.
+// A Postgres store's spill dir is local (the --dir given), its journal beside it: nothing is read from the database.
 import { journalStatus, type JournalStatus } from '../../journal/journal-status.js';
 import { spillStatus, type SpillStatus } from '../../spill/spill-status.js';
 import { CLAIM_STALE_MS, parseArgs, statusArgsSchema, storeJournalDir, storeSpillDir } from '../args.js';

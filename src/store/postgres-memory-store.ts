@@ -1,0 +1,264 @@
+// A memory store on Postgres, for several processes on several hosts sharing one database:
+// the same surface and guarantees as LmdbMemoryStore. Provenance rows are keyed
+// (record_id, entry_id), so a pair is stored once whoever writes it, however often it is
+// replayed; each process keeps its own local spill dir (and journal beside it). There is no
+// synchronous database write: at exit, what is left goes to the spill dir, and the next
+// queue on it applies it.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { raiseEntryIdFloor } from '../entry-id.js';
+import { ProvenanceQueueError, StoreClosedError, StoreOpenError, StoreUnavailableError } from '../errors.js';
+import { errorFields, jsonLogger, type Logger } from '../log.js';
+import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
+import {
+  postgresStoreOpenOptionsSchema,
+  recallQuerySchema,
+  recordInputSchema,
+  type PostgresStoreOpenOptions,
+  type ProvenancePair,
+  type RecallQuery,
+  type RecordInput,
+  type StopOptions,
+  type StoredProvenanceEntry,
+} from '../schemas.js';
+import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../sink.js';
+import { checkPairs, parseOptions, parseRecordIdArgument } from '../validate.js';
+import { BatchEntryIds } from './batch-entry-ids.js';
+import type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
+import { HostMark, hostKey, newestLocalFileTime } from './postgres/host-mark.js';
+import { appendRows, countRows, historyCounts, readHistory } from './postgres/provenance-rows.js';
+import { rankByEmbedding, rankByText, recordColumns, type RecordRow } from './postgres/recall-sql.js';
+import { ensureTables, readHostMark, tablesOf, type StoreTables } from './postgres/tables.js';
+import { QueueToggle, type StoreQueueOptions } from './queue-toggle.js';
+import { recallPairs, recordRecall } from './recall-provenance.js';
+import { unitVector } from './similarity.js';
+
+/** Sink calls a store's queue keeps in flight: rows are keyed, so order and identity hold. */
+const POSTGRES_CONCURRENT_WRITES = 4;
+
+export class PostgresMemoryStore<Extra extends object = DefaultExtras> implements ProvenanceSink {
+  /** This host's spill dir (its journal is `<spillDir>-journal`). */
+  readonly spillDir: string;
+  /** The database and schema, password hidden: for messages and `provq`. */
+  readonly location: string;
+  /** `postgres:<uuid>`, kept in the database: a spill dir is never applied to another store. */
+  readonly sinkId: string;
+  readonly maxConcurrentWrites = POSTGRES_CONCURRENT_WRITES;
+  private readonly toggle: QueueToggle;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  private unknownRecordPairs = 0;
+  private duplicatePairs = 0;
+  private readonly appending = new Set<Promise<unknown>>();
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly t: StoreTables,
+    private readonly mark: HostMark,
+    storeId: string,
+    spillDir: string,
+    location: string,
+    private readonly logger: Logger,
+  ) {
+    this.spillDir = spillDir;
+    this.location = location;
+    this.sinkId = `postgres:${storeId}`;
+    // Looked up at write time, so a wrapped or replaced store method is honoured.
+    const sink: ProvenanceSink = {
+      appendProvenanceBatch: (p, c) => this.appendProvenanceBatch(p, c),
+      maxConcurrentWrites: this.maxConcurrentWrites,
+      sinkId: this.sinkId,
+    };
+    this.toggle = new QueueToggle(sink, () => ({ logger: this.logger, spillDir: this.spillDir }));
+  }
+
+  /** Connects (a pool of `maxConnections`), creates the tables if missing, floors entry ids at this host's mark. */
+  static async open<Extra extends object = DefaultExtras>(opts: PostgresStoreOpenOptions): Promise<PostgresMemoryStore<Extra>> {
+    const o = parseOptions(postgresStoreOpenOptionsSchema, opts, 'PostgresMemoryStore.open options', "{ connectionString: 'postgres://…', spillDir: './spill' }");
+    const logger = o.logger ?? jsonLogger();
+    const location = `${redactedUrl(o.connectionString)} (schema ${o.schema})`;
+    const pool = new pg.Pool({
+      connectionString: o.connectionString,
+      max: o.maxConnections,
+      connectionTimeoutMillis: 10_000,
+      allowExitOnIdle: true, // like the queue's timers: the store never keeps a process alive
+    });
+    // An idle connection dropped by the server (restart, failover) must not crash the process.
+    pool.on('error', (err) => logger.warn({ ...errorFields(err), location }, 'an idle Postgres connection was lost; the pool reconnects'));
+    const t = tablesOf(o.schema);
+    const host = hostKey(o.spillDir);
+    try {
+      const storeId = await ensureTables(pool, t);
+      const floor = Math.max(await readHostMark(pool, t, host), await newestLocalFileTime([o.spillDir, `${o.spillDir}-journal`]));
+      raiseEntryIdFloor(floor);
+      return new PostgresMemoryStore<Extra>(pool, t, new HostMark(host, floor), storeId, o.spillDir, location, logger);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw new StoreOpenError(
+        `cannot open the Postgres store at ${location}: ${(err as Error).message}; check that the server is up and the URL, user and password are right`,
+        { cause: err },
+      );
+    }
+  }
+
+  /** The running queue, or null while writes take the synchronous path. */
+  get provenanceQueue(): ProvenanceWriteQueue | null {
+    return this.toggle.current;
+  }
+
+  /** Adds (or replaces) a record; returns its id (`rec.id`, or a new UUID). Durable when it resolves. */
+  async insert(rec: RecordInput): Promise<string> {
+    this.assertOpen('insert');
+    const input = parseOptions(recordInputSchema, rec, 'record');
+    const id = input.id ?? randomUUID();
+    await this.sql('insert', () =>
+      this.pool.query(
+        `INSERT INTO ${this.t.records} (id, text, embedding, tags, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (id) DO UPDATE SET text = EXCLUDED.text, embedding = EXCLUDED.embedding, tags = EXCLUDED.tags, created_at = EXCLUDED.created_at`,
+        [id, input.text, input.embedding ?? null, input.tags ?? null, new Date().toISOString()],
+      ),
+    );
+    return id;
+  }
+
+  /** The record with its provenance, oldest first, or undefined. Throws InvalidArgumentError for an id that cannot exist. */
+  async get(id: string): Promise<MemoryRecord<Extra> | undefined> {
+    this.assertOpen('get');
+    parseRecordIdArgument(id, 'get(id)');
+    const { rows } = await this.sql('get', () =>
+      this.pool.query<RecordRow>(`SELECT ${recordColumns(this.t)} FROM ${this.t.records} r WHERE r.id = $1`, [id]),
+    );
+    return rows[0] && toRecord<Extra>(rows[0]);
+  }
+
+  /** Ranks in SQL (cosine on the embedding, else text match), returns the top k, records one entry per hit. */
+  async recall(q: RecallQuery): Promise<RecallHit<Extra>[]> {
+    this.assertOpen('recall');
+    const query = parseOptions(recallQuerySchema, q, 'recall query', "{ cue: 'what did I say', sessionId: 's1' }");
+    const unit = unitVector(query.embedding);
+    const rows = await this.sql('recall', () =>
+      unit ? rankByEmbedding(this.pool, this.t, unit, query.k) : rankByText(this.pool, this.t, query.cue, query.k),
+    );
+    const hits = rows.map((row) => ({ id: row.id, score: row.score, record: toRecord<Extra>(row) }));
+    await recordRecall(this.toggle, recallPairs(hits, query), (pairs) => this.appendProvenanceBatch(pairs));
+    return hits;
+  }
+
+  /**
+   * Appends pairs in one statement; resolves once it committed. Pairs for records the store
+   * does not have are skipped, counted, and reported; pairs already stored are counted.
+   */
+  async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult> {
+    this.assertOpen('appendProvenanceBatch');
+    const valid = context?.validated ? pairs : checkPairs(pairs);
+    if (valid.length === 0) return {};
+    const append = this.writeBatch(valid);
+    this.appending.add(append);
+    try {
+      return await append;
+    } finally {
+      this.appending.delete(append);
+    }
+  }
+
+  /** Starts a queue writing through this store (spill dir `spillDir`, journal `<spillDir>-journal`). Idempotent. */
+  enableProvenanceQueue(opts?: StoreQueueOptions): ProvenanceWriteQueue {
+    this.assertOpen('enableProvenanceQueue');
+    return this.toggle.enable(opts);
+  }
+
+  /** Drains the queue, stops it and goes back to synchronous writes; bounded (default 10 s). Idempotent. */
+  disableProvenanceQueue(opts?: StopOptions): Promise<void> {
+    return this.toggle.disable(opts);
+  }
+
+  /** Counts for `provq stats`. */
+  async stats(): Promise<StoreStats> {
+    this.assertOpen('stats');
+    const counts = await this.sql('stats', () => countRows(this.pool, this.t));
+    return { ...counts, unknownRecordPairs: this.unknownRecordPairs, duplicatePairs: this.duplicatePairs };
+  }
+
+  /** Every record id with its number of provenance entries, for `provq stats`. */
+  async historyCounts(): Promise<HistoryCount[]> {
+    this.assertOpen('historyCounts');
+    return this.sql('historyCounts', () => historyCounts(this.pool, this.t));
+  }
+
+  /** Disables the queue (drains, bounded) and closes the pool. Once: a second call gets the first's promise. */
+  close(opts?: StopOptions): Promise<void> {
+    this.closing ??= this.closeOnce(opts);
+    return this.closing;
+  }
+
+  /** `await using store = await PostgresMemoryStore.open(...)`: close() with its default deadline. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async closeOnce(opts?: StopOptions): Promise<void> {
+    await this.toggle.disable(opts);
+    this.closed = true;
+    await Promise.allSettled(this.appending); // batches under way finish first
+    await this.pool.end();
+  }
+
+  private async writeBatch(pairs: ProvenancePair[]): Promise<SinkWriteResult> {
+    const ids = new BatchEntryIds(pairs);
+    const recordIds = new Array<string>(pairs.length);
+    const entryIds = new Array<string>(pairs.length);
+    const entries = new Array<string>(pairs.length);
+    for (let i = 0; i < pairs.length; i++) {
+      const [recordId, entry] = pairs[i]!;
+      const entryId = ids.idAt(i);
+      recordIds[i] = recordId;
+      entryIds[i] = entryId;
+      entries[i] = JSON.stringify(entry.entryId === undefined ? { ...entry, entryId } : entry);
+    }
+    const mark = this.mark.needed(entryIds);
+    const out = await this.sql('appendProvenanceBatch', () => appendRows(this.pool, this.t, { recordIds, entryIds, entries }, mark));
+    if (mark) this.mark.committedAt(mark.ms);
+    this.unknownRecordPairs += out.unknown.length;
+    this.duplicatePairs += out.duplicates;
+    return out.unknown.length > 0 ? { unknownRecords: out.unknown.map((i) => pairs[i]!), duplicates: out.duplicates } : { duplicates: out.duplicates };
+  }
+
+  /** A database failure becomes a StoreUnavailableError naming the call and the store. */
+  private async sql<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof ProvenanceQueueError) throw err;
+      throw new StoreUnavailableError(
+        `${what} failed on the Postgres store at ${this.location}: ${(err as Error).message} (not confirmed; retrying is safe: a pair is never stored twice)`,
+        { cause: err },
+      );
+    }
+  }
+
+  private assertOpen(what: string): void {
+    if (this.closed) {
+      throw new StoreClosedError(`${what}: the Postgres store at ${this.location} is closed; open it again with PostgresMemoryStore.open`);
+    }
+  }
+}
+
+/** A row as a record; its entries are typed with the extras the store was opened with (the caller's declaration). */
+function toRecord<Extra extends object>(row: RecordRow): MemoryRecord<Extra> {
+  const provenance = row.provenance as StoredProvenanceEntry<Extra>[];
+  const rec: MemoryRecord<Extra> = { id: row.id, text: row.text, createdAt: row.created_at, provenance };
+  if (row.embedding) rec.embedding = row.embedding;
+  if (row.tags) rec.tags = row.tags;
+  return rec;
+}
+
+/** The URL without its password, for messages and logs. */
+function redactedUrl(connectionString: string): string {
+  try {
+    const u = new URL(connectionString);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the given connectionString (not a URL)';
+  }
+}
