@@ -6,6 +6,7 @@ import type { PgWorkloadConfig } from './pg-workload.js';
 import type { WorkloadConfig } from './workload.js';
 
 const WORKLOAD = fileURLToPath(new URL('./workload-child.ts', import.meta.url));
+const FAKE_CLOCK = fileURLToPath(new URL('./fake-clock.ts', import.meta.url));
 const PG_WORKLOAD = fileURLToPath(new URL('./pg-workload-child.ts', import.meta.url));
 /** `--import tsx` resolves from the working directory: the package's own. */
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -31,7 +32,9 @@ export interface RunningChild {
 const CHILD_TIME_LIMIT_MS = 120_000;
 
 export function startWorkload(cfg: WorkloadConfig): RunningChild {
-  return startChildScript(WORKLOAD, cfg);
+  // A stepped wall clock from the process's first instruction on (faults/fake-clock.ts).
+  const stepped = cfg.clockOffsetMs !== undefined || cfg.clockJump !== undefined;
+  return startChildScript(WORKLOAD, cfg, stepped ? { preload: FAKE_CLOCK, env: { PROVQ_FAKE_CLOCK_OFFSET_MS: String(cfg.clockOffsetMs ?? 0) } } : {});
 }
 
 /** A workload on a PostgresMemoryStore (pg-workload.ts). */
@@ -40,8 +43,10 @@ export function startPgWorkload(cfg: PgWorkloadConfig): RunningChild {
 }
 
 /** Runs a child script of faults/ (a `.ts` path) with its config as one JSON argument. */
-export function startChildScript(script: string, cfg: unknown): RunningChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: PACKAGE_ROOT });
+export function startChildScript(script: string, cfg: unknown, opts: { preload?: string; env?: Record<string, string> } = {}): RunningChild {
+  const preload = opts.preload ? ['--import', opts.preload] : [];
+  const env = { ...process.env, ...opts.env };
+  const child = spawn(process.execPath, ['--import', 'tsx', ...preload, script, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: PACKAGE_ROOT, env });
   let timedOut = false;
   const limit = setTimeout(() => {
     timedOut = true;

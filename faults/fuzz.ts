@@ -16,7 +16,7 @@ const goodLine = (tag: string) =>
     ({ r, n, withId, extra }): Line => {
       const cue = `${tag}-${n}`;
       const entry = { ts: '2026-01-31T12:00:00.000Z', cue, sessionId: 'fuzz', extra };
-      const obj = withId ? { recordId: `r${r}`, entryId: `fuzz-${tag}-${n}-${Math.random()}`, entry } : { recordId: `r${r}`, entry };
+      const obj = withId ? { recordId: `r${r}`, entryId: `${String(1767225600000 + n).padStart(13, '0')}-file:fuzz-${tag}-${Math.random()}:${String(n % 1e9).padStart(9, '0')}`, entry } : { recordId: `r${r}`, entry };
       return { text: JSON.stringify(obj), good: true, recordId: `r${r}`, cue };
     },
   );

@@ -7,6 +7,7 @@ import { open } from 'lmdb';
 import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
 import { silentLogger } from '../src/log.js';
 import { listSpillDir } from '../src/spill/spill-dir.js';
+import { journalStatus } from '../src/journal/journal-status.js';
 import type { ProvenancePair, QueueOptions } from '../src/schemas.js';
 
 export type Ending =
@@ -27,6 +28,16 @@ export interface WorkloadConfig {
   records: number;
   /** Prefix of every cue, so several processes' pairs can be told apart. */
   cuePrefix?: string;
+  /** The number of the first pair (a second run continues where the first one stopped). */
+  firstPair?: number;
+  /** The wall clock starts this far off (negative: behind), as after a clock step (faults/fake-clock.ts). */
+  clockOffsetMs?: number;
+  /** The wall clock jumps `aheadMs` ahead before batch `atBatch` and comes back `batches` batches later. */
+  clockJump?: { atBatch: number; batches: number; aheadMs: number };
+  /** Every this many batches, also a call holding one valid pair and one that is not plain JSON data: it must throw. */
+  poisonEvery?: number;
+  /** Every this many batches, a pair carrying an entryId read back from the store, given twice: the first is kept. */
+  callerIdEvery?: number;
   exitCode?: number;
   batchPairs?: number;
   /** Extra delay for every async sink call (ms): keeps pairs waiting in the queue. */
@@ -66,6 +77,8 @@ export interface WorkloadConfig {
    * with a real ENOTDIR (where mounting a full tmpfs is not allowed) until the file is removed.
    */
   spillDirBlocker?: string;
+  /** The store's sync write (the exit drain's first choice) throws, as a sink that is down would. */
+  syncWriteFails?: boolean;
 }
 
 export function recordId(i: number): string {
@@ -96,6 +109,8 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
   const queue = store.enableProvenanceQueue({ logger: silentLogger, ...cfg.queue });
   if (cfg.spillDirBlocker) writeFileSync(cfg.spillDirBlocker, 'a file where the spill dir should be');
   const batch = cfg.batchPairs ?? 10;
+  const first = cfg.firstPair ?? 0;
+  const extras = new ExtraCalls(cfg, store, queue);
 
   if (cfg.ending === 'stream') {
     let sent = 0;
@@ -112,9 +127,14 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
 
   let batches = 0;
   for (let sent = 0; sent < cfg.pairs; sent += batch) {
-    queue.enqueue(makePairs(cfg, sent, Math.min(batch, cfg.pairs - sent)));
-    if (cfg.ending === 'settle' && ++batches % (cfg.yieldEvery ?? 1) === 0) await new Promise((r) => setImmediate(r));
+    setClock(cfg, batches);
+    queue.enqueue(makePairs(cfg, first + sent, Math.min(batch, cfg.pairs - sent)));
+    if (extras.active) await extras.after(batches);
+    batches++;
+    if (cfg.ending === 'settle' && batches % (cfg.yieldEvery ?? 1) === 0) await new Promise((r) => setImmediate(r));
   }
+  setClock(cfg, batches);
+  extras.report();
 
   if (cfg.midBatch) await sinkCalls.midBatch();
 
@@ -132,7 +152,8 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
       void Promise.reject(new Error('workload: deliberate unhandled rejection'));
       return;
     case 'settle':
-      while (!((await queue.flush(1000)) && (await listSpillDir(queue.spillDir)).pending.length === 0));
+      // Also until the journals of writers that are gone (a killed run's) are read back.
+      while (!((await queue.flush(1000)) && (await listSpillDir(queue.spillDir)).pending.length === 0 && (await deadJournals(queue.journalDir)) === 0));
       // What flush() said is durable must be in the store now, before close() drains anything.
       const entriesAtFlush = store.stats().entries;
       await store.close();
@@ -154,6 +175,19 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
   }
 }
 
+async function deadJournals(dir: string | null): Promise<number> {
+  if (!dir) return 0;
+  return (await journalStatus(dir)).segments.filter((seg) => !seg.writerAlive).length;
+}
+
+/** Steps the wall clock (faults/fake-clock.ts) as cfg.clockJump says, before batch `n`. */
+function setClock(cfg: WorkloadConfig, n: number): void {
+  const j = cfg.clockJump;
+  if (!j) return;
+  const ahead = n >= j.atBatch && n < j.atBatch + j.batches;
+  (globalThis as { provqSetClockOffset?: (ms: number) => void }).provqSetClockOffset?.((cfg.clockOffsetMs ?? 0) + (ahead ? j.aheadMs : 0));
+}
+
 async function waitUntilSpillDirEmpty(dir: string): Promise<void> {
   for (;;) {
     if ((await listSpillDir(dir)).pending.length === 0) return;
@@ -167,6 +201,11 @@ function injectSinkFaults(store: LmdbMemoryStore, cfg: WorkloadConfig): { midBat
   const started = Date.now();
   let inFlight = 0;
   let completed = 0;
+  if (cfg.syncWriteFails) {
+    store.appendProvenanceBatchSync = () => {
+      throw new Error('injected: sync sink write failed');
+    };
+  }
   const midBatch = async (): Promise<void> => {
     // A put under way while another has finished, or several under way at once (several writes in flight).
     while (!(inFlight > 0 && (completed > 0 || inFlight > 1))) await new Promise((r) => setTimeout(r, 1));
@@ -190,4 +229,49 @@ function injectSinkFaults(store: LmdbMemoryStore, cfg: WorkloadConfig): { midBat
     }
   };
   return { midBatch };
+}
+
+/**
+ * The calls a caller should not make, mixed into a workload: poisoned calls (must throw,
+ * taking nothing of the call) and entries carrying an id read back from the store, given twice.
+ */
+class ExtraCalls {
+  poisonRejected = 0;
+  poisonAccepted = 0;
+  get active(): boolean {
+    return !!(this.cfg.poisonEvery || this.cfg.callerIdEvery);
+  }
+
+  constructor(
+    private readonly cfg: WorkloadConfig,
+    private readonly store: LmdbMemoryStore,
+    private readonly queue: ReturnType<LmdbMemoryStore['enableProvenanceQueue']>,
+  ) {}
+
+  async after(batch: number): Promise<void> {
+    const { poisonEvery, callerIdEvery } = this.cfg;
+    if (poisonEvery && batch % poisonEvery === 0) {
+      const loop: Record<string, unknown> = { n: batch };
+      loop.self = loop;
+      const poisons: unknown[] = [loop, 10n, Number.NaN, () => 1, undefined, new Date()];
+      const bad = [['r0', { ts: new Date().toISOString(), cue: `neighbour${batch}`, sessionId: 'poison' }], ['r0', { ts: new Date().toISOString(), cue: 'poison', sessionId: 'poison', meta: poisons[batch % poisons.length] }]];
+      try {
+        this.queue.enqueue(bad as ProvenancePair[]);
+        this.poisonAccepted++;
+      } catch {
+        this.poisonRejected++;
+      }
+    }
+    if (callerIdEvery && batch % callerIdEvery === 0) {
+      // An entry written now, read back with its id, then given back twice with other cues.
+      await this.store.appendProvenanceBatch([['r1', { ts: new Date().toISOString(), cue: `held${batch}`, sessionId: 'ids' }]]);
+      const held = (await this.store.get('r1'))!.provenance.find((e) => e.cue === `held${batch}`)!;
+      this.queue.enqueue([['r1', { ...held, cue: `again${batch}` }]]);
+      this.queue.enqueue([['r1', { ...held, cue: `again${batch}` }], ['r2', { ts: held.ts, cue: `twin${batch}`, sessionId: 'ids', entryId: held.entryId! }]]);
+    }
+  }
+
+  report(): void {
+    if (this.cfg.poisonEvery) process.stdout.write(`poison rejected ${this.poisonRejected} accepted ${this.poisonAccepted}\n`);
+  }
 }

@@ -1,11 +1,22 @@
 // Entry ids give every pair its exactly-once identity and its place in a record's history:
 // `<13-digit ms>-<process tag>-<10-char sequence>` sorts in enqueue order within a
 // process (one counter for every queue and the sync path) and by time across processes.
+//
+// The ms part comes from the id clock, not from Date.now(): the wall clock is read once and
+// then advanced by the monotonic clock, so a step of the wall clock inside the process (NTP,
+// a VM resume, a hand) never moves ids, forward or back. Across restarts, a store raises the
+// clock to above its persisted high-water mark and holds it below a leased ceiling that is
+// durable before any id passes it (src/store/id-high-water.ts), so a store's ids never go
+// backwards, also when the clock stepped back between two runs.
 import { randomBytes } from 'node:crypto';
 
 const PROCESS_TAG = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
-let nextSeq = 0;
-let lastMs = 0;
+
+/**
+ * The library's id formats: ids it assigns, and ids it derives for hand-made spill lines
+ * (`<13-digit ms>-file:<file name>:<9-digit line>`). An input entry may carry only these.
+ */
+export const ENTRY_ID_FORMAT = /^\d{13}-(?:[0-9a-z]{7,20}-[0-9a-z]{10}|file:[^\u0000]+:\d{9,})$/;
 
 /** A block of `count` consecutive ids, reserved without allocating a string each. */
 export interface IdBlock {
@@ -13,27 +24,73 @@ export interface IdBlock {
   readonly seq0: number;
 }
 
+/** A ceiling the id clock must not pass until its holder has made a higher one durable. */
+export interface IdLease {
+  /** Ids may carry at most this ms. */
+  readonly ceilingMs: number;
+  /** Asked (from the hot path, so cheaply) once the clock is within half a lease of the ceiling. */
+  readonly renewAtMs: number;
+  renew(): void;
+}
+
+let anchorWall = 0;
+let anchorMono = 0;
+let anchored = false;
+/** The ms of the last id handed out (or a floor raised by a store): ids never go below it. */
+let issuedMs = 0;
+let nextSeq = 0;
+const leases: IdLease[] = [];
+
+/** Wall time read once, advanced by the monotonic clock. */
+export function idClockMs(): number {
+  if (!anchored) {
+    anchorWall = Date.now();
+    anchorMono = performance.now();
+    anchored = true;
+  }
+  return Math.floor(anchorWall + (performance.now() - anchorMono));
+}
+
 export function reserveEntryIds(count: number): IdBlock {
-  // The clock may step back (NTP); ids must not.
-  const now = Date.now();
-  if (now > lastMs) lastMs = now;
-  const block = { ms: lastMs, seq0: nextSeq };
+  const clock = idClockMs();
+  let ms = clock;
+  for (let i = 0; i < leases.length; i++) {
+    const lease = leases[i]!;
+    if (clock >= lease.renewAtMs) lease.renew();
+    if (ms > lease.ceilingMs) ms = lease.ceilingMs;
+  }
+  if (ms > issuedMs) issuedMs = ms;
+  const block = { ms: issuedMs, seq0: nextSeq };
   nextSeq += count;
   return block;
 }
 
+/** The highest ms an id may have been given so far (a store's lease starts above it). */
+export function issuedIdMs(): number {
+  return Math.max(issuedMs, idClockMs());
+}
+
 /**
- * Ids issued from now on sort after every id issued at or before `ms`: a store's persisted
- * high-water mark, so a restart on a clock that stepped back never issues ids that sort first.
+ * Ids issued from now on carry at least `ms`: a store's persisted high-water mark, so a
+ * restart on a clock that stepped back never issues ids that sort first.
  */
 export function raiseEntryIdFloor(ms: number): void {
-  if (Number.isFinite(ms) && ms > lastMs) lastMs = Math.floor(ms);
+  if (Number.isFinite(ms) && ms > issuedMs) issuedMs = Math.floor(ms);
 }
 
 /** The ms of an id issued by this library (not a derived `file:` id), else undefined. */
 export function issuedIdTime(entryId: string): number | undefined {
   const m = /^(\d{13})-(?!file:)/.exec(entryId);
   return m ? Number(m[1]) : undefined;
+}
+
+export function holdIdLease(lease: IdLease): void {
+  if (!leases.includes(lease)) leases.push(lease);
+}
+
+export function releaseIdLease(lease: IdLease): void {
+  const i = leases.indexOf(lease);
+  if (i >= 0) leases.splice(i, 1);
 }
 
 export function formatEntryId(ms: number, seq: number): string {
@@ -46,6 +103,6 @@ export function formatEntryId(ms: number, seq: number): string {
  */
 export function derivedEntryId(fileName: string, lineNumber: number, ts: string): string {
   const ms = Date.parse(ts);
-  const prefix = Number.isFinite(ms) && ms >= 0 ? String(ms).padStart(13, '0') : '0000000000000';
+  const prefix = Number.isFinite(ms) && ms >= 0 && ms < 1e13 ? String(ms).padStart(13, '0') : '0000000000000';
   return `${prefix}-file:${fileName}:${String(lineNumber).padStart(9, '0')}`;
 }

@@ -1,6 +1,8 @@
 // Every shape that crosses a boundary (caller → queue, disk → queue, argv → CLI) lives
 // here as a zod schema; the TypeScript types are inferred from these, never written twice.
 import { z } from 'zod';
+import { ENTRY_ID_FORMAT } from './entry-id.js';
+import { findJsonFault } from './json-data.js';
 
 export const MAX_RECORD_ID_LENGTH = 256;
 /** With a 256-char recordId, keys stay within LMDB's 1,978-byte limit. */
@@ -17,18 +19,29 @@ export const entryIdSchema = z
   .string({ error: 'entryId must be a string' })
   .min(1, 'entryId must not be empty')
   .max(MAX_ENTRY_ID_LENGTH, `entryId must be at most ${MAX_ENTRY_ID_LENGTH} characters`)
-  .refine((s) => !s.includes('\u0000'), 'entryId must not contain a NUL character');
+  .refine((s) => !s.includes('\u0000'), 'entryId must not contain a NUL character')
+  // Ids are the library's: one a caller made up would sort anywhere and could replace a stored entry.
+  .regex(
+    ENTRY_ID_FORMAT,
+    "entryId is assigned by the library; leave it out (an entry may only carry an entryId read back from a store or spill file, e.g. '1767225600000-…')",
+  );
 
-export const provenanceEntrySchema = z.looseObject({
-  /** When: an ISO-8601 date-time string with an offset, e.g. `2026-01-31T12:00:00.000Z`. */
-  ts: z.iso.datetime({ offset: true, error: 'ts must be an ISO-8601 date-time string, e.g. 2026-01-31T12:00:00.000Z' }),
-  /** What was being recalled. */
-  cue: z.string({ error: 'cue must be a string' }),
-  /** Who recalled it. */
-  sessionId: z.string({ error: 'sessionId must be a string' }),
-  /** The library's id, assigned when the pair is accepted; give one only as read back from a store. */
-  entryId: entryIdSchema.optional(),
-});
+export const provenanceEntrySchema = z
+  .looseObject({
+    /** When: an ISO-8601 date-time string with an offset, e.g. `2026-01-31T12:00:00.000Z`. */
+    ts: z.iso.datetime({ offset: true, error: 'ts must be an ISO-8601 date-time string, e.g. 2026-01-31T12:00:00.000Z' }),
+    /** What was being recalled. */
+    cue: z.string({ error: 'cue must be a string' }),
+    /** Who recalled it. */
+    sessionId: z.string({ error: 'sessionId must be a string' }),
+    /** The library's id, assigned when the pair is accepted; give one only as read back from a store. */
+    entryId: entryIdSchema.optional(),
+  })
+  // Extra fields too: anything else fails in LMDB or a spill line, for ever (issue 9, item 3).
+  .superRefine((entry, ctx) => {
+    const fault = findJsonFault(entry);
+    if (fault) ctx.addIssue({ code: 'custom', message: fault.reason, path: fault.path });
+  });
 
 export const provenancePairSchema = z.tuple([recordIdSchema, provenanceEntrySchema], {
   error: 'a provenance pair must be a [recordId, entry] tuple',

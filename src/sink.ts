@@ -7,6 +7,11 @@ export interface SinkWriteContext {
   readonly replayed: boolean;
   /** The queue validated every pair (at enqueue, or reading a file): the sink may skip checking. */
   readonly validated: boolean;
+  /**
+   * Some pairs came with an entryId of their own (an entry read back from a store): it may be
+   * stored already, and a stored entry is never replaced. Without a context a sink must assume so.
+   */
+  readonly inputIds?: boolean;
 }
 
 /** What a sink may report back about a batch it wrote. */
@@ -41,5 +46,7 @@ export interface ProvenanceSink {
 
 /** The context of a fresh batch the queue validated at enqueue. */
 export const FRESH_VALIDATED: SinkWriteContext = Object.freeze({ replayed: false, validated: true });
+/** A fresh batch, some of whose pairs carried their own entryId into enqueue. */
+export const FRESH_WITH_INPUT_IDS: SinkWriteContext = Object.freeze({ replayed: false, validated: true, inputIds: true });
 /** The context of a batch read back from a spill or journal file (validated as it was read). */
 export const REPLAYED_VALIDATED: SinkWriteContext = Object.freeze({ replayed: true, validated: true });

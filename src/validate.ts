@@ -2,7 +2,9 @@
 // Pairs, which cross the hot path, get a fast check first; zod stays the judge of anything
 // the fast check is unsure about, and the only source of error messages.
 import type { z } from 'zod';
+import { ENTRY_ID_FORMAT } from './entry-id.js';
 import { InvalidArgumentError, InvalidPairError, InvalidOptionsError } from './errors.js';
+import { copyJsonData, findJsonFault, isNotJson, isPlainRecord } from './json-data.js';
 import {
   describeIssues,
   MAX_ENTRY_ID_LENGTH,
@@ -53,9 +55,9 @@ export function parseRecordIdArgument(id: unknown, call: string): string {
 }
 
 /**
- * Validates pairs for enqueue and returns copies the caller can no longer mutate (a pair
- * changed after enqueue must not turn invalid in the queue or a spill file). The error
- * names the pair index and field.
+ * Validates pairs for enqueue and returns deep copies the caller can no longer mutate (a
+ * pair changed after enqueue, at any depth, must not turn invalid in the queue or a spill
+ * file). The error names the pair index and field; one bad pair refuses the whole call.
  */
 export function parsePairs(pairs: unknown): ProvenancePair[] {
   if (Array.isArray(pairs)) {
@@ -64,17 +66,33 @@ export function parsePairs(pairs: unknown): ProvenancePair[] {
     for (; i < pairs.length; i++) {
       const p: unknown = pairs[i];
       if (!isPlainValidPair(p)) break;
-      out[i] = [p[0], { ...p[1] }];
+      const entry = copyJsonData(p[1]);
+      if (isNotJson(entry)) break;
+      out[i] = [p[0], entry as ProvenanceEntry];
     }
     if (i === pairs.length) return out;
   }
-  return parsePairsWithZod(pairs);
+  return copyEntries(parsePairsWithZod(pairs));
 }
 
 /** Validates pairs a sink writes at once: the same check as `parsePairs`, without the copies. */
 export function checkPairs(pairs: unknown): ProvenancePair[] {
-  if (Array.isArray(pairs) && pairs.every(isPlainValidPair)) return pairs;
+  if (Array.isArray(pairs) && pairs.every(isPlainJsonPair)) return pairs;
   return parsePairsWithZod(pairs);
+}
+
+function isPlainJsonPair(p: unknown): p is ProvenancePair {
+  return isPlainValidPair(p) && findJsonFault(p[1]) === null;
+}
+
+/** zod accepted the pairs; the copies the queue keeps are made as on the fast path. */
+function copyEntries(pairs: ProvenancePair[]): ProvenancePair[] {
+  return pairs.map(([recordId, entry], i) => {
+    const copy = copyJsonData(entry);
+    // Only a getter that answers differently on a second read gets here.
+    if (isNotJson(copy)) throw new InvalidPairError(`invalid provenance pair: pairs[${i}].entry changed while it was being read; pass plain JSON data`);
+    return [recordId, copy as ProvenanceEntry];
+  });
 }
 
 function parsePairsWithZod(pairs: unknown): ProvenancePair[] {
@@ -85,7 +103,7 @@ function parsePairsWithZod(pairs: unknown): ProvenancePair[] {
   let where = 'pairs';
   if (index !== undefined) where += `[${String(index)}]`;
   if (slot === 0) where += '.recordId';
-  else if (slot === 1) where += ['.entry', ...rest.map(String)].join('.').replace(/^\.entry\./, '.entry.');
+  else if (slot === 1) where += `.entry${rest.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}`;
   throw new InvalidPairError(
     `invalid provenance pair: ${where}: ${first.message} (nothing was queued; fix the pair and enqueue it again)`,
   );
@@ -108,20 +126,29 @@ export function isPlainValidSpillLine(v: unknown): v is SpillLine {
     if (k !== 'recordId' && k !== 'entryId' && k !== 'entry') return false;
     keys++;
   }
-  if (v.entryId !== undefined && !isKeyString(v.entryId, MAX_ENTRY_ID_LENGTH)) return false;
-  return keys === (v.entryId === undefined ? 2 : 3) && isKeyString(v.recordId, MAX_RECORD_ID_LENGTH) && isPlainValidEntry(v.entry);
+  if (v.entryId !== undefined && !isEntryId(v.entryId)) return false;
+  return (
+    keys === (v.entryId === undefined ? 2 : 3) &&
+    isKeyString(v.recordId, MAX_RECORD_ID_LENGTH) &&
+    isPlainValidEntry(v.entry) &&
+    findJsonFault(v.entry) === null
+  );
 }
 
 function isPlainValidEntry(entry: unknown): entry is ProvenanceEntry {
   if (!isPlainObject(entry)) return false;
   if (typeof entry.cue !== 'string' || typeof entry.sessionId !== 'string') return false;
-  if (entry.entryId !== undefined && !isKeyString(entry.entryId, MAX_ENTRY_ID_LENGTH)) return false;
+  if (entry.entryId !== undefined && !isEntryId(entry.entryId)) return false;
   return isValidTs(entry.ts);
 }
 
-// Plain objects only: a spread copy of a class instance would lose its prototype's getters.
+function isEntryId(id: unknown): boolean {
+  return isKeyString(id, MAX_ENTRY_ID_LENGTH) && ENTRY_ID_FORMAT.test(id);
+}
+
+// Plain objects only: a copy of a class instance would lose its prototype's getters.
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+  return typeof v === 'object' && v !== null && isPlainRecord(v);
 }
 
 function isKeyString(s: unknown, max: number): s is string {

@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidPairError } from '../src/errors.js';
 import { provenancePairsSchema, spillLineSchema } from '../src/schemas.js';
-import { isPlainValidSpillLine, parsePairs } from '../src/validate.js';
+import { isPlainValidSpillLine, parsePairs, checkPairs } from '../src/validate.js';
+import { formatEntryId } from '../src/entry-id.js';
 
 // A valid pair with at most one thing wrong with it, or anything at all.
 const validTs = fc.date({ min: new Date(0), max: new Date('2999-12-31'), noInvalidDate: true }).map((d) => d.toISOString());
@@ -23,13 +24,59 @@ const oddTs = fc.constantFrom<unknown>(
   new Date(0),
 );
 const oddEntry = fc.constantFrom<unknown>(null, [], 'entry', Object.create(null), new Date(0));
+// Ids in the library's formats (assigned, derived for a hand-made line) and look-alikes that are not.
+const libraryId = fc.constantFrom(
+  formatEntryId(1767225600000, 0),
+  formatEntryId(1, 36 ** 9),
+  '1767225600000-file:x.jsonl:000000003',
+  '1767225600000-file:a:b €.jsonl:000000012',
+);
+const foreignId = fc.constantFrom('e1', 'custom-1', '1767225600000-abc-0000000001', '176722560000-abcdefg-0000000001', '1767225600000-ABCDEFG-0000000001', '1767225600000-file::000000001', '1767225600000-file:x:12');
+// Values that are not plain JSON data, and containers that hide one (issue 9, item 3).
+const notJson = fc.constantFrom<() => unknown>(
+  () => 1n,
+  () => () => 1,
+  () => Symbol('s'),
+  () => undefined,
+  () => Number.NaN,
+  () => -Infinity,
+  () => new Date(0),
+  () => new Map(),
+  () => new (class Point {})(),
+  () => [1, undefined],
+  () => [1, , 3], // a hole
+  () => {
+    const o: Record<string, unknown> = {};
+    o.self = o;
+    return o;
+  },
+  () => {
+    const a: unknown[] = [];
+    a.push({ back: a });
+    return a;
+  },
+  () => JSON.parse('{"__proto__": 1}') as unknown,
+  () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 40; i++) deep = [deep];
+    return deep;
+  },
+  () => {
+    const shared = Array.from({ length: 200 }, () => 1); // 200 × 60 values once repeated: over the limit
+    return Array.from({ length: 60 }, () => shared);
+  },
+);
+const jsonExtra = fc.jsonValue({ maxDepth: 3 });
 const nearlyValidPair = fc
   .record({
     recordId: fc.string({ minLength: 1, maxLength: 8 }),
     ts: validTs,
     cue: fc.string(),
-    entryId: fc.option(fc.string({ minLength: 1, maxLength: 8 }), { nil: undefined }),
-    flaw: fc.nat(9),
+    entryId: fc.option(fc.oneof(libraryId, foreignId, fc.string({ minLength: 1, maxLength: 8 })), { nil: undefined }),
+    flaw: fc.nat(11),
+    notJson,
+    jsonExtra,
+    depth: fc.nat(3),
     badId,
     oddTs,
     oddEntry,
@@ -48,10 +95,17 @@ const nearlyValidPair = fc
       case 5: pair[1] = g.oddEntry; break;
       case 6: pair.push('extra'); break;
       case 7: pair[0] = g.long; entry.entryId = g.long; break; // at the limits: valid or not by length
+      case 8: entry.meta = nest(g.notJson(), g.depth); break; // not JSON data, at some depth
+      case 9: entry.meta = g.jsonExtra; break; // JSON data: valid
       default: break; // valid
     }
     return pair;
   });
+/** `v` inside `depth` levels of objects and arrays. */
+function nest(v: unknown, depth: number): unknown {
+  for (let i = 0; i < depth; i++) v = i % 2 ? [0, v] : { k: v };
+  return v;
+}
 const pairLike = fc.oneof({ arbitrary: nearlyValidPair, weight: 8 }, { arbitrary: fc.anything(), weight: 1 });
 
 describe('parsePairs', () => {
@@ -59,14 +113,17 @@ describe('parsePairs', () => {
     fc.assert(
       fc.property(fc.array(pairLike, { maxLength: 3 }), (pairs) => {
         const zodOk = provenancePairsSchema.safeParse(pairs).success;
-        let ok = true;
-        try {
-          parsePairs(pairs);
-        } catch (err) {
-          expect(err).toBeInstanceOf(InvalidPairError);
-          ok = false;
+        // Both checks (enqueue's, with copies; the sink's, without) agree with zod exactly.
+        for (const check of [parsePairs, checkPairs]) {
+          let ok = true;
+          try {
+            check(pairs);
+          } catch (err) {
+            expect(err).toBeInstanceOf(InvalidPairError);
+            ok = false;
+          }
+          expect(ok).toBe(zodOk);
         }
-        expect(ok).toBe(zodOk);
       }),
       { numRuns: 5000 },
     );
@@ -94,9 +151,17 @@ describe('isPlainValidSpillLine', () => {
     const [recordId, entry] = Array.isArray(p) ? p : [undefined, undefined];
     const line: Record<string, unknown> = { recordId, entry };
     if (flaw === 1) line.entryId = id;
+    if (flaw === 4) line.entryId = formatEntryId(1767225600000, 1);
+    if (flaw === 5 && entry && typeof entry === 'object') (entry as Record<string, unknown>).big = 'BIG'; // 1e999: Infinity once parsed
     if (flaw === 2) line.extra = 1;
     if (flaw === 3) delete line.entry;
-    return JSON.parse(JSON.stringify(line) ?? 'null') as unknown; // as read from a file
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(line)?.replace('"BIG"', '1e999');
+    } catch {
+      text = undefined; // a BigInt or a cycle: no file holds that
+    }
+    return JSON.parse(text ?? 'null') as unknown; // as read from a file
   });
 
   it('never vouches for a line the schema rejects', () => {
@@ -109,7 +174,8 @@ describe('isPlainValidSpillLine', () => {
   });
 
   it('takes the lines the queue writes', () => {
-    const line = { recordId: 'r', entryId: 'e1', entry: { ts: '2026-01-31T12:00:00.000Z', cue: 'c', sessionId: 's', entryId: 'e1', rank: 0 } };
+    const id = formatEntryId(1767225600000, 7);
+    const line = { recordId: 'r', entryId: id, entry: { ts: '2026-01-31T12:00:00.000Z', cue: 'c', sessionId: 's', entryId: id, rank: 0 } };
     expect(isPlainValidSpillLine(JSON.parse(JSON.stringify(line)))).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
 import type { QueueStats } from '../queue/provenance-write-queue.js';
 
 export class StatusLine {
-  private lastPlain = 0;
+  private lastPlain = -Infinity;
   private drawn = false;
 
   constructor(private readonly out: NodeJS.WritableStream & { isTTY?: boolean }) {}
@@ -18,7 +18,7 @@ export class StatusLine {
       this.drawn = true;
       return;
     }
-    const now = Date.now();
+    const now = performance.now(); // a duration: the monotonic clock
     if (now - this.lastPlain < 1000) return;
     this.lastPlain = now;
     this.out.write(`${text}\n`);
@@ -26,7 +26,7 @@ export class StatusLine {
 
   /** Ends the live line (on a terminal) so the next output starts on a fresh line. */
   done(label: string, s: QueueStats): void {
-    this.lastPlain = 0;
+    this.lastPlain = -Infinity;
     this.update(label, s);
     if (this.drawn) this.out.write('\n');
     this.drawn = false;

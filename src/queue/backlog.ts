@@ -10,6 +10,8 @@ export interface TakenPairs {
   pairs: IdentifiedPair[];
   /** The lowest sequence number among them. */
   minSeq: number;
+  /** Some carry an entryId given with the pair, not assigned here: the sink must not replace a stored one. */
+  inputIds?: boolean;
 }
 
 export class Backlog {
@@ -49,7 +51,7 @@ export class Backlog {
 
   /** Puts pairs whose write failed back in front of memory, oldest first. */
   putBack(t: TakenPairs): void {
-    this.memory.unshift(identifiedBatch(t.pairs, t.minSeq));
+    this.memory.unshift(identifiedBatch(t.pairs, t.minSeq, t.inputIds ?? false));
     this.memoryPairs += t.pairs.length;
   }
 
@@ -86,7 +88,7 @@ export class Backlog {
    * the entry ids make the second write a no-op.
    */
   takeAllUnsaved(): PendingBatch[] {
-    const busy = [...this.busy].sort((a, b) => a.minSeq - b.minSeq).map((t) => identifiedBatch(t.pairs, t.minSeq));
+    const busy = [...this.busy].sort((a, b) => a.minSeq - b.minSeq).map((t) => identifiedBatch(t.pairs, t.minSeq, t.inputIds ?? false));
     const all = [...busy, ...this.memory.takeAll(), ...this.overflow.splice(0)];
     this.busy.clear();
     this.memoryPairs = this.overflowPairs = this.busyPairs = 0;

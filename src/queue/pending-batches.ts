@@ -13,14 +13,16 @@ export interface PendingBatch {
   offset: number;
   /** True when the pairs already carry their entryId (they came back from a failed write). */
   identified: boolean;
+  /** Some pairs came with an entryId of their own (read back from a store): it may be stored already. */
+  inputIds: boolean;
 }
 
-export function pendingBatch(pairs: ProvenancePair[], ms: number, seq0: number): PendingBatch {
-  return { pairs, ms, seq0, offset: 0, identified: false };
+export function pendingBatch(pairs: ProvenancePair[], ms: number, seq0: number, inputIds: boolean): PendingBatch {
+  return { pairs, ms, seq0, offset: 0, identified: false, inputIds };
 }
 
-export function identifiedBatch(pairs: IdentifiedPair[], minSeq: number): PendingBatch {
-  return { pairs, ms: 0, seq0: minSeq, offset: 0, identified: true };
+export function identifiedBatch(pairs: IdentifiedPair[], minSeq: number, inputIds: boolean): PendingBatch {
+  return { pairs, ms: 0, seq0: minSeq, offset: 0, identified: true, inputIds };
 }
 
 /** The lowest sequence number still in the batch (for an identified batch, a floor). */

@@ -302,7 +302,9 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     this.seqEnd = ids.seq0 + n;
     this.counters.enqueuedPairs += n;
     this.wasBusy = true;
-    const batch = pendingBatch(valid, ids.ms, ids.seq0);
+    let inputIds = false;
+    for (let i = 0; i < n; i++) if (valid[i]![1].entryId !== undefined) inputIds = true;
+    const batch = pendingBatch(valid, ids.ms, ids.seq0, inputIds);
     if (this.halted) {
       this.saveNow(identifyAll([batch]), 'enqueue after the queue was halted');
       return;

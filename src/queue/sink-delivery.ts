@@ -5,7 +5,7 @@
 import { SinkTimeoutError } from '../errors.js';
 import { errorFields, type Logger } from '../log.js';
 import type { ResolvedQueueOptions } from '../schemas.js';
-import { FRESH_VALIDATED, REPLAYED_VALIDATED, type ProvenanceSink, type SinkWriteResult } from '../sink.js';
+import { FRESH_VALIDATED, FRESH_WITH_INPUT_IDS, REPLAYED_VALIDATED, type ProvenanceSink, type SinkWriteContext, type SinkWriteResult } from '../sink.js';
 import type { IdentifiedPair } from '../spill/spill-writer.js';
 import { backoffDelay, sleep } from './backoff.js';
 
@@ -52,10 +52,11 @@ export class SinkDelivery {
   }
 
   /** ok when the pairs are durable; not ok when they should go to the spill directory. */
-  async deliver(pairs: IdentifiedPair[], replayed: boolean): Promise<Delivered> {
+  async deliver(pairs: IdentifiedPair[], replayed: boolean, inputIds = false): Promise<Delivered> {
+    const context = replayed ? REPLAYED_VALIDATED : inputIds ? FRESH_WITH_INPUT_IDS : FRESH_VALIDATED;
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = (await this.call(pairs, replayed)) ?? {};
+        const result = (await this.call(pairs, context)) ?? {};
         if (this.hooks.halted()) return { ok: true, result }; // counted by whoever took over
         const written = pairs.length - (result.unknownRecords?.length ?? 0);
         this.counters.writtenPairs += written;
@@ -88,10 +89,10 @@ export class SinkDelivery {
   }
 
   /** One sink call; one that has not settled after sinkTimeoutMs counts as failed. */
-  private call(pairs: IdentifiedPair[], replayed: boolean): Promise<SinkWriteResult | void> {
+  private call(pairs: IdentifiedPair[], context: SinkWriteContext): Promise<SinkWriteResult | void> {
     const call = new Promise<SinkWriteResult | void>((resolve, reject) => {
       try {
-        Promise.resolve(this.sink.appendProvenanceBatch(pairs, replayed ? REPLAYED_VALIDATED : FRESH_VALIDATED)).then(resolve, reject);
+        Promise.resolve(this.sink.appendProvenanceBatch(pairs, context)).then(resolve, reject);
       } catch (err) {
         reject(err);
       }

@@ -89,15 +89,17 @@ export class Worker {
     const b = this.backlog;
     const pairs: TakenPairs['pairs'] = [];
     let minSeq = Infinity;
+    let inputIds = false;
     for (let first = b.memory.first(); first && pairs.length < this.opts.maxBatchPairs; first = b.memory.first()) {
       const n = Math.min(this.opts.maxBatchPairs - pairs.length, remainingPairs(first));
       minSeq = Math.min(minSeq, oldestSeqOf(first));
+      if (first.inputIds) inputIds = true;
       identifyInto(first, first.offset, first.offset + n, pairs);
       first.offset += n;
       b.memoryPairs -= n;
       if (remainingPairs(first) === 0) b.memory.shift();
     }
-    const t = { pairs, minSeq };
+    const t = { pairs, minSeq, inputIds };
     b.begin(t);
     return t;
   }
@@ -105,7 +107,7 @@ export class Worker {
   /** One sink call; on failure the pairs go to a spill file, or back to memory if the disk fails too. */
   private async write(t: TakenPairs): Promise<void> {
     this.calls++;
-    const delivered = await this.delivery.deliver(t.pairs, false);
+    const delivered = await this.delivery.deliver(t.pairs, false, t.inputIds ?? false);
     this.calls--;
     if (this.host.halted()) return; // whoever halted took these pairs
     if (!delivered.ok && !(await this.spill.spill(t))) {

@@ -34,8 +34,13 @@ export async function claimSpillFile(dir: string, name: string, opts: ClaimOptio
       },
     });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return null;
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+    if (!(await frozenFor(path, opts.staleMs))) return null;
+    // The holder stopped refreshing its claim staleMs ago by the monotonic clock, whatever the
+    // wall clock says (stepped back, a claim's mtime looks fresh for as long as the step).
+    opts.logger.warn({ file: name }, 'spill claim not refreshed for claimStaleMs (monotonic); taking it over');
+    await fse.remove(`${path}.lock`);
+    return claimSpillFile(dir, name, opts);
   }
   const claim: SpillClaim = {
     name,
@@ -55,6 +60,32 @@ export async function claimSpillFile(dir: string, name: string, opts: ClaimOptio
     return null;
   }
   return claim;
+}
+
+/** Each claim seen held by another process: its mtime and when (monotonic) that mtime was first seen. */
+const seenClaims = new Map<string, { mtimeMs: number; since: number }>();
+
+/**
+ * True once a claim has kept the same mtime for `staleMs` of monotonic time: its holder,
+ * which refreshes it every staleMs / 2, is gone. proper-lockfile judges staleness by
+ * `Date.now() - mtime`, which a clock stepped back stretches by the size of the step.
+ */
+async function frozenFor(path: string, staleMs: number): Promise<boolean> {
+  const st = await fse.stat(`${path}.lock`).catch(() => null);
+  if (!st) {
+    seenClaims.delete(path);
+    return false;
+  }
+  const seen = seenClaims.get(path);
+  const now = performance.now();
+  if (!seen || seen.mtimeMs !== st.mtimeMs) {
+    if (seenClaims.size > 10_000) seenClaims.clear(); // bounded: files come and go
+    seenClaims.set(path, { mtimeMs: st.mtimeMs, since: now });
+    return false;
+  }
+  if (now - seen.since < staleMs) return false;
+  seenClaims.delete(path);
+  return true;
 }
 
 /** Claims the oldest pending file no other process holds, or null when there is none. */

@@ -4,12 +4,14 @@
 // read returns the history in enqueue order whatever order the writes arrived in.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import fse from 'fs-extra';
 import { open, type Database, type PutOptions, type RootDatabase } from 'lmdb';
 import { StoreClosedError, StoreOpenError } from '../errors.js';
 import { jsonLogger, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
 import { parseStopOptions } from '../queue/deadline.js';
+import { EntryKeys, type ProvenanceKey } from './entry-keys.js';
+import { IdHighWater } from './id-high-water.js';
+import { ensureStoreDir, STORE_FILE_MODE, tightenStoreFiles } from './store-dir.js';
 import { QueueToggle, type StoreQueueOptions } from './queue-toggle.js';
 import {
   recallQuerySchema,
@@ -24,7 +26,6 @@ import {
 } from '../schemas.js';
 import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../sink.js';
 import { checkPairs, parseOptions, parseRecordIdArgument } from '../validate.js';
-import { BatchEntryIds } from './batch-entry-ids.js';
 import type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
 import { recallPairs, recordRecall } from './recall-provenance.js';
 import { RecallIndex } from './similarity.js';
@@ -33,13 +34,13 @@ import { JOURNAL_DIR_NAME, SPILL_DIR_NAME, STORE_FILE } from './store-layout.js'
 export type { HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
 
 type StoredRecord = Omit<MemoryRecord, 'provenance'>;
-type ProvenanceKey = [recordId: string, entryId: string];
 const KEY_END = Buffer.from([0xff]); // sorts after every entryId of a record
 /** A replayed pair finds its key taken: LMDB keeps the stored entry and reports it. */
 const NO_OVERWRITE: PutOptions = { noOverwrite: true };
-/** lmdb's typings leave out `put` with options (documented: resolves false when not written). */
+/** lmdb's typings leave out the result of a conditional put (documented: false when not written). */
 interface ConditionalPuts {
   put(key: ProvenanceKey, value: StoredProvenanceEntry, options: PutOptions): Promise<boolean>;
+  putSync(key: ProvenanceKey, value: StoredProvenanceEntry, options: PutOptions): boolean;
 }
 
 /**
@@ -49,13 +50,11 @@ interface ConditionalPuts {
 const LMDB_CONCURRENT_WRITES = 16;
 
 /** A store's stable identity (kept in LMDB), so its spill dir is never applied to another store. */
-function storeIdOf(env: RootDatabase): string {
-  const meta = env.openDB<string, string>({ name: 'meta' });
-  let id = meta.get('storeId');
-  if (id === undefined) {
-    id = randomUUID();
-    meta.putSync('storeId', id);
-  }
+function storeIdOf(meta: Database<unknown, string>): string {
+  const stored = meta.get('storeId');
+  if (typeof stored === 'string') return stored;
+  const id = randomUUID();
+  meta.putSync('storeId', id);
   return id;
 }
 
@@ -83,6 +82,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   private readonly index = new RecallIndex();
   private readonly conditional: ConditionalPuts;
   private readonly appending = new Set<Promise<unknown>>();
+  private readonly idHighWater: IdHighWater;
 
   private constructor(
     path: string,
@@ -93,7 +93,9 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   ) {
     this.path = path;
     this.conditional = provenance as unknown as ConditionalPuts;
-    this.sinkId = `lmdb:${storeIdOf(env)}`;
+    const meta = env.openDB<unknown, string>({ name: 'meta' });
+    this.sinkId = `lmdb:${storeIdOf(meta)}`;
+    this.idHighWater = IdHighWater.open(env, meta, logger);
     // Looked up at write time, so a wrapped or replaced store method is honoured.
     const sink: ProvenanceSink = {
       appendProvenanceBatch: (p, c) => this.appendProvenanceBatch(p, c),
@@ -115,19 +117,15 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
    */
   static async open<Extra extends object = DefaultExtras>(opts: StoreOpenOptions): Promise<LmdbMemoryStore<Extra>> {
     const { path, logger } = parseOptions(storeOpenOptionsSchema, opts, 'LmdbMemoryStore.open options', "{ path: './memories' }");
-    try {
-      await fse.ensureDir(path);
-      await fse.access(path, fse.constants.W_OK);
-    } catch (err) {
-      throw new StoreOpenError(explainOpenFailure(path, err), { cause: err });
-    }
+    await ensureStoreDir(path);
     let env: RootDatabase;
     try {
       // overlappingSync off: a resolved write is flushed to disk, not only committed.
-      env = open({ path: join(path, STORE_FILE), overlappingSync: false, maxDbs: 4 });
+      env = open({ path: join(path, STORE_FILE), overlappingSync: false, maxDbs: 4, permissionsMode: STORE_FILE_MODE } as Parameters<typeof open>[0]);
     } catch (err) {
       throw new StoreOpenError(`cannot open the LMDB store in ${path}: ${(err as Error).message}`, { cause: err });
     }
+    await tightenStoreFiles(path, STORE_FILE);
     const records = env.openDB<StoredRecord, string>({ name: 'records' });
     const provenance = env.openDB<StoredProvenanceEntry, ProvenanceKey>({ name: 'provenance' });
     return new LmdbMemoryStore<Extra>(path, env, records, provenance, logger ?? jsonLogger());
@@ -187,7 +185,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult | void> {
     this.assertOpen('appendProvenanceBatch');
     const valid = context?.validated ? pairs : checkPairs(pairs);
-    const append = this.putBatch(valid, context?.replayed ?? false);
+    const append = this.putBatch(valid, mayBeStored(valid, context));
     this.appending.add(append);
     try {
       return await append;
@@ -201,14 +199,17 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     this.assertOpen('appendProvenanceBatchSync');
     const valid = context?.validated ? pairs : checkPairs(pairs);
     const entries = new EntryKeys(this.records, valid);
+    let duplicates = 0;
+    // Always conditional: here it costs nothing, and at exit a call still under way may have landed.
     this.env.transactionSync(() => {
       for (let i = 0; i < valid.length; i++) {
         const key = entries.keyOf(i);
-        if (key) this.provenance.putSync(key, entries.valueOf(i, key));
+        if (key && !this.conditional.putSync(key, entries.valueOf(i, key), NO_OVERWRITE)) duplicates++;
       }
     });
     this.unknownRecordPairs += entries.unknown.length;
-    return entries.unknown.length > 0 ? { unknownRecords: entries.unknown } : {};
+    this.duplicatePairs += duplicates;
+    return entries.unknown.length > 0 ? { unknownRecords: entries.unknown, duplicates } : { duplicates };
   }
 
   /**
@@ -269,13 +270,16 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     await this.toggle.disable(opts);
     this.closed = true;
     await Promise.allSettled(this.appending); // batches still being put finish first
+    await this.idHighWater.close();
     await this.env.close();
   }
 
   /**
-   * Puts a batch in one go and resolves when all of it is durable. A put of a key already
-   * stored rewrites the same entry; only replayed batches, where that is to be expected, pay
-   * for finding out (conditional puts), so replays can be counted.
+   * Puts a batch in one go and resolves when all of it is durable. A stored entry is never
+   * replaced: a batch whose ids may be stored already (read back from a file, or given by the
+   * caller) is put conditionally, and a key found taken is a counted no-op. Ids the queue
+   * assigned to fresh pairs are new by construction and skip that cost (a retry of the same
+   * pair rewrites the same bytes).
    */
   private async putBatch(pairs: ProvenancePair[], replay: boolean): Promise<SinkWriteResult> {
     const entries = new EntryKeys(this.records, pairs);
@@ -322,48 +326,9 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   }
 }
 
-function explainOpenFailure(path: string, err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EEXIST' || code === 'ENOTDIR') {
-    return `store path ${path} is not a directory; pass a directory path (it is created if missing)`;
-  }
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return `store path ${path} is not writable (${code}); choose a directory you can write to`;
-  }
-  return `cannot create the store directory ${path}: ${(err as Error).message}`;
-}
-
-/**
- * The keys of a batch's pairs: a pair whose record is unknown has none (and is counted); a
- * pair without an entryId gets one from a block reserved for the batch. Each record is
- * looked up once per batch, however many of its pairs the batch holds.
- */
-class EntryKeys {
-  readonly unknown: ProvenancePair[] = [];
-  private readonly known = new Map<string, boolean>();
-  private readonly ids: BatchEntryIds;
-
-  constructor(
-    private readonly records: Database<StoredRecord, string>,
-    private readonly pairs: ProvenancePair[],
-  ) {
-    this.ids = new BatchEntryIds(pairs);
-  }
-
-  keyOf(i: number): ProvenanceKey | undefined {
-    const recordId = this.pairs[i]![0];
-    let exists = this.known.get(recordId);
-    if (exists === undefined) this.known.set(recordId, (exists = this.records.doesExist(recordId)));
-    if (!exists) {
-      this.unknown.push(this.pairs[i]!);
-      return undefined;
-    }
-    return [recordId, this.ids.idAt(i)];
-  }
-
-  /** The entry to store under `key` (from keyOf), carrying the key's entryId. */
-  valueOf(i: number, key: ProvenanceKey): StoredProvenanceEntry {
-    const entry = this.pairs[i]![1];
-    return entry.entryId === undefined ? { ...entry, entryId: key[1] } : (entry as StoredProvenanceEntry);
-  }
+/** True unless the queue vouches that every id in the batch was assigned to its pair just now. */
+function mayBeStored(pairs: ProvenancePair[], context: SinkWriteContext | undefined): boolean {
+  if (context) return context.replayed || context.inputIds === true;
+  for (let i = 0; i < pairs.length; i++) if (pairs[i]![1].entryId !== undefined) return true;
+  return false;
 }

@@ -48,7 +48,10 @@ describe('overflow spill', () => {
     const sink = new RecordingSink();
     sink.hold();
     cleanups.unshift(async () => sink.release());
-    const q = startQueue(sink, { spillDir, maxQueueSize: 2, maxBatchPairs: 1 }); // coalesceMs 50
+    // A window of 2 s: the ten turns below fall inside it also on a loaded machine (or under
+    // Stryker's instrumented code), where 50 ms made this fail with two files.
+    // Checked: with overflow scheduled at 0 ms instead of coalesceMs, ten files are written and this fails.
+    const q = startQueue(sink, { spillDir, maxQueueSize: 2, maxBatchPairs: 1, coalesceMs: 2000 });
     // Ten turns of the event loop, 30 batches each, well within coalesceMs.
     for (let t = 0; t < 10; t++) {
       for (let i = 0; i < 30; i++) q.enqueue([pair('r1', `a${t * 30 + i}`)]);

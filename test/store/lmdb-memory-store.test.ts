@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/log.js';
 import { tempDir } from '../helpers/temp.js';
 import { pair } from '../helpers/sinks.js';
 import { REPLAYED_VALIDATED } from '../../src/sink.js';
+import { formatEntryId } from '../../src/entry-id.js';
 
 const stores: LmdbMemoryStore[] = [];
 async function openStore(path = tempDir()): Promise<LmdbMemoryStore> {
@@ -77,15 +78,15 @@ describe('LmdbMemoryStore', () => {
   it('writes the same entryId once, however often it is appended (async and sync)', async () => {
     const store = await openStore();
     await store.insert({ id: 'r1', text: 'x' });
-    const p = pair('r1', 'once', { entryId: '0000000000001-test-1' });
+    const p = pair('r1', 'once', { entryId: formatEntryId(1, 1) });
     await store.appendProvenanceBatch([p]);
     await store.appendProvenanceBatch([p, p]);
     store.appendProvenanceBatchSync([p]);
     expect((await store.get('r1'))!.provenance).toHaveLength(1);
     expect(store.stats().entries).toBe(1);
-    // A batch read back from a spill file is checked, so the replay is counted.
-    await store.appendProvenanceBatch([p, pair('r1', 'new', { entryId: '0000000000002-test-1' })], { ...REPLAYED_VALIDATED, validated: false });
-    expect(store.stats()).toMatchObject({ entries: 2, duplicatePairs: 1 });
+    // Every write of an id already stored is checked and counted: [p, p] 2, sync 1, the replay 1.
+    await store.appendProvenanceBatch([p, pair('r1', 'new', { entryId: formatEntryId(2, 1) })], { ...REPLAYED_VALIDATED, validated: false });
+    expect(store.stats()).toMatchObject({ entries: 2, duplicatePairs: 4 });
   });
 
   it('skips and counts pairs for unknown records without failing the batch', async () => {
@@ -208,7 +209,8 @@ describe('key limits', () => {
     const store = await openStore();
     const recordId = '€'.repeat(256); // 768 bytes of UTF-8
     await store.insert({ id: recordId, text: 'x' });
-    const entryId = '€'.repeat(300);
+    const entryId = `1767225600000-file:${'€'.repeat(271)}:000000001`; // the library's derived format, 300 chars
+    expect(entryId).toHaveLength(300);
     await store.appendProvenanceBatch([pair(recordId, 'longest', { entryId })]);
     expect((await store.get(recordId))!.provenance.map((e) => e.cue)).toEqual(['longest']);
     await expect(store.appendProvenanceBatch([pair(recordId, 'too long', { entryId: 'x'.repeat(301) })])).rejects.toThrow(

@@ -1,0 +1,131 @@
+// What "plain JSON data" means for an entry's fields: strings, finite numbers, booleans,
+// null, arrays without holes and plain objects, nested at most MAX_JSON_DEPTH deep — no
+// cycles, BigInt, functions, symbols, undefined, NaN/Infinity, Dates, Maps or class
+// instances. Such a value round-trips through a spill line and LMDB unchanged.
+
+/** Deeper nesting is refused (a cycle is found before this, with its own reason). */
+export const MAX_JSON_DEPTH = 32;
+/** Values in one entry at most: a shared object counts each time it is reached (as JSON repeats it). */
+export const MAX_JSON_VALUES = 10_000;
+
+/** Where a value stops being plain JSON data, and why (for an error that names the field). */
+export interface JsonFault {
+  path: (string | number)[];
+  reason: string;
+}
+
+/**
+ * The first place in `value` that is not plain JSON data, or null. `path` is where `value`
+ * sits; the fault's path extends it. Cycles are told apart from depth by the chain of parents.
+ */
+export function findJsonFault(value: unknown, path: (string | number)[] = []): JsonFault | null {
+  const fault = walk(value, [], { values: MAX_JSON_VALUES });
+  if (fault) fault.path.unshift(...path);
+  return fault;
+}
+
+// The fault's path is built on the way back up, so a valid value costs no allocation per field.
+function walk(v: unknown, parents: object[], budget: { values: number }): JsonFault | null {
+  if (--budget.values < 0) return { path: [], reason: `the entry holds more than ${MAX_JSON_VALUES} values; store less per entry` };
+  const fault = primitiveFault(v);
+  if (fault !== null) return { path: [], reason: fault };
+  if (typeof v !== 'object' || v === null) return null;
+  if (parents.includes(v)) return { path: [], reason: 'a circular reference; entries must be plain JSON data (no cycles)' };
+  if (parents.length >= MAX_JSON_DEPTH) return { path: [], reason: `nested deeper than ${MAX_JSON_DEPTH} levels; flatten it` };
+  parents.push(v);
+  try {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const f = walk(v[i], parents, budget);
+        if (f) return (f.path.unshift(i), f);
+      }
+      return null;
+    }
+    if (!isPlainRecord(v)) {
+      const kind = (v as object).constructor?.name ?? 'an object without a plain prototype';
+      return { path: [], reason: `a ${kind} is not a plain object; store plain JSON data (e.g. a date as an ISO string)` };
+    }
+    for (const k in v) {
+      if (k === '__proto__') return { path: [k], reason: 'a key named __proto__ is not allowed' };
+      const f = walk(v[k], parents, budget);
+      if (f) return (f.path.unshift(k), f);
+    }
+    return null;
+  } finally {
+    parents.pop();
+  }
+}
+
+/** Why a non-object value is not JSON data, or null when it is fine (objects: null too). */
+function primitiveFault(v: unknown): string | null {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+    case 'object':
+      return null;
+    case 'number':
+      return Number.isFinite(v) ? null : `${String(v)} is not a finite number; JSON has no NaN or Infinity`;
+    case 'undefined':
+      return 'undefined is not JSON data; leave the field out or use null';
+    case 'bigint':
+      return 'a BigInt is not JSON data; store it as a string or a number';
+    case 'function':
+      return 'a function is not JSON data';
+    case 'symbol':
+      return 'a symbol is not JSON data';
+  }
+}
+
+/** An object made by `{}` or JSON.parse (or with a null prototype). */
+export function isPlainRecord(v: object): v is Record<string, unknown> {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+const NOT_JSON = Symbol('not plain JSON data');
+
+/**
+ * The hot path's twin of findJsonFault: a deep copy of `v` when it is plain JSON data within
+ * the same limits, else NOT_JSON (the caller then asks findJsonFault why). It must never
+ * return a copy of a value findJsonFault faults — test/validate.test.ts checks that.
+ */
+export function copyJsonData(v: unknown): unknown {
+  return copyValue(v, [], { values: MAX_JSON_VALUES });
+}
+
+export function isNotJson(copy: unknown): boolean {
+  return copy === NOT_JSON;
+}
+
+function copyValue(v: unknown, parents: object[], budget: { values: number }): unknown {
+  if (--budget.values < 0) return NOT_JSON;
+  if (typeof v !== 'object' || v === null) return primitiveFault(v) === null ? v : NOT_JSON;
+  return copyObject(v, parents, budget);
+}
+
+function copyObject(v: object, parents: object[], budget: { values: number }): unknown {
+  if (parents.length >= MAX_JSON_DEPTH || parents.includes(v)) return NOT_JSON;
+  parents.push(v);
+  try {
+    if (Array.isArray(v)) {
+      const out: unknown[] = new Array(v.length);
+      for (let i = 0; i < v.length; i++) {
+        const c = copyValue(v[i], parents, budget);
+        if (c === NOT_JSON) return NOT_JSON;
+        out[i] = c;
+      }
+      return out;
+    }
+    if (!isPlainRecord(v)) return NOT_JSON;
+    const out: Record<string, unknown> = {};
+    for (const k in v) {
+      if (k === '__proto__') return NOT_JSON;
+      const c = copyValue(v[k], parents, budget);
+      if (c === NOT_JSON) return NOT_JSON;
+      out[k] = c;
+    }
+    return out;
+  } finally {
+    parents.pop();
+  }
+}
