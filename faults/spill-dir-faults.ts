@@ -116,7 +116,9 @@ export async function hungSinkCloseScenario(pairs: number): Promise<ScenarioResu
   const queue = store.enableProvenanceQueue({ logger: silentLogger, coalesceMs: 1, maxBatchPairs: 50 });
   for (let i = 0; i < pairs; i += 50) queue.enqueue(makePairs(cfg(path), i, Math.min(50, pairs - i)));
   const t0 = performance.now();
-  const closed = await Promise.race([store.close({ timeoutMs: 1000 }).then(() => true), new Promise<false>((r) => setTimeout(() => r(false), CLOSE_BOUND_MS).unref())]);
+  let bound: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([store.close({ timeoutMs: 1000 }).then(() => true), new Promise<false>((r) => (bound = setTimeout(() => r(false), CLOSE_BOUND_MS)))]);
+  clearTimeout(bound);
   const tookMs = Math.round(performance.now() - t0);
   let problem: string | null = closed ? null : `hung: close() had not returned after ${CLOSE_BOUND_MS} ms`;
   if (!(await restartAndDrain(path))) problem ??= 'the next start did not read back what close() saved';
@@ -155,9 +157,9 @@ export async function bigSpillScenario(pairs: number, padBytes: number): Promise
   const ids = reserveEntryIds(1);
   const [pair] = makePairs(cfg(path), pairs, 1);
   const [written] = await new SpillWriter(queue.spillDir).append([[pair![0], { ...pair![1], entryId: formatEntryId(ids.ms, ids.seq0) }]]);
-  if (!written?.name.endsWith('-c1.jsonl')) problem ??= `the written file ${written?.name} met no planted name: the check proved nothing`;
   const replaced = [...planted].filter(([name, text]) => readFileSync(join(queue.spillDir, name), 'utf8') !== text).length;
   if (replaced > 0) problem ??= `${replaced} planted files replaced`;
+  if (!written?.name.endsWith('-c1.jsonl')) problem ??= `the written file ${written?.name} met no planted name: the check proved nothing`;
 
   if (!(await restartAndDrain(path, { maxQueueSize: 1_000_000 }))) problem ??= 'the split files were not all read back';
   const plantedLanded = await audit(path, 'k', planted.size);

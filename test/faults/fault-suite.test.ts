@@ -1,6 +1,10 @@
 // The fault-injection suite in its quick form: real child processes, real LMDB, real disks.
 // The kill -9 rows were checked against their revert: the memory-mode rows are the same
 // runs without the journal, and they lose acknowledged pairs in every run.
+// The spill-dir rows (faults/spill-dir-faults.ts) were each checked against their revert:
+// owner check skipped → spill-dir-owner loses all of A's pairs; stop deadline ignored →
+// hung-sink-close reports hung; pair cap lifted or a plain rename → big-spill fails (file over
+// the cap / planted file replaced); untrustedBecause skipped → hostile-spill-file applies 2 forged pairs.
 import { afterAll, describe, expect, it } from 'vitest';
 import { SCENARIOS, SIZES } from '../../faults/suite.js';
 import { removeScratchDirs, type ScenarioResult } from '../../faults/scenario.js';
