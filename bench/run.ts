@@ -14,13 +14,16 @@ import { row5 } from './row5-overload.js';
 import { row6 } from './row6-exit.js';
 import { row7 } from './row7-loop-delay.js';
 import { row8 } from './row8-flush.js';
+import { row9 } from './row9-postgres-recall.js';
+import { row10 } from './row10-postgres-throughput.js';
+import { stopBenchPostgres } from './postgres.js';
 
-const ROWS: Record<number, (sizes: BenchSizes) => Promise<RowResult>> = { 1: row1, 2: row2, 3: row3, 4: row4, 5: row5, 6: row6, 7: row7, 8: row8 };
+const ROWS: Record<number, (sizes: BenchSizes) => Promise<RowResult>> = { 1: row1, 2: row2, 3: row3, 4: row4, 5: row5, 6: row6, 7: row7, 8: row8, 9: row9, 10: row10 };
 
 function parseRows(value: string): number[] {
   const rows = value.split(',').map((s) => Number(s.trim()));
   for (const r of rows) {
-    if (!ROWS[r]) throw new InvalidArgumentError(`rows are numbers 1 to 8 separated by commas, e.g. --only 1,3 (got "${value}")`);
+    if (!ROWS[r]) throw new InvalidArgumentError(`rows are numbers 1 to 10 separated by commas, e.g. --only 1,3 (got "${value}")`);
   }
   return rows;
 }
@@ -52,6 +55,7 @@ try {
     globalThis.gc?.();
   }
 } finally {
+  await stopBenchPostgres();
   await removeBenchDirs();
 }
 const seconds = (performance.now() - started) / 1000;

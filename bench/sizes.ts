@@ -35,6 +35,11 @@ export interface BenchSizes {
   loopSeconds: number;
   /** Row 8. */
   flushes: number;
+  /** Row 9 (Postgres). */
+  pgRecallRecords: number;
+  pgRecalls: number;
+  /** Row 10 (Postgres). */
+  pgThroughputPairs: number;
 }
 
 export const FULL: BenchSizes = {
@@ -54,6 +59,9 @@ export const FULL: BenchSizes = {
   loopPairsPerSecond: 100_000,
   loopSeconds: 5,
   flushes: 200,
+  pgRecallRecords: 2000,
+  pgRecalls: 2000,
+  pgThroughputPairs: 200_000,
 };
 
 export const QUICK: BenchSizes = {
@@ -67,4 +75,7 @@ export const QUICK: BenchSizes = {
   drainTimeoutSeconds: 30,
   loopSeconds: 2,
   flushes: 50,
+  pgRecallRecords: 500,
+  pgRecalls: 400,
+  pgThroughputPairs: 20_000,
 };

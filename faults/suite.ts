@@ -4,13 +4,14 @@ import { exitScenarios } from './exits.js';
 import { fuzzScenario } from './fuzz.js';
 import { badInputScenarios, clockScenarios } from './ids-and-clock.js';
 import { kill9Scenarios } from './kill9.js';
+import { pgHostsScenario } from './pg-hosts.js';
 import type { ScenarioResult } from './scenario.js';
 import { sharedDirKill9Scenario, sharedDirScenario } from './shared-dir.js';
 import { failOneInThreeScenarios, flakySinkScenario, refusedPairsScenario, sinkDownScenario } from './sink-faults.js';
 
 export const SIZES = {
-  full: { kill9Runs: 100, flakyPairs: 20_000, downPairs: 20_000, downMs: 10_000, diskPairs: 3000, diskBrokenMs: 3000, sharedPairs: 3000, sharedKill9Runs: 20, sharedKill9Recalls: 3000, fuzzRuns: 1000, fuzzFiles: 40, idsPairs: 5000 },
-  quick: { kill9Runs: 2, flakyPairs: 2000, downPairs: 2000, downMs: 2000, diskPairs: 600, diskBrokenMs: 1500, sharedPairs: 600, sharedKill9Runs: 1, sharedKill9Recalls: 1000, fuzzRuns: 200, fuzzFiles: 8, idsPairs: 500 },
+  full: { kill9Runs: 100, flakyPairs: 20_000, downPairs: 20_000, downMs: 10_000, diskPairs: 3000, diskBrokenMs: 3000, sharedPairs: 3000, sharedKill9Runs: 20, sharedKill9Recalls: 3000, fuzzRuns: 1000, fuzzFiles: 40, idsPairs: 5000, pgRunMs: 20_000, pgDownMs: 5000 },
+  quick: { kill9Runs: 2, flakyPairs: 2000, downPairs: 2000, downMs: 2000, diskPairs: 600, diskBrokenMs: 1500, sharedPairs: 600, sharedKill9Runs: 1, sharedKill9Recalls: 1000, fuzzRuns: 200, fuzzFiles: 8, idsPairs: 500, pgRunMs: 4000, pgDownMs: 1000 },
 };
 
 export type Scenario = { name: string; run(size: (typeof SIZES)['full']): Promise<ScenarioResult | ScenarioResult[]> };
@@ -28,4 +29,5 @@ export const SCENARIOS: Scenario[] = [
   { name: 'fuzz', run: (s) => fuzzScenario(s.fuzzRuns, s.fuzzFiles) },
   { name: 'bad-input', run: (s) => badInputScenarios(s.idsPairs) },
   { name: 'clock-steps', run: (s) => clockScenarios(s.idsPairs) },
+  { name: 'postgres-hosts', run: (s) => pgHostsScenario(s.pgRunMs, s.pgDownMs) },
 ];

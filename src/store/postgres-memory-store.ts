@@ -34,6 +34,8 @@ import { unitVector } from './similarity.js';
 
 /** Sink calls a store's queue keeps in flight: rows are keyed, so order and identity hold. */
 const POSTGRES_CONCURRENT_WRITES = 4;
+/** No statement of the store takes long; one unanswered this long has lost its server. */
+const QUERY_TIMEOUT_MS = 30_000;
 
 export class PostgresMemoryStore implements ProvenanceSink {
   /** This host's spill dir (its journal is `<spillDir>-journal`). */
@@ -80,6 +82,8 @@ export class PostgresMemoryStore implements ProvenanceSink {
       connectionString: o.connectionString,
       max: o.maxConnections,
       connectionTimeoutMillis: 10_000,
+      // A statement the server never answers (a dead peer) fails instead of hanging a recall or close().
+      query_timeout: QUERY_TIMEOUT_MS,
       allowExitOnIdle: true, // like the queue's timers: the store never keeps a process alive
     });
     // An idle connection dropped by the server (restart, failover) must not crash the process.

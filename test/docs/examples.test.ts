@@ -3,12 +3,18 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 async function example(name: string): Promise<string> {
-  const { stdout } = await run(process.execPath, [`docs/examples/${name}`], { cwd: root, timeout: 30_000 });
+  const { stdout } = await run(process.execPath, [`docs/examples/${name}`], {
+    cwd: root,
+    timeout: 30_000,
+    // The examples make their stores in the temp folder: this test's own, removed afterwards.
+    env: { ...process.env, TMPDIR: tempDir('provq-examples-') },
+  });
   return stdout;
 }
 
