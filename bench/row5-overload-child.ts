@@ -13,7 +13,6 @@ import { listSpillDir } from '../src/spill/spill-dir.js';
 import { readSpillFile } from '../src/spill/spill-reader.js';
 import type { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
 import { makePairs, openStoreWithRecords, recordId, sleep } from './fixtures.js';
-import { THROUGHPUT_BATCH_PAIRS } from './sizes.js';
 
 export interface Row5Config {
   dir: string;
@@ -174,7 +173,7 @@ async function main(cfg: Row5Config): Promise<Row5Figures> {
   const spillDir = join(cfg.dir, 'spill');
   const store = await openStoreWithRecords(storePath, cfg.records);
   const sink = new ThrottledSink(store, cfg.sinkCapacity);
-  const queue = new ProvenanceWriteQueue(sink, { spillDir, maxBatchPairs: THROUGHPUT_BATCH_PAIRS, logger: silentLogger });
+  const queue = new ProvenanceWriteQueue(sink, { spillDir, logger: silentLogger });
   queue.start();
 
   globalThis.gc?.();

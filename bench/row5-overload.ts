@@ -7,7 +7,8 @@ import type { Row5Config, Row5Figures } from './row5-overload-child.js';
 import { benchChildScript, lastJsonLine, runBenchChild } from './row5-6-child-process.js';
 import type { BenchSizes } from './sizes.js';
 
-const MAX_RSS_GROWTH_BYTES = 64 * 1024 * 1024;
+/** Anonymous memory (heap, buffers; not LMDB's file-backed map) over its baseline. */
+const MAX_ANON_RSS_GROWTH_BYTES = 128 * 1024 * 1024;
 const MIN_SPILL_PER_SECOND = 100_000;
 const MIN_RESPOOL_PER_SECOND = 100_000;
 
@@ -42,13 +43,14 @@ export async function row5(sizes: BenchSizes): Promise<RowResult> {
   }
   return {
     row: 5,
-    what: `offered ${sizes.overloadFactor}× the sink's capacity for ${sizes.overloadSeconds} s`,
+    what: `offered ${sizes.overloadFactor}× the sink's capacity for ${sizes.overloadSeconds} s (default options)`,
     measured: `peak RSS +${fmt.mb(rssGrowthBytes)}${anon}, spill ${fmt.rate(f.spillPerSecond)}, re-enqueue ${fmt.rate(f.respoolPerSecond)}, lost ${f.lost}, dup ${f.duplicated}`,
     baseline: `offered ${fmt.rate(f.offeredPerSecond)}, sink ${fmt.rate(sizes.sinkCapacity)}`,
     ratio: '—',
-    target: 'RSS ≤ +64 MB, spill ≥ 100k/s, re-enqueue ≥ 100k/s, 0 lost',
+    target: 'anon RSS ≤ +128 MB, spill ≥ 100k/s, re-enqueue ≥ 100k/s and ≥ the sink rate, 0 lost',
     met:
-      rssGrowthBytes <= MAX_RSS_GROWTH_BYTES &&
+      (!f.rssAnonKnown || anonGrowth <= MAX_ANON_RSS_GROWTH_BYTES) &&
+      f.respoolPerSecond >= sizes.sinkCapacity &&
       f.spillPerSecond >= MIN_SPILL_PER_SECOND &&
       f.respoolPerSecond >= MIN_RESPOOL_PER_SECOND &&
       f.drained &&

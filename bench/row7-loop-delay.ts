@@ -4,7 +4,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { benchDir, makePairs, openStoreWithRecords, sleep } from './fixtures.js';
 import { fmt, type RowResult } from './report.js';
-import { THROUGHPUT_BATCH_PAIRS, type BenchSizes } from './sizes.js';
+import type { BenchSizes } from './sizes.js';
 import type { ProvenanceWriteQueue } from '../src/queue/provenance-write-queue.js';
 
 const PAIRS_PER_CALL = 5;
@@ -15,7 +15,7 @@ export async function row7(sizes: BenchSizes): Promise<RowResult> {
   let busy: Delay;
   let lost: number;
   try {
-    const queue = store.enableProvenanceQueue({ maxBatchPairs: THROUGHPUT_BATCH_PAIRS });
+    const queue = store.enableProvenanceQueue();
     busy = await delayWhilePacing(sizes, queue);
     if (!(await queue.flush(60_000))) throw new Error('row 7: the queue did not drain within 60 s');
     lost = busy.sent - store.stats().entries;
@@ -25,7 +25,7 @@ export async function row7(sizes: BenchSizes): Promise<RowResult> {
   const ratio = busy.p99Ms / idle.p99Ms;
   return {
     row: 7,
-    what: `event-loop delay while writing ${fmt.rate(sizes.loopPairsPerSecond)} pairs for ${sizes.loopSeconds} s (maxBatchPairs ${THROUGHPUT_BATCH_PAIRS})`,
+    what: `event-loop delay while writing ${fmt.rate(sizes.loopPairsPerSecond)} pairs for ${sizes.loopSeconds} s (default options)`,
     measured: `p99 ${fmt.ms(busy.p99Ms)}, max ${fmt.ms(busy.maxMs)} (${fmt.rate(busy.sent / sizes.loopSeconds)} sent)`,
     baseline: `idle loop: p99 ${fmt.ms(idle.p99Ms)}, max ${fmt.ms(idle.maxMs)}`,
     ratio: fmt.ratio(ratio),

@@ -1,4 +1,4 @@
-// `npm run bench`: every row of issue 5 against its baseline, measured in this one run.
+// `npm run bench`: every row against its baseline, measured in this one run.
 // `--quick` shrinks the sizes (a smoke run, not the figures), `--only 1,3` picks rows,
 // `--json [file]` writes the results as JSON (to stdout without a file).
 import { writeFileSync } from 'node:fs';
@@ -17,13 +17,15 @@ import { row8 } from './row8-flush.js';
 import { row9 } from './row9-postgres-recall.js';
 import { row10 } from './row10-postgres-throughput.js';
 import { stopBenchPostgres } from './postgres.js';
+import { row11 } from './row11-read-back.js';
+import { row12 } from './row12-journal-cost.js';
 
-const ROWS: Record<number, (sizes: BenchSizes) => Promise<RowResult>> = { 1: row1, 2: row2, 3: row3, 4: row4, 5: row5, 6: row6, 7: row7, 8: row8, 9: row9, 10: row10 };
+const ROWS: Record<number, (sizes: BenchSizes) => Promise<RowResult>> = { 1: row1, 2: row2, 3: row3, 4: row4, 5: row5, 6: row6, 7: row7, 8: row8, 9: row9, 10: row10, 11: row11, 12: row12 };
 
 function parseRows(value: string): number[] {
   const rows = value.split(',').map((s) => Number(s.trim()));
   for (const r of rows) {
-    if (!ROWS[r]) throw new InvalidArgumentError(`rows are numbers 1 to 10 separated by commas, e.g. --only 1,3 (got "${value}")`);
+    if (!ROWS[r]) throw new InvalidArgumentError(`rows are numbers 1 to 12 separated by commas, e.g. --only 1,3 (got "${value}")`);
   }
   return rows;
 }

@@ -1,13 +1,6 @@
 // How big each row runs: the table's sizes by default, small ones with --quick.
 
-/**
- * The rows that push 100k pairs/s (2, 5, 7) run the queue with this many pairs per sink
- * call, as docs/configuration.md advises for such loads: each LMDB commit costs two fsyncs
- * and a copy of every page it touches, so the default 256 tops out near what 256 pairs a
- * commit allow (row 2 shows both); 4096 is faster still but stalls the event loop longer
- * than row 7 allows (the store puts a batch in one turn, so lmdb commits it whole).
- */
-export const THROUGHPUT_BATCH_PAIRS = 2048;
+// Every row runs the default options unless it says otherwise.
 
 export interface BenchSizes {
   /** Row 1: timed enqueue calls (and as many timed pushes). */
@@ -40,6 +33,9 @@ export interface BenchSizes {
   pgRecalls: number;
   /** Row 10 (Postgres). */
   pgThroughputPairs: number;
+  /** Row 11: a backlog of this many pairs in this many spill files. */
+  readBackPairs: number;
+  readBackFiles: number;
 }
 
 export const FULL: BenchSizes = {
@@ -62,6 +58,8 @@ export const FULL: BenchSizes = {
   pgRecallRecords: 2000,
   pgRecalls: 2000,
   pgThroughputPairs: 200_000,
+  readBackPairs: 100_000,
+  readBackFiles: 2500,
 };
 
 export const QUICK: BenchSizes = {

@@ -3,6 +3,8 @@
 // process is killed with kill -9 and restarted on its spill dir. Afterwards every
 // acknowledged recall must be stored exactly once in every record it hit, in order, and no
 // process may hang (each ends by itself once its time is up).
+// Checked: with durability 'memory' (and coalesceMs 500) in QUEUE, the killed host's
+// acknowledged recalls are lost (56 of 1,808 pairs in a quick run) and the scenario fails.
 import { join } from 'node:path';
 import { silentLogger } from '../src/log.js';
 import type { QueueOptions } from '../src/schemas.js';
@@ -45,20 +47,20 @@ export async function pgHostsScenario(durationMs: number, downMs: number): Promi
     ];
     await Promise.all(children.map(({ child }) => child.waitForLine(/^acked 1$/)));
 
-    // The database goes away for downMs while all three recall.
+    // kill -9 of host 1 while it recalls (acknowledged pairs in its queue and journal, not
+    // yet in the database), restarted on its spill dir for the rest of the run.
+    const victim = children[1]!;
+    await victim.child.waitForLine(/^acked 10$/);
+    victim.child.kill('SIGKILL');
+    victim.killed = true;
+    await victim.child.done;
+    children.push({ prefix: 'd', child: startPgWorkload(host(1, 'd', Math.max(1000, durationMs - (performance.now() - started)))) });
+
+    // The database goes away for downMs while the hosts recall.
     await sleep(durationMs * 0.2);
     await server.pause();
     await sleep(downMs);
     await server.resume();
-
-    // kill -9 of host 1, restarted on its spill dir for the rest of the run.
-    await sleep(durationMs * 0.1);
-    const victim = children[1]!;
-    victim.child.kill('SIGKILL');
-    victim.killed = true;
-    await victim.child.done;
-    const rest = Math.max(1000, durationMs - (performance.now() - started));
-    children.push({ prefix: 'd', child: startPgWorkload(host(1, 'd', rest)) });
 
     const results = await Promise.all(children.map(async (c) => ({ ...c, result: await c.child.done })));
     const hung = results.filter((r) => r.result.timedOut || (!r.killed && r.result.code !== 0)).length;

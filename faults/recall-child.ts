@@ -32,6 +32,9 @@ export interface RecallChildConfig {
   recalls?: number;
 }
 
+/** A spinning child that was never killed (its parent died) gives up after this long. */
+const SPIN_LIMIT_MS = 60_000;
+
 /** The cue of recall n: the word `record` makes every record a hit (top 5 of them). */
 export function recallCue(prefix: string, n: number): string {
   return `record ${prefix}${n}`;
@@ -50,6 +53,8 @@ async function main(cfg: RecallChildConfig): Promise<void> {
     for (let n = 0; ; n++) {
       const hits = await store.recall({ cue: recallCue(prefix, n), sessionId: 's' });
       writeSync(ack, `${n} ${hits.map((h) => h.id).join(',')}\n`);
+      // This loop never yields, so no timer can end it: it ends itself if orphaned or overdue.
+      if (n % 1000 === 999 && (process.ppid === 1 || performance.now() > SPIN_LIMIT_MS)) process.exit(3);
     }
   }
   for (let n = 0; n < limit; n++) {

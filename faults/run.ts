@@ -1,4 +1,5 @@
-// npm run faults [-- --quick] [--json] [--only NAME,...]: runs the scenarios, prints the table.
+// npm run faults [-- --quick] [--json] [--only NAME,...] [--kill9-runs N]: runs the scenarios,
+// prints the table. --kill9-runs sets the runs per kill -9 row (100 in the full run).
 import { formatTable } from './report.js';
 import { removeScratchDirs, type ScenarioResult } from './scenario.js';
 import { SCENARIOS, SIZES } from './suite.js';
@@ -8,7 +9,8 @@ const quick = argv.includes('--quick');
 const json = argv.includes('--json');
 const onlyArg = argv[argv.indexOf('--only') + 1];
 const only = argv.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : null;
-const size = quick ? SIZES.quick : SIZES.full;
+const kill9Runs = argv.includes('--kill9-runs') ? Number(argv[argv.indexOf('--kill9-runs') + 1]) : undefined;
+const size = { ...(quick ? SIZES.quick : SIZES.full), ...(kill9Runs ? { kill9Runs } : {}) };
 
 const results: ScenarioResult[] = [];
 for (const s of SCENARIOS) {

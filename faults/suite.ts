@@ -11,7 +11,7 @@ import { failOneInThreeScenarios, flakySinkScenario, refusedPairsScenario, sinkD
 
 export const SIZES = {
   full: { kill9Runs: 100, flakyPairs: 20_000, downPairs: 20_000, downMs: 10_000, diskPairs: 3000, diskBrokenMs: 3000, sharedPairs: 3000, sharedKill9Runs: 20, sharedKill9Recalls: 3000, fuzzRuns: 1000, fuzzFiles: 40, idsPairs: 5000, pgRunMs: 20_000, pgDownMs: 5000 },
-  quick: { kill9Runs: 2, flakyPairs: 2000, downPairs: 2000, downMs: 2000, diskPairs: 600, diskBrokenMs: 1500, sharedPairs: 600, sharedKill9Runs: 1, sharedKill9Recalls: 1000, fuzzRuns: 200, fuzzFiles: 8, idsPairs: 500, pgRunMs: 4000, pgDownMs: 1000 },
+  quick: { kill9Runs: 1, flakyPairs: 2000, downPairs: 2000, downMs: 2000, diskPairs: 600, diskBrokenMs: 1500, sharedPairs: 600, sharedKill9Runs: 1, sharedKill9Recalls: 1000, fuzzRuns: 200, fuzzFiles: 8, idsPairs: 500, pgRunMs: 4000, pgDownMs: 1000 },
 };
 
 export type Scenario = { name: string; run(size: (typeof SIZES)['full']): Promise<ScenarioResult | ScenarioResult[]> };

@@ -1,6 +1,6 @@
 // Read-back: spill files (this queue's, other processes', hand-made) and the journal
-// segments of writers that are gone are claimed one at a time, oldest first, and written to
-// the sink; a file is deleted only after all of its pairs are durable. A file that fails for
+// segments of writers that are gone are claimed, oldest first, and written to the sink in
+// merged calls (merged-read-back.ts); a file is deleted only after all of its pairs are durable. A file that fails for
 // a passing reason (EIO, a remount) is tried again with backoff, never parked for ever.
 import { errorFields, type Logger } from '../log.js';
 import { isJournalSegmentName, journalWriterMayLive } from '../journal/journal-names.js';
@@ -9,6 +9,7 @@ import { assertDirOwner } from '../spill/dir-owner.js';
 import { claimSpillFile } from '../spill/spill-claims.js';
 import { checkSpillDir, listSpillDir } from '../spill/spill-dir.js';
 import { replayClaimedFile, type ChunkDelivered, type ReplayOutcome } from '../spill/replay.js';
+import { mergedReadBackRound } from './merged-read-back.js';
 import { recoverAbandonedTmpFiles } from '../spill/stale-tmp.js';
 import { backoffDelay } from './backoff.js';
 
@@ -39,8 +40,10 @@ export interface ReadBackOptions {
   parallelFiles: number;
 }
 
-/** A round reads back at most parallelFiles × this many files before the worker looks at memory again. */
-const FILES_PER_ROUND_PER_LANE = 4;
+/** Files claimed and read while earlier files' calls commit. */
+const READ_AHEAD_FILES = 8;
+/** A round takes files until it holds this many pairs (at least), then the worker looks at memory again. */
+const MIN_ROUND_PAIRS = 8192;
 
 /** A dead writer's claim on its journal segment is taken over after this (proper-lockfile's minimum). */
 const DEAD_WRITER_STALE_MS = 2000;
@@ -50,6 +53,8 @@ export class ReadBack {
   deferred = false;
   private readonly retryAt = new Map<string, { failures: number; at: number }>();
   private readonly problemsLogged = new Set<string>();
+  /** Files to read back on their own: their merged call failed or named unknown records. */
+  private readonly alone = new Set<string>();
 
   constructor(
     private readonly opts: ReadBackOptions,
@@ -87,27 +92,54 @@ export class ReadBack {
       const retry = this.retryAt.get(name);
       return !(retry && retry.at > performance.now());
     });
-    const lanes = Math.max(1, this.opts.parallelFiles);
-    const limit = lanes * FILES_PER_ROUND_PER_LANE;
-    let next = 0;
+    // Files whose merged call failed go alone first, through the per-file path (which sets
+    // refused pairs aside, and stops at a sink that is down).
     let applied = 0;
-    // Oldest first: each lane takes the oldest file no lane has taken yet.
-    const lane = async (): Promise<void> => {
-      while (next < picks.length && applied < limit && !this.deferred && !this.host.sinkDown()) {
-        const name = picks[next++]!;
-        const outcome = await this.apply(dir, name, journal);
-        if (outcome === 'busy' || outcome === 'failed') continue; // held elsewhere, or tried again later
-        this.retryAt.delete(name);
-        if (outcome.kind === 'deferred') {
-          this.deferred = true;
-          return;
-        }
-        this.host.fileDone(name, outcome);
-        applied++;
+    for (const name of picks.filter((n) => this.alone.has(n))) {
+      if (this.host.sinkDown()) break;
+      const outcome = await this.apply(dir, name, journal);
+      if (outcome === 'busy' || outcome === 'failed') continue;
+      this.retryAt.delete(name);
+      this.alone.delete(name);
+      if (outcome.kind === 'deferred') {
+        this.alone.add(name);
+        this.deferred = true;
+        return applied > 0;
       }
-    };
-    await Promise.all(Array.from({ length: lanes }, lane));
-    return applied > 0;
+      this.host.fileDone(name, outcome);
+      applied++;
+    }
+    const lanes = Math.max(1, this.opts.parallelFiles);
+    const round = await mergedReadBackRound(
+      picks.filter((n) => !this.alone.has(n)),
+      {
+        deliver: (p) => this.host.deliver(p),
+        sinkDown: () => this.host.sinkDown(),
+        claim: (name) => claimSpillFile(dir, name, { staleMs: journal ? DEAD_WRITER_STALE_MS : this.opts.claimStaleMs, logger: this.log }),
+        replayAlone: (claim) => replayClaimedFile(claim, { dir, chunkPairs: this.opts.chunkPairs, logger: this.log, deliver: (p) => this.host.deliver(p), dropTornTail: journal }),
+        fileDone: (name, outcome) => {
+          this.retryAt.delete(name);
+          if (outcome.kind === 'deferred') {
+            this.deferred = true;
+            this.alone.add(name);
+            return;
+          }
+          this.host.fileDone(name, outcome);
+        },
+        readAlone: (name) => this.alone.add(name),
+        failed: (name, err) => this.noteFailure(name, err),
+      },
+      {
+        chunkPairs: this.opts.chunkPairs,
+        lanes,
+        readAhead: READ_AHEAD_FILES,
+        maxPairs: Math.max(this.opts.chunkPairs * lanes * 4, MIN_ROUND_PAIRS),
+        dropTornTail: journal,
+        log: this.log,
+      },
+    );
+    if (round.sinkFailed) this.deferred = true;
+    return applied + round.finished > 0;
   }
 
   /** The directory's pending files, oldest first; null when it cannot be used now. */

@@ -43,11 +43,15 @@ export class IdHighWater implements IdLease {
   renew(): void {
     if (this.renewing || this.closed) return;
     const target = issuedIdMs() + ID_LEASE_MS;
-    this.renewing = this.meta
-      .transaction(() => {
-        // Never lower it: another process sharing the store may hold a later lease.
-        if (storedMark(this.meta) < target) void this.meta.put(HIGH_WATER_KEY, target);
-      })
+    // Out of the caller's stack: ids may be reserved inside a sync write transaction, where
+    // lmdb would run a transaction() inline (and return no promise).
+    this.renewing = Promise.resolve()
+      .then(() =>
+        this.meta.transaction(() => {
+          // Never lower it: another process sharing the store may hold a later lease.
+          if (storedMark(this.meta) < target) void this.meta.put(HIGH_WATER_KEY, target);
+        }),
+      )
       .then(
         () => {
           if (target > this.ceilingMs) this.setCeiling(target);

@@ -4,8 +4,10 @@
 //
 // Checked against its revert: with read-back claiming a live pid's segment once its claim
 // is claimStaleMs old (the code before: `staleMs = mayBeAlive(pid) ? claimStaleMs : 2000`),
-// the first expectation fails (the segment was read back and deleted during the stall).
-import { readdirSync } from 'node:fs';
+// 'nothing read back from a live writer' fails (the segment was read back during the stall).
+// The writer is killed while still stalled: resumed, it could save and delete its own
+// segment first, and nothing would be left to read back.
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditAcks, readAckLog, storedRecalls } from '../../faults/ack-audit.js';
@@ -33,14 +35,14 @@ const segmentsIn = (dir: string) => {
 };
 
 describe('journal segments of a live writer', () => {
-  it('are left alone while the writer stalls past every claim timeout, and read back once it is killed', { timeout: 60_000 }, async () => {
+  it('are left alone while the writer stalls past every claim timeout, and read back once it is killed', { timeout: 120_000 }, async () => {
     const path = tempDir();
     const setup = await LmdbMemoryStore.open({ path, logger: silentLogger });
     for (let r = 0; r < 10; r++) await setup.insert({ id: `r${r}`, text: `record ${r}` });
     await setup.close();
     const ackLog = join(path, 'acknowledged.log');
-    const STALL_MS = 6000;
-    const child = startChildScript(RECALL_CHILD, { storePath: path, mode: 'stall', recalls: 200, stallMs: STALL_MS, ackLog, cuePrefix: 'w' } satisfies RecallChildConfig);
+    // Stalled for longer than the test runs: it is killed while stalled.
+    const child = startChildScript(RECALL_CHILD, { storePath: path, mode: 'stall', recalls: 200, stallMs: 600_000, ackLog, cuePrefix: 'w' } satisfies RecallChildConfig);
     children.push(child);
     await child.waitForLine(/^stalling$/);
     const journalDir = join(path, JOURNAL_DIR_NAME);
@@ -51,15 +53,16 @@ describe('journal segments of a live writer', () => {
     const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
     try {
       const queue = store.enableProvenanceQueue({ claimStaleMs: 2000, idlePollMs: 50 });
-      // The writer's claim is refreshed every second; it is stale after 2 s of stall. Watch
-      // until the stall ends: the segment must stay, unread.
-      await child.waitForLine(/^resumed$/);
-      expect(queue.stats().respooledPairs, 'nothing read back from a live writer').toBe(0);
+      // The writer's claim is refreshed every second; stalled, it goes stale after 2 s.
+      const claimAgeMs = () => Date.now() - statSync(join(journalDir, `${theirs.at(-1)!}.lock`)).mtimeMs;
+      expect(await until(() => claimAgeMs() > 3000, 30_000, 50), 'the stalled writer’s claim goes stale').toBe(true);
+      // Past that, a reader that went by the claim would take the segment within a few polls.
+      expect(await until(() => queue.stats().respooledPairs > 0, 2000, 50), 'nothing read back from a live writer').toBe(false);
       for (const name of theirs) expect(segmentsIn(journalDir)).toContain(name);
 
       child.kill('SIGKILL');
       await child.done;
-      expect(await until(() => theirs.every((n) => !segmentsIn(journalDir).includes(n)), 20_000, 50), 'the dead writer’s segment is read back').toBe(true);
+      expect(await until(() => theirs.every((n) => !segmentsIn(journalDir).includes(n)), 60_000, 50), 'the dead writer’s segment is read back').toBe(true);
       expect(queue.stats().respooledPairs).toBeGreaterThan(0);
     } finally {
       await store.close();

@@ -77,3 +77,20 @@ describe('entry ids never go backwards', () => {
     }
   });
 });
+
+describe('the high-water lease', () => {
+  // Checked: with renew() calling meta.transaction() directly, lmdb ran it inside the sync
+  // write transaction and returned no promise: the sync write threw a TypeError and stored nothing.
+  it('a sync write whose ids fall due for a lease renewal writes them, and ids stay in order', async () => {
+    const store = await LmdbMemoryStore.open({ path: tempDir(), logger: silentLogger });
+    stores.push(store);
+    await store.insert({ id: 'r1', text: 'x' });
+    store.appendProvenanceBatchSync([['r1', { ts: new Date().toISOString(), cue: 'first', sessionId: 's' }]]);
+    const realPerf = performance.now.bind(performance);
+    vi.spyOn(performance, 'now').mockImplementation(() => realPerf() + 5000); // the lease is due
+    store.appendProvenanceBatchSync([['r1', { ts: new Date().toISOString(), cue: 'second', sessionId: 's' }]]);
+    await store.appendProvenanceBatch([['r1', { ts: new Date().toISOString(), cue: 'third', sessionId: 's' }]]);
+    const history = (await store.get('r1'))!.provenance;
+    expect(history.map((e) => e.cue)).toEqual(['first', 'second', 'third']);
+  });
+});

@@ -1,0 +1,169 @@
+// One round of read-back over a directory's files, oldest first, merged into full sink
+// calls: small files share a call (a backlog of 40-pair files costs calls of maxBatchPairs,
+// not one call per file), the next files are claimed and read while calls commit, and up
+// to `lanes` calls are in flight. A file is deleted only once every call holding its pairs
+// has resolved. A file whose call failed, or named records the sink does not know, is left
+// in place and read back alone later (the per-file path sets refused pairs aside).
+import fse from 'fs-extra';
+import type { Logger } from '../log.js';
+import type { SpillClaim } from '../spill/spill-claims.js';
+import type { ChunkDelivered, ReplayOutcome } from '../spill/replay.js';
+import { readSpillFile } from '../spill/spill-reader.js';
+import type { IdentifiedPair } from '../spill/spill-writer.js';
+
+export interface MergedRoundHost {
+  deliver(pairs: IdentifiedPair[]): Promise<ChunkDelivered>;
+  sinkDown(): boolean;
+  /** Claims a file; null when another process holds it or it is gone; throws on an I/O error. */
+  claim(name: string): Promise<SpillClaim | null>;
+  /** A file that is not plain pairs (empty, malformed, ...): dealt with by the per-file path. */
+  replayAlone(claim: SpillClaim): Promise<ReplayOutcome>;
+  fileDone(name: string, outcome: ReplayOutcome): void;
+  /** The file must be read back alone next time (its merged call failed or had unknown records). */
+  readAlone(name: string): void;
+  /** A claim or read failed for a passing reason: try again later. */
+  failed(name: string, err: unknown): void;
+}
+
+export interface MergedRoundOptions {
+  chunkPairs: number;
+  lanes: number;
+  /** Files claimed and read ahead of the calls. */
+  readAhead: number;
+  /** A round stops taking new files past this many pairs (the worker looks at memory between rounds). */
+  maxPairs: number;
+  dropTornTail: boolean;
+  log: Logger;
+}
+
+interface FileInRound {
+  name: string;
+  claim: SpillClaim;
+  pairs: number;
+  torn: number;
+  /** Calls holding some of its pairs that have not resolved yet. */
+  open: number;
+  /** All its pairs are in calls. */
+  sent: boolean;
+  failed: boolean;
+}
+
+type Loaded = { file: FileInRound; pairs: IdentifiedPair[] } | null;
+
+/** Runs one round; resolves with the number of files it finished (applied, quarantined, ...). */
+export async function mergedReadBackRound(names: string[], host: MergedRoundHost, opts: MergedRoundOptions): Promise<{ finished: number; sinkFailed: boolean }> {
+  let finished = 0;
+  let sinkFailed = false;
+  let buffer: IdentifiedPair[] = [];
+  let bufferFiles = new Set<FileInRound>();
+  const calls = new Set<Promise<void>>();
+  const settling = new Set<Promise<void>>();
+  const track = (p: Promise<void>): void => {
+    settling.add(p);
+    void p.finally(() => settling.delete(p));
+  };
+
+  const settle = async (f: FileInRound): Promise<void> => {
+    if (!f.sent || f.open > 0) return;
+    try {
+      if (f.failed) {
+        host.readAlone(f.name);
+        return;
+      }
+      await fse.rm(f.claim.path, { force: true }); // every pair durable: also safe if the claim was taken over
+      finished++;
+      host.fileDone(f.name, f.torn ? { kind: 'applied', pairs: f.pairs, tornLines: f.torn } : { kind: 'applied', pairs: f.pairs });
+    } catch (err) {
+      host.failed(f.name, err);
+    } finally {
+      await f.claim.release().catch(() => {});
+    }
+  };
+
+  const send = async (): Promise<void> => {
+    if (buffer.length === 0) return;
+    while (calls.size >= opts.lanes) await Promise.race(calls);
+    const pairs = buffer;
+    const files = bufferFiles;
+    buffer = [];
+    bufferFiles = new Set();
+    if (sinkFailed || host.sinkDown()) {
+      // The sink is failing: these files stay where they are, for a later round.
+      for (const f of files) {
+        f.failed = true;
+        track(settle(f));
+      }
+      return;
+    }
+    for (const f of files) f.open++;
+    const call = (async () => {
+      const done = await host.deliver(pairs);
+      const ok = done.ok && !(done.unknownRecords && done.unknownRecords.length > 0);
+      if (!done.ok) sinkFailed = true;
+      for (const f of files) {
+        f.open--;
+        if (!ok) f.failed = true;
+        track(settle(f)); // deleting files does not hold the call's slot
+      }
+    })();
+    calls.add(call);
+    void call.finally(() => calls.delete(call));
+  };
+
+  const load = async (name: string): Promise<Loaded> => {
+    let claim: SpillClaim | null;
+    try {
+      claim = await host.claim(name);
+    } catch (err) {
+      host.failed(name, err);
+      return null;
+    }
+    if (!claim) return null;
+    try {
+      const content = await readSpillFile(claim.path, name, { dropTornTail: opts.dropTornTail });
+      if (content.kind === 'pairs') {
+        return { file: { name, claim, pairs: content.pairs.length, torn: content.tornLines ?? 0, open: 0, sent: false, failed: false }, pairs: content.pairs };
+      }
+      const outcome = await host.replayAlone(claim);
+      if (outcome.kind !== 'skipped' || outcome.reason !== 'already gone') finished++;
+      host.fileDone(name, outcome);
+    } catch (err) {
+      host.failed(name, err);
+    }
+    await claim.release().catch(() => {});
+    return null;
+  };
+
+  // Files are claimed and read `readAhead` at a time, and fed to calls in name order.
+  const loading: Promise<Loaded>[] = [];
+  let next = 0;
+  let taken = 0;
+  const fill = () => {
+    while (loading.length < opts.readAhead && next < names.length && taken < opts.maxPairs) loading.push(load(names[next++]!));
+  };
+  fill();
+  while (loading.length > 0) {
+    const loaded = await loading.shift()!;
+    if (host.sinkDown() || sinkFailed) {
+      // Stop here: files read ahead are left for later, untouched.
+      if (loaded) await loaded.file.claim.release().catch(() => {});
+      continue;
+    }
+    fill();
+    if (!loaded) continue;
+    const { file, pairs } = loaded;
+    taken += pairs.length;
+    for (let i = 0; i < pairs.length; i++) {
+      buffer.push(pairs[i]!);
+      bufferFiles.add(file);
+      if (buffer.length >= opts.chunkPairs) await send();
+    }
+    file.sent = true;
+    if (file.open === 0 && !bufferFiles.has(file)) track(settle(file));
+    fill();
+  }
+  await send();
+  while (calls.size > 0) await Promise.race(calls);
+  while (settling.size > 0) await Promise.race(settling);
+  return { finished, sinkFailed };
+}

@@ -1,0 +1,101 @@
+// Read-back merges small files into full sink calls, and still deletes a file only once
+// every call holding its pairs has resolved; a file whose merged call fails stays, whole.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
+import type { ProvenancePair } from '../../src/schemas.js';
+import { pair, RecordingSink } from '../helpers/sinks.js';
+import { writeQueueSpillFile } from '../helpers/spill-files.js';
+import { tempDir } from '../helpers/temp.js';
+import { until } from '../helpers/until.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A sink that takes several calls at once, as the LMDB store does. */
+class ConcurrentSink extends RecordingSink {
+  readonly maxConcurrentWrites = 4;
+  /** Calls under way right now, and the most seen at once. */
+  inFlight = 0;
+  maxInFlight = 0;
+  override async appendProvenanceBatch(pairs: ProvenancePair[]): Promise<void> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await super.appendProvenanceBatch(pairs);
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
+
+/** Fails every call that holds `cue`, `times` times, then takes them. */
+class FailingCallSink extends ConcurrentSink {
+  constructor(
+    private readonly cue: string,
+    private times: number,
+  ) {
+    super();
+  }
+  override async appendProvenanceBatch(pairs: ProvenancePair[]): Promise<void> {
+    if (this.times > 0 && pairs.some(([, e]) => e.cue === this.cue)) {
+      this.times--;
+      throw new Error('injected: this call fails');
+    }
+    await super.appendProvenanceBatch(pairs);
+  }
+}
+
+async function spillFiles(dir: string, files: number, pairsEach: number): Promise<string[]> {
+  const names: string[] = [];
+  for (let f = 0; f < files; f++) names.push(await writeQueueSpillFile(dir, 'r1', Array.from({ length: pairsEach }, (_, i) => `f${f}-${i}`)));
+  return names;
+}
+
+const pending = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
+
+function startQueue(sink: RecordingSink, spillDir: string): ProvenanceWriteQueue {
+  const q = new ProvenanceWriteQueue(sink, { spillDir, logger: silentLogger, durability: 'memory', maxBatchPairs: 50, idlePollMs: 20, retryBaseMs: 5, retryMaxMs: 20, maxAttempts: 2 });
+  cleanups.push(() => q.stop({ timeoutMs: 2000 }));
+  return q;
+}
+
+describe('merged read-back', () => {
+  // Checked against its revert: with one sink call per file (chunkPairs capped at a file's
+  // pairs), the calls hold 10 pairs each and the first expectation fails.
+  it('writes 20 files of 10 pairs in full calls of maxBatchPairs, several in flight, and deletes each only after its calls resolved', async () => {
+    const dir = join(tempDir(), 'spill');
+    const names = await spillFiles(dir, 20, 10);
+    const sink = new ConcurrentSink();
+    sink.hold();
+    cleanups.push(() => sink.release());
+    const q = startQueue(sink, dir);
+    q.start();
+    expect(await until(() => sink.inFlight >= 2, 5000), 'several merged calls in flight').toBe(true);
+    // Nothing is durable yet: every file is still there.
+    expect(pending(dir).sort()).toEqual(names.sort());
+    sink.release();
+    expect(await until(() => pending(dir).length === 0, 10_000)).toBe(true);
+    expect(sink.calls.map((c) => c.length)).toEqual([50, 50, 50, 50]);
+    expect(new Set(sink.cues()).size).toBe(200);
+    expect(q.stats().respooledPairs).toBe(200);
+  });
+
+  // Checked against its revert: with a failed merged call's files settled as applied, the
+  // files are deleted while their pairs are missing from the sink and this fails.
+  it('leaves the files of a failed merged call in place and reads them back alone: nothing lost', async () => {
+    const dir = join(tempDir(), 'spill');
+    await spillFiles(dir, 10, 10);
+    const sink = new FailingCallSink('f3-0', 2); // the call holding f3-0 fails both its attempts: given up
+    const q = startQueue(sink, dir);
+    q.start();
+    expect(await until(() => pending(dir).length === 0, 15_000)).toBe(true);
+    const cues = sink.cues();
+    expect(new Set(cues).size).toBe(100);
+    expect(q.stats().writeErrors).toBeGreaterThanOrEqual(2);
+  });
+});
