@@ -1,8 +1,9 @@
 // Typed errors: each message names the field, path or file at fault and what to do next.
 //
 // Adding an error: a class here that extends ProvenanceQueueError and declares
-// `readonly code = 'PROVQ_…'` (unique, upper snake case), exported from src/index.ts and
-// listed in docs/errors.md. test/errors.test.ts checks all three.
+// `readonly code = 'PROVQ_…'` (unique, upper snake case), with a one-line doc comment
+// ending in @hideconstructor (docs/api.md lists the code, not Error's constructor again),
+// exported from src/index.ts and listed in docs/errors.md. test/errors.test.ts checks them.
 
 /** A stable, machine-readable error code: `PROVQ_` and upper snake case. */
 export type ProvenanceErrorCode = `PROVQ_${string}`;
@@ -21,67 +22,67 @@ export abstract class ProvenanceQueueError extends Error {
   }
 }
 
-/** A pair handed to `enqueue` or `appendProvenanceBatch` failed validation; nothing was queued. */
+/** A pair handed to `enqueue` or `appendProvenanceBatch` failed validation; nothing was queued. @hideconstructor */
 export class InvalidPairError extends ProvenanceQueueError {
   readonly code = 'PROVQ_INVALID_PAIR';
 }
 
-/** Options for the queue, the store or a call were invalid (the message names the option). */
+/** Options for the queue, the store or a call were invalid (the message names the option). @hideconstructor */
 export class InvalidOptionsError extends ProvenanceQueueError {
   readonly code = 'PROVQ_INVALID_OPTIONS';
 }
 
-/** An argument of a call (a record id, a timeout) was invalid (the message names it). */
+/** An argument of a call (a record id) was invalid (the message names it and the values allowed). @hideconstructor */
 export class InvalidArgumentError extends ProvenanceQueueError {
   readonly code = 'PROVQ_INVALID_ARGUMENT';
 }
 
-/** The store directory could not be opened or created. */
+/** The store directory could not be opened or created. @hideconstructor */
 export class StoreOpenError extends ProvenanceQueueError {
   readonly code = 'PROVQ_STORE_OPEN';
 }
 
-/** A call on a store after `close()`. */
+/** A call on a store after `close()`. @hideconstructor */
 export class StoreClosedError extends ProvenanceQueueError {
   readonly code = 'PROVQ_STORE_CLOSED';
 }
 
-/** The spill directory is unsafe or unusable (a symlink, another user's, not a directory). */
+/** The spill directory is unsafe or unusable (a symlink, another user's, not a directory). @hideconstructor */
 export class SpillDirError extends ProvenanceQueueError {
   readonly code = 'PROVQ_SPILL_DIR';
 }
 
-/** A spill or journal directory belongs to another sink. */
+/** A spill or journal directory belongs to another sink. @hideconstructor */
 export class SpillDirOwnedError extends ProvenanceQueueError {
   readonly code = 'PROVQ_SPILL_DIR_OWNED';
 }
 
-/** `enqueue` on a queue that is not started, or already stopped. */
+/** `enqueue` on a queue that is not started, or already stopped. @hideconstructor */
 export class QueueNotRunningError extends ProvenanceQueueError {
   readonly code = 'PROVQ_QUEUE_NOT_RUNNING';
 }
 
-/** `enableProvenanceQueue` with different options while a queue is on. */
+/** `enableProvenanceQueue` with different options while a queue is on. @hideconstructor */
 export class QueueEnabledError extends ProvenanceQueueError {
   readonly code = 'PROVQ_QUEUE_ENABLED';
 }
 
-/** A sink call did not settle within `sinkTimeoutMs` (reported in logs and 'writeError' events). */
+/** A sink call did not settle within `sinkTimeoutMs` (reported in logs and 'writeError' events). @hideconstructor */
 export class SinkTimeoutError extends ProvenanceQueueError {
   readonly code = 'PROVQ_SINK_TIMEOUT';
 }
 
-/** Bad command-line usage of `provq` (exit code 2). */
+/** Bad command-line usage of `provq` (exit code 2). @hideconstructor */
 export class UsageError extends ProvenanceQueueError {
   readonly code = 'PROVQ_USAGE';
 }
 
-/** A `provq` command could not do its job (exit code 1): a missing store, file or record. */
+/** A `provq` command could not do its job (exit code 1): a missing store, file or record. @hideconstructor */
 export class CommandError extends ProvenanceQueueError {
   readonly code = 'PROVQ_COMMAND_FAILED';
 }
 
-/** The database could not be reached or refused a statement; the call was not confirmed. */
+/** The database could not be reached or refused a statement; the call was not confirmed. @hideconstructor */
 export class StoreUnavailableError extends ProvenanceQueueError {
   readonly code = 'PROVQ_STORE_UNAVAILABLE';
 }

@@ -1,29 +1,25 @@
 // The public API of provenance-queue (see ../shared/contract.md).
 export { LmdbMemoryStore } from './store/lmdb-memory-store.js';
 export { PostgresMemoryStore } from './store/postgres-memory-store.js';
-export type { MemoryRecord, RecallHit, StoreStats } from './store/memory-record.js';
+export type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats } from './store/memory-record.js';
+export type { StoreQueueOptions } from './store/queue-toggle.js';
 export { ProvenanceWriteQueue } from './queue/provenance-write-queue.js';
-export type { QueueStats } from './queue/provenance-write-queue.js';
-export type { ProvenanceSink } from './sink.js';
+export type { DirectQueueOptions, QueueStats } from './queue/provenance-write-queue.js';
+export type { QueueEvents, QuarantinedEvent, SpilledEvent, WriteErrorEvent } from './queue/events.js';
+export type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from './sink.js';
 export type {
+  FlushOptions,
   ProvenanceEntry,
   ProvenancePair,
   QueueOptions,
+  RecallProvenance,
   RecallQuery,
   RecordInput,
   SpillLine,
+  StopOptions,
+  StoredProvenanceEntry,
   StoreOpenOptions,
   PostgresStoreOpenOptions,
-} from './schemas.js';
-export {
-  provenanceEntrySchema,
-  provenancePairSchema,
-  queueOptionsSchema,
-  recallQuerySchema,
-  recordInputSchema,
-  spillLineSchema,
-  storeOpenOptionsSchema,
-  postgresStoreOpenOptionsSchema,
 } from './schemas.js';
 export {
   CommandError,

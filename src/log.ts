@@ -1,13 +1,18 @@
 // Structured logs: one JSON object a line, through an injectable logger in pino's shape
 // (fields first, message second), so `pino()` or any pino-compatible logger works as is.
 
+/** The fields of a log line. */
 export type LogFields = Record<string, unknown>;
 
 /** pino's calling convention: `logger.warn({ file, pairs }, 'what happened')`. */
 export interface Logger {
+  /** Detail for debugging (the default logger drops it). */
   debug(obj: object, msg: string): void;
+  /** Something worth knowing went right: recovery after errors, pairs saved at exit. */
   info(obj: object, msg: string): void;
+  /** Degraded but nothing lost: a sink still failing, pairs going to the spill directory. */
   warn(obj: object, msg: string): void;
+  /** Needs attention: a write failed, a spill file quarantined, pairs only on stderr. */
   error(obj: object, msg: string): void;
 }
 
@@ -22,17 +27,25 @@ export function jsonLogger(
   opts: { debug?: boolean } = {},
 ): Logger {
   const emit = (level: keyof typeof LEVELS) => (obj: object, msg: string) => {
-    write(`${JSON.stringify({ level: LEVELS[level], time: Date.now(), name: 'provenance-queue', ...obj, msg })}\n`);
+    write(`${JSON.stringify({ level: LEVELS[level], time: Date.now(), name: 'provenance-queue', ...obj, msg }, errorsAsFields)}\n`);
   };
   return { debug: opts.debug ? emit('debug') : () => {}, info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
+/** A logger that writes nothing (tests, or apps that watch the queue's events instead). */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** An error as log fields: pino's `err` key (message, code, name), without a stack. */
+/**
+ * An error as log fields: pino's convention, the Error itself under `err`, so pino's own
+ * serializer writes its type, message, code and stack. Anything else thrown becomes `{ message }`.
+ */
 export function errorFields(err: unknown): LogFields {
-  if (err instanceof Error) {
-    return { err: { type: err.name, message: err.message, code: (err as NodeJS.ErrnoException).code } };
-  }
-  return { err: { message: String(err) } };
+  return { err: err instanceof Error ? err : { message: String(err) } };
+}
+
+/** JSON.stringify replacer of the default logger: an Error as `{ type, message, code }` (one line, no stack). */
+function errorsAsFields(_key: string, value: unknown): unknown {
+  if (!(value instanceof Error)) return value;
+  const code = (value as NodeJS.ErrnoException).code;
+  return code === undefined ? { type: value.name, message: value.message } : { type: value.name, message: value.message, code };
 }

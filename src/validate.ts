@@ -3,7 +3,7 @@
 // the fast check is unsure about, and the only source of error messages.
 import type { z } from 'zod';
 import { ENTRY_ID_FORMAT } from './entry-id.js';
-import { InvalidPairError, InvalidOptionsError } from './errors.js';
+import { InvalidArgumentError, InvalidPairError, InvalidOptionsError } from './errors.js';
 import { copyJsonData, findJsonFault, isNotJson, isPlainRecord } from './json-data.js';
 import {
   describeIssues,
@@ -11,15 +11,47 @@ import {
   MAX_RECORD_ID_LENGTH,
   provenanceEntrySchema,
   provenancePairsSchema,
+  recordIdSchema,
   type ProvenanceEntry,
   type ProvenancePair,
   type SpillLine,
 } from './schemas.js';
 
-export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+/**
+ * Parses an options object (absent = `{}`). Anything but a plain object is refused up
+ * front, so `f('fast')` or `f(null)` reads "expected an object such as …", not zod's
+ * complaint about keys "0", "1", "2".
+ */
+export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, what: string, example = '{ … }'): z.output<S> {
+  if (value !== undefined && !isOptionsObject(value)) {
+    throw new InvalidOptionsError(`invalid ${what}: expected an object such as ${example}, got ${describeValue(value)}`);
+  }
   const r = schema.safeParse(value ?? {});
   if (!r.success) throw new InvalidOptionsError(`invalid ${what}: ${describeIssues(r.error)}`);
   return r.data;
+}
+
+function isOptionsObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** What a wrong value is, for a message: `null`, `an array`, `a string ("fast")`, `a number (-1)`. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)})`;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `a ${typeof v} (${String(v)})`;
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/** A record id argument (`get(id)`): checked before it reaches LMDB, whose key limit would throw a RangeError. */
+export function parseRecordIdArgument(id: unknown, call: string): string {
+  const r = recordIdSchema.safeParse(id);
+  if (r.success) return r.data;
+  const got = typeof id === 'string' ? `a string of ${id.length} characters` : describeValue(id);
+  throw new InvalidArgumentError(
+    `invalid ${call}: ${r.error.issues[0]!.message}, got ${got}; pass a record id as insert() returned it (1 to ${MAX_RECORD_ID_LENGTH} characters)`,
+  );
 }
 
 /**

@@ -29,10 +29,8 @@ export const replayArgsSchema = z
   .refine((a) => a.schema === undefined || a.postgres !== undefined, SCHEMA_NEEDS_POSTGRES);
 
 export const retryArgsSchema = z.strictObject({
-  file: path('FILE').refine(
-    (f) => /\.failed-\d+\.jsonl$/.test(f),
-    'not a quarantined spill file (<name>.failed-<ms>.jsonl); provq spill status lists them',
-  ),
+  // Whether it names a quarantined file is checked by the command, with the name as given.
+  file: path('FILE'),
   salvage: z.boolean().default(false),
   store: path('--store').optional(),
   ...postgresFlags,

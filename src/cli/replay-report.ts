@@ -5,6 +5,7 @@ import type { ReplayOutcome } from '../spill/replay.js';
 import type { StoreStats } from '../store/memory-record.js';
 import type { CliStore } from './open-store.js';
 import type { Io } from './io.js';
+import { count } from './plural.js';
 
 export class ReplayReport {
   private readonly bar: cliProgress.SingleBar | null;
@@ -46,7 +47,7 @@ export class ReplayReport {
         this.files++;
         this.pairs += outcome.pairs;
         this.bar?.update(this.pairs, { file });
-        if (!this.bar) this.io.err(`applied ${file}: ${outcome.pairs} pairs`);
+        if (!this.bar) this.io.err(`applied ${file}: ${count(outcome.pairs, 'pair')}`);
         break;
       case 'quarantined':
         this.quarantined.push({ file, as: outcome.as, reason: outcome.reason });
@@ -67,12 +68,12 @@ export class ReplayReport {
   async finish(storePath: string, heldElsewhere: string[]): Promise<number> {
     this.bar?.stop();
     const after = await this.store.stats();
-    this.io.out(`replayed ${this.files} files, ${this.pairs} pairs into ${storePath}`);
+    this.io.out(`replayed ${count(this.files, 'file')}, ${count(this.pairs, 'pair')} into ${storePath}`);
     const duplicates = after.duplicatePairs - this.before.duplicatePairs;
     const unknown = after.unknownRecordPairs - this.before.unknownRecordPairs;
-    if (duplicates) this.io.err(`${duplicates} pairs were already in the store (replayed before), kept once`);
-    if (unknown) this.io.err(`warning: ${unknown} pairs name records that do not exist in ${storePath}; they were skipped`);
-    if (heldElsewhere.length) this.io.err(`${heldElsewhere.length} files are claimed by another process, which applies them: ${heldElsewhere.join(', ')}`);
+    if (duplicates) this.io.err(`${count(duplicates, 'pair')} ${duplicates === 1 ? 'was' : 'were'} already in the store (replayed before), kept once`);
+    if (unknown) this.io.err(`warning: ${count(unknown, 'pair')} ${unknown === 1 ? 'names a record that does' : 'name records that do'} not exist in ${storePath}; ${unknown === 1 ? 'it was' : 'they were'} skipped`);
+    if (heldElsewhere.length) this.io.err(`${count(heldElsewhere.length, 'file')} ${heldElsewhere.length === 1 ? 'is' : 'are'} claimed by another process, which applies ${heldElsewhere.length === 1 ? 'it' : 'them'}: ${heldElsewhere.join(', ')}`);
     for (const n of this.notes) this.io.err(n);
     for (const f of this.failures) this.io.err(f);
     for (const q of this.quarantined) this.io.err(`quarantined ${q.file} as ${q.as}: ${q.reason}`);

@@ -2,6 +2,7 @@
 // recalls with the queue on, an overload that spills and drains, then the sync fallback.
 import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { count } from '../cli/plural.js';
 import { CommandError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
@@ -76,13 +77,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       if (i % 50 === 0) status.update('overload', q2.stats());
     }
     status.done('overload', q2.stats());
-    say(`   spill directory ${q2.spillDir}: ${await countSpillFiles(q2.spillDir)} files waiting`);
+    say(`   spill directory ${q2.spillDir}: ${count(await countSpillFiles(q2.spillDir), 'file')} waiting`);
     say('   the sink recovers; spill files are read back, oldest first');
     delete (store as Partial<Pick<LmdbMemoryStore, 'appendProvenanceBatch'>>).appendProvenanceBatch; // the prototype's again
     await settle(q2, (s) => status.update('draining', s));
     status.done('drained', q2.stats());
     const spilled = q2.stats();
-    say(`   spill directory now holds ${await countSpillFiles(q2.spillDir)} files`);
+    say(`   spill directory now holds ${count(await countSpillFiles(q2.spillDir), 'file')}`);
     await store.disableProvenanceQueue();
 
     say('\n3. queue off: the sync fallback, recall waits for each durable write');
@@ -135,7 +136,7 @@ function printSummary(say: (line?: string) => void, s: DemoSummary): void {
   say(`  recalls                  ${s.recalls}`);
   say(`  recall hits              ${s.hits}`);
   say(`  provenance entries       ${s.entriesWritten} written (${s.entriesWritten === s.hits ? 'one per hit, none lost' : 'MISMATCH'})`);
-  say(`  spilled / read back      ${s.spilledPairs} / ${s.respooledPairs} pairs, ${s.spillFilesAtEnd} spill files left`);
+  say(`  spilled / read back      ${s.spilledPairs} / ${s.respooledPairs} pairs, ${count(s.spillFilesAtEnd, 'spill file')} left`);
   say(`  recall p50 / p99, queue on   ${ms(s.queueOn.p50Ms)} / ${ms(s.queueOn.p99Ms)}`);
   say(`  recall p50 / p99, queue off  ${ms(s.queueOff.p50Ms)} / ${ms(s.queueOff.p99Ms)}`);
   say('\ninspect it yourself:');

@@ -11,7 +11,7 @@ export interface Deadline {
 }
 
 export function parseStopOptions(opts: StopOptions | undefined, what: string): StopOptions {
-  return parseOptions(stopOptionsSchema, opts ?? {}, `${what} options`);
+  return parseOptions(stopOptionsSchema, opts, `${what} options`, '{ timeoutMs: 5000 } or { signal: AbortSignal.timeout(5000) }');
 }
 
 export function deadlineOf(opts: StopOptions): Deadline {

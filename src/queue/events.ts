@@ -1,20 +1,25 @@
 // The queue's events, typed for `queue.on(...)`: what an operator wants to watch without
 // polling stats().
 
+/** Payload of `'spilled'`: a spill file was written. */
 export interface SpilledEvent {
-  /** The spill file written (in spillDir). */
+  /** The spill file written (a name in spillDir). */
   file: string;
   /** Pairs in that file. */
   pairs: number;
 }
 
+/** Payload of `'quarantined'`: a spill file (or some of its pairs) was set aside, never applied. */
 export interface QuarantinedEvent {
   /** The quarantined (or set-aside) file, `<name>.failed-<ms>.jsonl`. */
   file: string;
+  /** Why: the bad line and field, or the pairs the sink refused. */
   reason: string;
 }
 
+/** Payload of `'writeError'`: one sink call failed (it is retried, then spilled). */
 export interface WriteErrorEvent {
+  /** What the sink threw (or a SinkTimeoutError when it did not settle within sinkTimeoutMs). */
   error: unknown;
   /** Pairs in the failed sink call. */
   pairs: number;
@@ -22,10 +27,22 @@ export interface WriteErrorEvent {
   attempt: number;
 }
 
-/** Event name → listener arguments, for Node's typed EventEmitter. */
+/**
+ * Event name → listener arguments, for Node's typed EventEmitter:
+ *
+ * ```ts
+ * queue.on('spilled', ({ file, pairs }) => log.warn({ file, pairs }, 'provenance overflowed to disk'));
+ * queue.on('quarantined', ({ file, reason }) => alert(`quarantined ${file}: ${reason}`));
+ * queue.on('writeError', ({ error, pairs, attempt }) => metrics.increment('provq.write_errors'));
+ * queue.on('idle', () => log.info({}, 'all provenance durable'));
+ * ```
+ */
 export interface QueueEvents {
+  /** Pairs went to a spill file (overflow, failed writes, a stop deadline); they are read back later. */
   spilled: [SpilledEvent];
+  /** A spill file was quarantined, or pairs were set aside: nothing of them was applied. */
   quarantined: [QuarantinedEvent];
+  /** A sink call failed; emitted for every attempt. */
   writeError: [WriteErrorEvent];
   /** Everything enqueued so far is durable and no spill file of this queue waits. */
   idle: [];

@@ -1,5 +1,11 @@
 // Callers of flush() waiting for the pairs enqueued before their call to be durable: each
 // waits for a sequence number; all are checked against the queue's frontier when it moves.
+import { InvalidOptionsError } from '../errors.js';
+import { flushOptionsSchema, type FlushOptions } from '../schemas.js';
+import { describeValue, parseOptions } from '../validate.js';
+
+/** How long flush() waits when not told. */
+export const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
 
 interface Waiter {
   target: number;
@@ -42,4 +48,18 @@ export class FlushWaiters {
   settleAll(frontier: number): void {
     for (const w of this.waiters) w.settle(frontier >= w.target);
   }
+}
+
+/** flush()'s argument: a timeout in ms, or { timeoutMs, signal }; absent = the default timeout. */
+export function parseFlushArgument(opts: number | FlushOptions | undefined): { timeoutMs: number; signal?: AbortSignal } {
+  if (typeof opts === 'number' ? !(Number.isFinite(opts) && opts >= 0) : opts !== undefined && (typeof opts !== 'object' || opts === null)) {
+    throw new InvalidOptionsError(
+      `invalid flush argument: expected a timeout in milliseconds >= 0, as in flush(5000), or { timeoutMs, signal }, got ${describeValue(opts)}; ` +
+        `flush() waits ${DEFAULT_FLUSH_TIMEOUT_MS} ms by default`,
+    );
+  }
+  const parsed = parseOptions(flushOptionsSchema, typeof opts === 'number' ? { timeoutMs: opts } : opts, 'flush options', '{ timeoutMs: 5000 }');
+  return parsed.signal
+    ? { timeoutMs: parsed.timeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS, signal: parsed.signal }
+    : { timeoutMs: parsed.timeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS };
 }

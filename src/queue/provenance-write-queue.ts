@@ -7,11 +7,10 @@ import { EventEmitter } from 'node:events';
 import { reserveEntryIds } from '../entry-id.js';
 import { InvalidOptionsError, QueueNotRunningError } from '../errors.js';
 import { saveSync } from '../exit/exit-save.js';
-import { registerExitDrain, unregisterExitDrain, type ExitDrainable } from '../exit/exit-hook.js';
+import { registerExitDrain, unregisterExitDrain } from '../exit/exit-hook.js';
 import { JournalWriter } from '../journal/journal-writer.js';
 import { errorFields, jsonLogger, type Logger } from '../log.js';
 import {
-  flushOptionsSchema,
   queueOptionsSchema,
   type FlushOptions,
   type ProvenancePair,
@@ -28,22 +27,30 @@ import { parseOptions, parsePairs } from '../validate.js';
 import { Backlog } from './backlog.js';
 import { deadlineOf, parseStopOptions } from './deadline.js';
 import type { QueueEvents } from './events.js';
-import { FlushWaiters } from './flush-waiters.js';
+import { FlushWaiters, parseFlushArgument } from './flush-waiters.js';
 import { SpillScheduler } from './overflow.js';
 import { identifyAll, pendingBatch } from './pending-batches.js';
 import { ReadBack } from './read-back.js';
 import { SinkDelivery } from './sink-delivery.js';
 import { Worker } from './worker.js';
 
+/** The queue's counters, from {@link ProvenanceWriteQueue.stats}. */
 export interface QueueStats {
+  /** Pairs accepted by enqueue. */
   enqueuedPairs: number;
+  /** Pairs the sink confirmed durable (fresh and read back). */
   writtenPairs: number;
+  /** Pairs accepted but not yet durable in the sink (in memory or in flight; spilled pairs not counted). */
   pendingPairs: number;
+  /** Pairs written to spill files (overflow, failed writes, a stop deadline, exit). */
   spilledPairs: number;
+  /** Spill files written. */
   spilledFiles: number;
   /** Pairs read back from spill or journal files and written to the sink. */
   respooledPairs: number;
+  /** Files quarantined, or pairs set aside in a `.failed-` file, by this queue. */
   quarantinedFiles: number;
+  /** Failed sink calls (each attempt counts). */
   writeErrors: number;
   /** Failed attempts to write a spill file (disk full, no permission, ...). */
   spillErrors: number;
@@ -55,11 +62,30 @@ export interface QueueStats {
 
 export { OVERFLOW_SYNC_SPILL_PAIRS } from './overflow.js';
 
-const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
-
 type State = 'new' | 'running' | 'stopping' | 'stopped';
 
-export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements ExitDrainable, AsyncDisposable {
+/** Options of a queue built directly: as {@link QueueOptions}, with `spillDir` required. */
+export type DirectQueueOptions = QueueOptions & {
+  /** Required: where overflow and failed writes go (created 0700 on the first spill). */
+  spillDir: string;
+};
+
+/**
+ * A coalescing write queue in front of a {@link ProvenanceSink}: `enqueue` returns at once,
+ * a worker writes batches, overflow and failed writes spill to JSONL files in `spillDir`
+ * and are read back, and an exit hook saves what is in memory when the process ends.
+ * Nothing enqueued is dropped.
+ *
+ * It is an EventEmitter of {@link QueueEvents}:
+ *
+ * ```ts
+ * queue.on('spilled', ({ file, pairs }) => log.warn({ file, pairs }, 'provenance spilled'));
+ * queue.on('quarantined', ({ file, reason }) => alert(`spill file ${file} quarantined: ${reason}`));
+ * queue.on('writeError', ({ error, pairs, attempt }) => metrics.count('provq.write_error'));
+ * queue.on('idle', () => console.log('all provenance is durable'));
+ * ```
+ */
+export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements AsyncDisposable {
   /** Where overflow and failed writes are spilled. */
   readonly spillDir: string;
   /** Where the journal lives (durability 'journal'), else null. */
@@ -96,16 +122,19 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements E
     tornJournalLines: 0,
   };
 
-  /** A queue in front of `sink`; call `start()` before `enqueue`. `spillDir` is required. */
+  /**
+   * A queue in front of `sink`; call `start()` before `enqueue`. `spillDir` is required
+   * (a store's `enableProvenanceQueue` fills it in). Throws InvalidOptionsError naming a bad option.
+   */
   constructor(
     private readonly sink: ProvenanceSink,
-    opts: QueueOptions,
+    opts: DirectQueueOptions,
   ) {
     super();
     if (!sink || typeof sink.appendProvenanceBatch !== 'function') {
       throw new InvalidOptionsError('ProvenanceWriteQueue: sink must have an appendProvenanceBatch(pairs) method');
     }
-    this.opts = parseOptions(queueOptionsSchema, opts, 'queue options');
+    this.opts = parseOptions(queueOptionsSchema, opts, 'queue options', "{ spillDir: './provenance-spill' }");
     if (!this.opts.spillDir) {
       throw new InvalidOptionsError(
         'invalid queue options: spillDir is required for a queue built directly (store queues default it to <store path>/provenance-overflow)',
@@ -217,7 +246,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements E
    * when `timeoutMs` (default 2000) passes or `signal` aborts first. Never rejects on time.
    */
   flush(opts?: number | FlushOptions): Promise<boolean> {
-    const { timeoutMs, signal } = parseFlushOptions(opts);
+    const { timeoutMs, signal } = parseFlushArgument(opts);
     const target = this.seqEnd;
     if (this.backlog.oldestPendingSeq() >= target) return Promise.resolve(true);
     if (!this.running) return Promise.resolve(false);
@@ -242,6 +271,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements E
     return this.stop();
   }
 
+  /** Counters since the queue was made: a snapshot, cheap enough to poll. */
   stats(): QueueStats {
     return { ...this.counters, spillErrors: this.spill.spillErrors, pendingPairs: this.backlog.pendingPairs };
   }
@@ -392,11 +422,4 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements E
       this.log.error({ event, ...errorFields(err) }, 'a queue event listener threw; the queue goes on');
     }
   }
-}
-
-function parseFlushOptions(opts: number | FlushOptions | undefined): { timeoutMs: number; signal?: AbortSignal } {
-  const parsed = parseOptions(flushOptionsSchema, typeof opts === 'number' ? { timeoutMs: opts } : opts, 'flush options');
-  return parsed.signal
-    ? { timeoutMs: parsed.timeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS, signal: parsed.signal }
-    : { timeoutMs: parsed.timeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS };
 }

@@ -1,7 +1,7 @@
 // The LMDB keys of a batch's pairs: [recordId, entryId], with ids reserved for pairs that
 // have none, and records looked up once per batch.
 import type { Database } from 'lmdb';
-import type { ProvenanceEntry, ProvenancePair } from '../schemas.js';
+import type { ProvenancePair, StoredProvenanceEntry } from '../schemas.js';
 import { BatchEntryIds } from './batch-entry-ids.js';
 
 export type ProvenanceKey = [recordId: string, entryId: string];
@@ -35,8 +35,8 @@ export class EntryKeys {
   }
 
   /** The entry to store under `key` (from keyOf), carrying the key's entryId. */
-  valueOf(i: number, key: ProvenanceKey): ProvenanceEntry {
+  valueOf(i: number, key: ProvenanceKey): StoredProvenanceEntry {
     const entry = this.pairs[i]![1];
-    return entry.entryId === undefined ? { ...entry, entryId: key[1] } : entry;
+    return entry.entryId === undefined ? { ...entry, entryId: key[1] } : (entry as StoredProvenanceEntry);
   }
 }

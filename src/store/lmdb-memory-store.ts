@@ -8,6 +8,7 @@ import { open, type Database, type PutOptions, type RootDatabase } from 'lmdb';
 import { StoreClosedError, StoreOpenError } from '../errors.js';
 import { jsonLogger, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
+import { parseStopOptions } from '../queue/deadline.js';
 import { EntryKeys, type ProvenanceKey } from './entry-keys.js';
 import { IdHighWater } from './id-high-water.js';
 import { ensureStoreDir, STORE_FILE_MODE, tightenStoreFiles } from './store-dir.js';
@@ -16,7 +17,7 @@ import {
   recallQuerySchema,
   recordInputSchema,
   storeOpenOptionsSchema,
-  type ProvenanceEntry,
+  type StoredProvenanceEntry,
   type ProvenancePair,
   type RecallQuery,
   type StopOptions,
@@ -24,13 +25,13 @@ import {
   type StoreOpenOptions,
 } from '../schemas.js';
 import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../sink.js';
-import { checkPairs, parseOptions } from '../validate.js';
-import type { MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
+import { checkPairs, parseOptions, parseRecordIdArgument } from '../validate.js';
+import type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
 import { recallPairs, recordRecall } from './recall-provenance.js';
 import { RecallIndex } from './similarity.js';
 import { JOURNAL_DIR_NAME, SPILL_DIR_NAME, STORE_FILE } from './store-layout.js';
 
-export type { MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
+export type { HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
 
 type StoredRecord = Omit<MemoryRecord, 'provenance'>;
 const KEY_END = Buffer.from([0xff]); // sorts after every entryId of a record
@@ -38,8 +39,8 @@ const KEY_END = Buffer.from([0xff]); // sorts after every entryId of a record
 const NO_OVERWRITE: PutOptions = { noOverwrite: true };
 /** lmdb's typings leave out the result of a conditional put (documented: false when not written). */
 interface ConditionalPuts {
-  put(key: ProvenanceKey, value: ProvenanceEntry, options: PutOptions): Promise<boolean>;
-  putSync(key: ProvenanceKey, value: ProvenanceEntry, options: PutOptions): boolean;
+  put(key: ProvenanceKey, value: StoredProvenanceEntry, options: PutOptions): Promise<boolean>;
+  putSync(key: ProvenanceKey, value: StoredProvenanceEntry, options: PutOptions): boolean;
 }
 
 /**
@@ -57,7 +58,19 @@ function storeIdOf(meta: Database<unknown, string>): string {
   return id;
 }
 
-export class LmdbMemoryStore implements ProvenanceSink {
+/**
+ * The embedded memory store: records and their provenance in one LMDB environment. It is
+ * also a {@link ProvenanceSink}, so a queue can write into it. `Extra` types the extras of
+ * its provenance entries (see {@link DefaultExtras}).
+ *
+ * ```ts
+ * await using store = await LmdbMemoryStore.open({ path: './memories' });
+ * store.enableProvenanceQueue(); // recall() no longer waits for provenance writes
+ * const hits = await store.recall({ cue: 'tea', sessionId: 's1' });
+ * ```
+ */
+export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements ProvenanceSink {
+  /** The store directory (created 0700 if missing). */
   readonly path: string;
   /** This store's identity as a sink: `lmdb:<uuid>`, kept in the store. */
   readonly sinkId: string;
@@ -75,7 +88,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
     path: string,
     private readonly env: RootDatabase,
     private readonly records: Database<StoredRecord, string>,
-    private readonly provenance: Database<ProvenanceEntry, ProvenanceKey>,
+    private readonly provenance: Database<StoredProvenanceEntry, ProvenanceKey>,
     private readonly logger: Logger,
   ) {
     this.path = path;
@@ -98,8 +111,12 @@ export class LmdbMemoryStore implements ProvenanceSink {
     for (const { value } of records.getRange()) this.index.upsert(value.id, value.text, value.embedding);
   }
 
-  static async open(opts: StoreOpenOptions): Promise<LmdbMemoryStore> {
-    const { path, logger } = parseOptions(storeOpenOptionsSchema, opts, 'LmdbMemoryStore.open options');
+  /**
+   * Opens (or creates) the store in the directory `path`. Throws InvalidOptionsError for bad
+   * options and StoreOpenError when the directory cannot be created or opened (the message says why).
+   */
+  static async open<Extra extends object = DefaultExtras>(opts: StoreOpenOptions): Promise<LmdbMemoryStore<Extra>> {
+    const { path, logger } = parseOptions(storeOpenOptionsSchema, opts, 'LmdbMemoryStore.open options', "{ path: './memories' }");
     await ensureStoreDir(path);
     let env: RootDatabase;
     try {
@@ -110,8 +127,8 @@ export class LmdbMemoryStore implements ProvenanceSink {
     }
     await tightenStoreFiles(path, STORE_FILE);
     const records = env.openDB<StoredRecord, string>({ name: 'records' });
-    const provenance = env.openDB<ProvenanceEntry, ProvenanceKey>({ name: 'provenance' });
-    return new LmdbMemoryStore(path, env, records, provenance, logger ?? jsonLogger());
+    const provenance = env.openDB<StoredProvenanceEntry, ProvenanceKey>({ name: 'provenance' });
+    return new LmdbMemoryStore<Extra>(path, env, records, provenance, logger ?? jsonLogger());
   }
 
   /** The running queue, or null while writes take the synchronous path. */
@@ -119,9 +136,10 @@ export class LmdbMemoryStore implements ProvenanceSink {
     return this.toggle.current;
   }
 
+  /** Adds (or replaces) a record; returns its id (`rec.id`, or a new UUID). Durable when it resolves. */
   async insert(rec: RecordInput): Promise<string> {
     this.assertOpen('insert');
-    const input = parseOptions(recordInputSchema, rec, 'record');
+    const input = parseOptions(recordInputSchema, rec, 'record', "{ text: 'a memory' }");
     const id = input.id ?? randomUUID();
     const stored: StoredRecord = { id, text: input.text, createdAt: new Date().toISOString() };
     if (input.embedding) stored.embedding = input.embedding;
@@ -131,16 +149,26 @@ export class LmdbMemoryStore implements ProvenanceSink {
     return id;
   }
 
-  async get(id: string): Promise<MemoryRecord | undefined> {
+  /**
+   * The record with its provenance, oldest first, or undefined when there is none. Throws
+   * InvalidArgumentError for an id that cannot exist (empty, not a string, over 256 characters).
+   */
+  async get(id: string): Promise<MemoryRecord<Extra> | undefined> {
     this.assertOpen('get');
-    const rec = this.records.get(id);
+    const rec = this.records.get(parseRecordIdArgument(id, 'get(id)'));
     return rec && { ...rec, provenance: this.readProvenance(id) };
   }
 
-  async recall(q: RecallQuery): Promise<RecallHit[]> {
+  /**
+   * The top `k` (default 5) records for `cue`: by cosine similarity to `embedding` when one is
+   * given, by text overlap otherwise. Records one provenance entry per hit, `{ ts, cue,
+   * sessionId, rank, score }`: through the queue when it is enabled (recall does not wait for
+   * the write), else synchronously (recall resolves once the entries are durable).
+   */
+  async recall(q: RecallQuery): Promise<RecallHit<Extra>[]> {
     this.assertOpen('recall');
-    const query = parseOptions(recallQuerySchema, q, 'recall query');
-    const hits: RecallHit[] = [];
+    const query = parseOptions(recallQuerySchema, q, 'recall query', "{ cue: 'what did I say', sessionId: 's1' }");
+    const hits: RecallHit<Extra>[] = [];
     for (const { id, score } of this.index.topK(query.cue, query.embedding, query.k)) {
       const rec = this.records.get(id);
       if (rec) hits.push({ id, score, record: this.withLazyProvenance(rec) });
@@ -151,7 +179,8 @@ export class LmdbMemoryStore implements ProvenanceSink {
 
   /**
    * Appends pairs durably: resolves once every pair is committed and flushed. Pairs for
-   * records the store does not have are skipped, counted, and reported in the result.
+   * records the store does not have are skipped, counted, and reported in the result. An
+   * invalid pair throws InvalidPairError naming the field; nothing of the call is written.
    */
   async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult | void> {
     this.assertOpen('appendProvenanceBatch');
@@ -165,6 +194,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
     }
   }
 
+  /** {@link appendProvenanceBatch}, synchronously: durable when it returns (what the exit hook uses). */
   appendProvenanceBatchSync(pairs: ProvenancePair[], context?: SinkWriteContext): SinkWriteResult {
     this.assertOpen('appendProvenanceBatchSync');
     const valid = context?.validated ? pairs : checkPairs(pairs);
@@ -214,7 +244,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
   }
 
   /** Every record id with its number of provenance entries, for `provq stats`. */
-  *historyCounts(): Generator<{ id: string; entries: number }> {
+  *historyCounts(): Generator<HistoryCount> {
     this.assertOpen('historyCounts');
     for (const id of this.records.getKeys()) {
       yield { id, entries: this.provenance.getCount({ start: [id], end: [id, KEY_END] as unknown as ProvenanceKey }) };
@@ -226,6 +256,7 @@ export class LmdbMemoryStore implements ProvenanceSink {
    * call, or a concurrent one, gets the first call's promise: LMDB closes once, after the drain.
    */
   close(opts?: StopOptions): Promise<void> {
+    parseStopOptions(opts, 'close'); // a bad argument throws before anything is closed
     this.closing ??= this.closeOnce(opts);
     return this.closing;
   }
@@ -270,18 +301,19 @@ export class LmdbMemoryStore implements ProvenanceSink {
     return entries.unknown.length > 0 ? { unknownRecords: entries.unknown, duplicates } : { duplicates };
   }
 
-  private readProvenance(id: string): ProvenanceEntry[] {
-    const out: ProvenanceEntry[] = [];
+  /** The stored entries; typed with the extras the store was opened with (the caller's declaration). */
+  private readProvenance(id: string): StoredProvenanceEntry<Extra>[] {
+    const out: StoredProvenanceEntry<Extra>[] = [];
     for (const { value } of this.provenance.getRange({ start: [id], end: [id, KEY_END] as unknown as ProvenanceKey })) {
-      out.push(value);
+      out.push(value as StoredProvenanceEntry<Extra>);
     }
     return out;
   }
 
-  private withLazyProvenance(rec: StoredRecord): MemoryRecord {
-    let cached: ProvenanceEntry[] | undefined;
+  private withLazyProvenance(rec: StoredRecord): MemoryRecord<Extra> {
+    let cached: StoredProvenanceEntry<Extra>[] | undefined;
     const read = () => (cached ??= this.readProvenance(rec.id));
-    return Object.defineProperty({ ...rec } as MemoryRecord, 'provenance', {
+    return Object.defineProperty({ ...rec } as MemoryRecord<Extra>, 'provenance', {
       enumerable: true,
       get: read,
     });

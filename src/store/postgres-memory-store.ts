@@ -19,11 +19,12 @@ import {
   type RecallQuery,
   type RecordInput,
   type StopOptions,
+  type StoredProvenanceEntry,
 } from '../schemas.js';
 import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../sink.js';
-import { checkPairs, parseOptions } from '../validate.js';
+import { checkPairs, parseOptions, parseRecordIdArgument } from '../validate.js';
 import { BatchEntryIds } from './batch-entry-ids.js';
-import type { MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
+import type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
 import { HostMark, hostKey, newestLocalFileTime } from './postgres/host-mark.js';
 import { appendRows, countRows, historyCounts, readHistory } from './postgres/provenance-rows.js';
 import { rankByEmbedding, rankByText, recordColumns, type RecordRow } from './postgres/recall-sql.js';
@@ -37,7 +38,7 @@ const POSTGRES_CONCURRENT_WRITES = 4;
 /** No statement of the store takes long; one unanswered this long has lost its server. */
 const QUERY_TIMEOUT_MS = 30_000;
 
-export class PostgresMemoryStore implements ProvenanceSink {
+export class PostgresMemoryStore<Extra extends object = DefaultExtras> implements ProvenanceSink {
   /** This host's spill dir (its journal is `<spillDir>-journal`). */
   readonly spillDir: string;
   /** The database and schema, password hidden: for messages and `provq`. */
@@ -74,8 +75,8 @@ export class PostgresMemoryStore implements ProvenanceSink {
   }
 
   /** Connects (a pool of `maxConnections`), creates the tables if missing, floors entry ids at this host's mark. */
-  static async open(opts: PostgresStoreOpenOptions): Promise<PostgresMemoryStore> {
-    const o = parseOptions(postgresStoreOpenOptionsSchema, opts, 'PostgresMemoryStore.open options');
+  static async open<Extra extends object = DefaultExtras>(opts: PostgresStoreOpenOptions): Promise<PostgresMemoryStore<Extra>> {
+    const o = parseOptions(postgresStoreOpenOptionsSchema, opts, 'PostgresMemoryStore.open options', "{ connectionString: 'postgres://…', spillDir: './spill' }");
     const logger = o.logger ?? jsonLogger();
     const location = `${redactedUrl(o.connectionString)} (schema ${o.schema})`;
     const pool = new pg.Pool({
@@ -94,7 +95,7 @@ export class PostgresMemoryStore implements ProvenanceSink {
       const storeId = await ensureTables(pool, t);
       const floor = Math.max(await readHostMark(pool, t, host), await newestLocalFileTime([o.spillDir, `${o.spillDir}-journal`]));
       raiseEntryIdFloor(floor);
-      return new PostgresMemoryStore(pool, t, new HostMark(host, floor), storeId, o.spillDir, location, logger);
+      return new PostgresMemoryStore<Extra>(pool, t, new HostMark(host, floor), storeId, o.spillDir, location, logger);
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw new StoreOpenError(
@@ -109,6 +110,7 @@ export class PostgresMemoryStore implements ProvenanceSink {
     return this.toggle.current;
   }
 
+  /** Adds (or replaces) a record; returns its id (`rec.id`, or a new UUID). Durable when it resolves. */
   async insert(rec: RecordInput): Promise<string> {
     this.assertOpen('insert');
     const input = parseOptions(recordInputSchema, rec, 'record');
@@ -123,23 +125,25 @@ export class PostgresMemoryStore implements ProvenanceSink {
     return id;
   }
 
-  async get(id: string): Promise<MemoryRecord | undefined> {
+  /** The record with its provenance, oldest first, or undefined. Throws InvalidArgumentError for an id that cannot exist. */
+  async get(id: string): Promise<MemoryRecord<Extra> | undefined> {
     this.assertOpen('get');
+    parseRecordIdArgument(id, 'get(id)');
     const { rows } = await this.sql('get', () =>
       this.pool.query<RecordRow>(`SELECT ${recordColumns(this.t)} FROM ${this.t.records} r WHERE r.id = $1`, [id]),
     );
-    return rows[0] && toRecord(rows[0]);
+    return rows[0] && toRecord<Extra>(rows[0]);
   }
 
   /** Ranks in SQL (cosine on the embedding, else text match), returns the top k, records one entry per hit. */
-  async recall(q: RecallQuery): Promise<RecallHit[]> {
+  async recall(q: RecallQuery): Promise<RecallHit<Extra>[]> {
     this.assertOpen('recall');
-    const query = parseOptions(recallQuerySchema, q, 'recall query');
+    const query = parseOptions(recallQuerySchema, q, 'recall query', "{ cue: 'what did I say', sessionId: 's1' }");
     const unit = unitVector(query.embedding);
     const rows = await this.sql('recall', () =>
       unit ? rankByEmbedding(this.pool, this.t, unit, query.k) : rankByText(this.pool, this.t, query.cue, query.k),
     );
-    const hits = rows.map((row) => ({ id: row.id, score: row.score, record: toRecord(row) }));
+    const hits = rows.map((row) => ({ id: row.id, score: row.score, record: toRecord<Extra>(row) }));
     await recordRecall(this.toggle, recallPairs(hits, query), (pairs) => this.appendProvenanceBatch(pairs));
     return hits;
   }
@@ -180,7 +184,7 @@ export class PostgresMemoryStore implements ProvenanceSink {
   }
 
   /** Every record id with its number of provenance entries, for `provq stats`. */
-  async historyCounts(): Promise<{ id: string; entries: number }[]> {
+  async historyCounts(): Promise<HistoryCount[]> {
     this.assertOpen('historyCounts');
     return this.sql('historyCounts', () => historyCounts(this.pool, this.t));
   }
@@ -191,6 +195,7 @@ export class PostgresMemoryStore implements ProvenanceSink {
     return this.closing;
   }
 
+  /** `await using store = await PostgresMemoryStore.open(...)`: close() with its default deadline. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -242,8 +247,10 @@ export class PostgresMemoryStore implements ProvenanceSink {
   }
 }
 
-function toRecord(row: RecordRow): MemoryRecord {
-  const rec: MemoryRecord = { id: row.id, text: row.text, createdAt: row.created_at, provenance: row.provenance };
+/** A row as a record; its entries are typed with the extras the store was opened with (the caller's declaration). */
+function toRecord<Extra extends object>(row: RecordRow): MemoryRecord<Extra> {
+  const provenance = row.provenance as StoredProvenanceEntry<Extra>[];
+  const rec: MemoryRecord<Extra> = { id: row.id, text: row.text, createdAt: row.created_at, provenance };
   if (row.embedding) rec.embedding = row.embedding;
   if (row.tags) rec.tags = row.tags;
   return rec;

@@ -1,9 +1,11 @@
 // The store side of the queue, shared by every store: switching it on (idempotent, and
 // never silently ignoring different options), off (drain, bounded), and closing once.
 import { InvalidOptionsError, QueueEnabledError } from '../errors.js';
-import { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
+import { parseStopOptions } from '../queue/deadline.js';
+import { ProvenanceWriteQueue, type DirectQueueOptions } from '../queue/provenance-write-queue.js';
 import type { QueueOptions, StopOptions } from '../schemas.js';
 import type { ProvenanceSink } from '../sink.js';
+import { describeValue } from '../validate.js';
 
 /** Queue options for a store's queue: the store fills in spillDir, journalDir and the logger. */
 export type StoreQueueOptions = Partial<QueueOptions>;
@@ -14,7 +16,7 @@ export class QueueToggle {
 
   constructor(
     private readonly sink: ProvenanceSink,
-    private readonly defaults: () => QueueOptions,
+    private readonly defaults: () => DirectQueueOptions,
   ) {}
 
   get current(): ProvenanceWriteQueue | null {
@@ -25,7 +27,7 @@ export class QueueToggle {
   enable(opts: StoreQueueOptions | undefined): ProvenanceWriteQueue {
     if (opts !== undefined && (typeof opts !== 'object' || opts === null || Array.isArray(opts))) {
       throw new InvalidOptionsError(
-        `invalid enableProvenanceQueue options: expected an object such as { coalesceMs: 20 }, got ${opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts}`,
+        `invalid enableProvenanceQueue options: expected an object such as { coalesceMs: 20 }, got ${describeValue(opts)}; call it with no argument for the defaults`,
       );
     }
     if (this.queue?.running) {
@@ -43,7 +45,12 @@ export class QueueToggle {
   }
 
   /** Detaches the queue first (recalls from now on take the sync path), then drains it, bounded. */
-  async disable(opts?: StopOptions): Promise<void> {
+  disable(opts?: StopOptions): Promise<void> {
+    parseStopOptions(opts, 'disableProvenanceQueue'); // a bad argument throws, also with no queue on
+    return this.detachAndStop(opts);
+  }
+
+  private async detachAndStop(opts?: StopOptions): Promise<void> {
     const queue = this.queue;
     if (!queue) return;
     this.queue = null;

@@ -57,6 +57,6 @@ describe('provq spill replay', () => {
     const code = await main(['spill', 'replay', '--store', store], { out: (l) => out.push(l), err: (l) => out.push(l), interactive: true, progress: bar });
     expect(code).toBe(0);
     expect(drawn).toContain('3/3 pairs');
-    expect(out).toEqual([`replayed 1 files, 3 pairs into ${store}`]); // no per-file lines when there is a bar
+    expect(out).toEqual([`replayed 1 file, 3 pairs into ${store}`]); // no per-file lines when there is a bar
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { quarantineSpillFile } from '../../src/spill/quarantine.js';
 import { writeRawFile } from '../helpers/spill-files.js';
+import { tempDir } from '../helpers/temp.js';
 import { cuesOf, line, makeStore, provq, spillDirOf } from './run-provq.js';
 
 const quarantinedIn = (dir: string) => readdirSync(dir).filter((n) => /\.failed-\d+\.jsonl$/.test(n));
@@ -59,7 +60,7 @@ describe('provq spill retry --salvage', () => {
     const q = await quarantineSpillFile(dir, 'fine.jsonl', 'quarantined by hand');
     const r = await provq('spill', 'retry', join(dir, q), '--salvage', '--store', store);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('replayed 1 files, 2 pairs');
+    expect(r.stdout).toContain('replayed 1 file, 2 pairs');
     expect(await cuesOf(store, 'r1')).toEqual(['a', 'b']);
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -86,5 +87,40 @@ describe('provq spill retry', () => {
     expect(readdirSync(dir)).toEqual(['fixme.jsonl']);
     expect((await provq('spill', 'replay', '--store', store)).code).toBe(0);
     expect(await cuesOf(store, 'r1')).toEqual(['x', 'y']);
+  });
+
+  // Checked: with the isInSpillDir check removed from spill-retry.ts, the stray file was
+  // renamed to x.jsonl and this failed on the exit code and the directory listing.
+  it('refuses a quarantined-looking file outside any spill directory, renaming nothing (exit 1)', async () => {
+    const dir = tempDir('provq-stray-');
+    writeFileSync(join(dir, 'x.failed-1.jsonl'), `${line('r1', 'x')}\n`);
+    for (const extra of [[], ['--salvage']]) {
+      const r = await provq('spill', 'retry', join(dir, 'x.failed-1.jsonl'), ...extra);
+      expect(r.code, extra.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/x\.failed-1\.jsonl: not in a spill directory .*nothing was renamed: move it back into the spill directory it was quarantined in, then retry/);
+      expect(r.stdout).toBe('');
+      expect(readdirSync(dir)).toEqual(['x.failed-1.jsonl']);
+    }
+  });
+
+  // Checked: with the name check back in the zod schema, the message began "FILE:" again.
+  it('names the file as given when it is not a quarantined file (exit 2)', async () => {
+    const r = await provq('spill', 'retry', './nope.jsonl');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      'provq: ./nope.jsonl: not a quarantined spill file (<name>.failed-<ms>.jsonl); provq spill status lists them',
+    );
+  });
+
+  // Checked: with count() replaced by `${n} pairs` again, this read "(1 pairs)".
+  it('counts in English: 1 pair, 1 file', async () => {
+    const store = await makeStore(['r1']);
+    const dir = spillDirOf(store);
+    writeRawFile(dir, 'one.jsonl', `${line('r1', 'x')}\n`);
+    const q = await quarantineSpillFile(dir, 'one.jsonl', 'by hand');
+    const r = await provq('spill', 'retry', join(dir, q), '--store', store);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('one.jsonl is back in line (1 pair);');
+    expect(r.stdout).toContain(`replayed 1 file, 1 pair into ${store}`);
   });
 });

@@ -43,6 +43,8 @@ describe('provq spill status', () => {
 
     const text = await provq('spill', 'status', '--store', store);
     expect(text.stdout).toContain('3 files, 5 pairs');
+    // Checked: with count() replaced by `${n} files` again, this read "1 files".
+    expect(text.stdout).toMatch(/^ {2}quarantined {2}1 file$/m);
     expect(text.stdout).toContain(`${q}: line 1: not JSON`);
     expect(text.stdout).toMatch(/hand\.jsonl: refreshed .* \(stale/);
   });

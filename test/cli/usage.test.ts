@@ -19,7 +19,7 @@ describe('provq usage and errors', () => {
       [['spill', 'statuz'], /unknown command 'statuz'.*Did you mean status/],
       [['spill', 'status'], /either --store PATH or --dir DIR/],
       [['spill', 'replay'], /give either --store PATH or --postgres URL/],
-      [['spill', 'retry', 'plain.jsonl'], /FILE: not a quarantined spill file/],
+      [['spill', 'retry', 'plain.jsonl'], /^provq: plain\.jsonl: not a quarantined spill file/],
       [['stats', '--store', '/x', '--bogus'], /unknown option '--bogus'/],
       [['stats', '--store', '/x', '--record', ''], /--record: recordId must not be empty/],
     ];

@@ -65,8 +65,8 @@ describe('enqueue', () => {
     expect(() => new ProvenanceWriteQueue(sink, { spillDir: tempDir(), coalesceMs: -1 })).toThrow(/coalesceMs/);
     expect(() => new ProvenanceWriteQueue(sink, { spillDir: tempDir(), maxBatchPairs: 0.5 })).toThrow(/maxBatchPairs/);
     expect(() => new ProvenanceWriteQueue(sink, { spillDir: tempDir(), coalesceMS: 5 } as never)).toThrow(/coalesceMS/);
-    expect(() => new ProvenanceWriteQueue(sink, {})).toThrow(InvalidOptionsError);
-    expect(() => new ProvenanceWriteQueue(sink, {})).toThrow(/spillDir/);
+    expect(() => new ProvenanceWriteQueue(sink, {} as never)).toThrow(InvalidOptionsError);
+    expect(() => new ProvenanceWriteQueue(sink, {} as never)).toThrow(/spillDir/);
     expect(() => new ProvenanceWriteQueue({} as never, { spillDir: tempDir() })).toThrow(/appendProvenanceBatch/);
   });
 

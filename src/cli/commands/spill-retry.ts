@@ -3,20 +3,32 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import fse from 'fs-extra';
 import { salvageQuarantinedFile } from '../../spill/salvage.js';
-import { originalNameOf, reasonFileFor } from '../../spill/spill-file-name.js';
+import { OWNER_FILE } from '../../spill/dir-owner.js';
+import { isQuarantinedName, originalNameOf, reasonFileFor } from '../../spill/spill-file-name.js';
+import { SPILL_DIR_NAME } from '../../store/store-layout.js';
 import { readSpillFile } from '../../spill/spill-reader.js';
 import { applyNamedSpillFiles } from '../apply-spill-file.js';
 import { parseArgs, retryArgsSchema } from '../args.js';
-import { CommandError } from '../../errors.js';
+import { CommandError, UsageError } from '../../errors.js';
 import type { Io } from '../io.js';
 import { openTargetStore } from '../open-store.js';
+import { count } from '../plural.js';
 
 export async function spillRetryCommand(raw: unknown, io: Io): Promise<number> {
   const args = parseArgs(retryArgsSchema, raw);
+  if (!isQuarantinedName(basename(args.file))) {
+    throw new UsageError(`${args.file}: not a quarantined spill file (<name>.failed-<ms>.jsonl); provq spill status lists them`);
+  }
   const path = resolve(args.file);
   const st = await fse.lstat(path).catch(() => undefined);
   if (!st) throw new CommandError(`${args.file}: no such file; provq spill status lists the quarantined files`);
   if (!st.isFile()) throw new CommandError(`${args.file}: not a regular file; retry takes a quarantined spill file`);
+  if (!(await isInSpillDir(path))) {
+    throw new CommandError(
+      `${args.file}: not in a spill directory (no ${OWNER_FILE} marker, no ${reasonFileFor(basename(path))} beside it, ` +
+        `and the directory is not named ${SPILL_DIR_NAME}); nothing was renamed: move it back into the spill directory it was quarantined in, then retry`,
+    );
+  }
   // Opened first, so a wrong --store fails before any file is moved.
   const store = args.store || args.postgres ? await openTargetStore({ ...args, dir: dirname(path) }) : null;
   try {
@@ -27,6 +39,16 @@ export async function spillRetryCommand(raw: unknown, io: Io): Promise<number> {
   } finally {
     await store?.close();
   }
+}
+
+/**
+ * Retry only renames within a spill directory: put back anywhere else, a file would be read
+ * by nobody while the command said it was back in line.
+ */
+async function isInSpillDir(path: string): Promise<boolean> {
+  const dir = dirname(path);
+  if (basename(dir) === SPILL_DIR_NAME) return true;
+  return (await fse.pathExists(join(dir, OWNER_FILE))) || fse.pathExists(join(dir, reasonFileFor(basename(path))));
 }
 
 /** Validates the whole file; if it is fine now, renames it back to its original name. */
@@ -45,14 +67,14 @@ async function putBack(path: string, io: Io): Promise<string[] | null> {
   await fse.rename(path, target);
   await fse.rm(join(dir, reasonFileFor(basename(path))), { force: true });
   const pairs = content.kind === 'pairs' ? content.pairs.length : 0;
-  io.out(`${original} is back in line (${pairs} pairs); a running queue or provq spill replay applies it`);
+  io.out(`${original} is back in line (${count(pairs, 'pair')}); a running queue or provq spill replay applies it`);
   return [original];
 }
 
 /** Valid lines to a new pending file; the bad ones stay quarantined in the same file. */
 async function salvage(path: string, io: Io): Promise<string[]> {
   const r = await salvageQuarantinedFile(path);
-  io.out(`salvaged ${r.goodLines} valid lines${r.salvagedFiles.length ? ` into ${r.salvagedFiles.join(', ')}` : ''}; ${r.badLines.length} bad lines`);
+  io.out(`salvaged ${count(r.goodLines, 'valid line')}${r.salvagedFiles.length ? ` into ${r.salvagedFiles.join(', ')}` : ''}; ${count(r.badLines.length, 'bad line')}`);
   for (const b of r.badLines) io.err(`  still bad: ${b.reason}`);
   if (r.remainder) io.err(`the bad lines stay quarantined in ${r.remainder} (at their original line numbers); fix them, then retry it`);
   return r.salvagedFiles;

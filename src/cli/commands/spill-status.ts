@@ -4,6 +4,7 @@ import { journalStatus, type JournalStatus } from '../../journal/journal-status.
 import { spillStatus, type SpillStatus } from '../../spill/spill-status.js';
 import { CLAIM_STALE_MS, parseArgs, statusArgsSchema, storeJournalDir, storeSpillDir } from '../args.js';
 import type { Io } from '../io.js';
+import { count } from '../plural.js';
 
 export async function spillStatusCommand(raw: unknown, io: Io): Promise<number> {
   const args = parseArgs(statusArgsSchema, raw);
@@ -24,10 +25,10 @@ function printJournal(j: JournalStatus, io: Io): void {
   const live = j.segments.filter((s) => s.writerAlive);
   const dead = j.segments.filter((s) => !s.writerAlive);
   io.out(`journal ${j.dir}`);
-  io.out(`  live         ${live.length} segment(s) of running writers (left alone; deleted once their pairs are saved)`);
-  for (const s of live) io.out(`    ${s.file}: pid ${s.pid}, ${s.pairs} pairs, ${s.bytes} bytes`);
-  io.out(`  to recover   ${dead.length} segment(s) of writers that are gone (read back by the next queue on this store)`);
-  for (const s of dead) io.out(`    ${s.file}: pid ${s.pid ?? '?'} gone, ${s.pairs} pairs, ${secs(s.ageMs)} old`);
+  io.out(`  live         ${count(live.length, 'segment')} of running writers (left alone; deleted once their pairs are saved)`);
+  for (const s of live) io.out(`    ${s.file}: pid ${s.pid}, ${count(s.pairs, 'pair')}, ${count(s.bytes, 'byte')}`);
+  io.out(`  to recover   ${count(dead.length, 'segment')} of writers that are gone (read back by the next queue on this store)`);
+  for (const s of dead) io.out(`    ${s.file}: pid ${s.pid ?? '?'} gone, ${count(s.pairs, 'pair')}, ${secs(s.ageMs)} old`);
   for (const q of j.quarantined) io.out(`  quarantined  ${q}`);
 }
 
@@ -40,8 +41,8 @@ function printStatus(s: SpillStatus, io: Io): void {
   }
   const oldest = s.pending.oldestAgeMs === null ? '' : `, oldest ${secs(s.pending.oldestAgeMs)} old`;
   io.out(`spill directory ${s.dir}`);
-  io.out(`  pending      ${s.pending.files} files, ${s.pending.pairs} pairs, ${s.pending.bytes} bytes${oldest}`);
-  io.out(`  quarantined  ${s.quarantined.length} files`);
+  io.out(`  pending      ${count(s.pending.files, 'file')}, ${count(s.pending.pairs, 'pair')}, ${count(s.pending.bytes, 'byte')}${oldest}`);
+  io.out(`  quarantined  ${count(s.quarantined.length, 'file')}`);
   for (const q of s.quarantined) io.out(`    ${q.file}: ${q.reason ?? 'reason not recorded'}`);
   io.out(`  claims held  ${s.claims.length}`);
   for (const c of s.claims) {

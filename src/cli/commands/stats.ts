@@ -3,6 +3,7 @@ import { parseArgs, statsArgsSchema } from '../args.js';
 import { CommandError } from '../../errors.js';
 import type { Io } from '../io.js';
 import { openTargetStore } from '../open-store.js';
+import { count } from '../plural.js';
 
 const TOP = 10;
 
@@ -16,7 +17,7 @@ export async function statsCommand(raw: unknown, io: Io): Promise<number> {
       if (args.json) io.out(JSON.stringify(rec, null, 2));
       else {
         io.out(`record ${rec.id}: ${rec.text}`);
-        io.out(`  ${rec.provenance.length} provenance entries, oldest first`);
+        io.out(`  ${count(rec.provenance.length, 'provenance entry', 'provenance entries')}, oldest first`);
         for (const e of rec.provenance) io.out(`  ${e.ts}  ${e.sessionId}  ${e.cue}`);
       }
       return 0;
@@ -27,7 +28,7 @@ export async function statsCommand(raw: unknown, io: Io): Promise<number> {
       io.out(JSON.stringify({ records, entries, history }, null, 2));
       return 0;
     }
-    io.out(`store ${store.label}: ${records} records, ${entries} provenance entries`);
+    io.out(`store ${store.label}: ${count(records, 'record')}, ${count(entries, 'provenance entry', 'provenance entries')}`);
     if (history.length) io.out(`  most recalled${history.length > TOP ? ` (top ${TOP}; --json for all)` : ''}:`);
     for (const h of history.slice(0, TOP)) io.out(`  ${String(h.entries).padStart(8)}  ${h.id}`);
     return 0;
