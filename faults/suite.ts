@@ -1,4 +1,5 @@
 // The fault-injection suite: every scenario, at full size or in its quick form (for npm test).
+import { exitStderrOnlyScenario, storeDiskFullScenario } from './store-disk.js';
 import { diskFailureScenario } from './disk-faults.js';
 import { exitScenarios } from './exits.js';
 import { fuzzScenario } from './fuzz.js';
@@ -10,8 +11,8 @@ import { sharedDirKill9Scenario, sharedDirScenario } from './shared-dir.js';
 import { failOneInThreeScenarios, flakySinkScenario, refusedPairsScenario, sinkDownScenario } from './sink-faults.js';
 
 export const SIZES = {
-  full: { kill9Runs: 100, flakyPairs: 20_000, downPairs: 20_000, downMs: 10_000, diskPairs: 3000, diskBrokenMs: 3000, sharedPairs: 3000, sharedKill9Runs: 20, sharedKill9Recalls: 3000, fuzzRuns: 1000, fuzzFiles: 40, idsPairs: 5000, pgRunMs: 20_000, pgDownMs: 5000 },
-  quick: { kill9Runs: 1, flakyPairs: 2000, downPairs: 2000, downMs: 2000, diskPairs: 600, diskBrokenMs: 1500, sharedPairs: 600, sharedKill9Runs: 1, sharedKill9Recalls: 1000, fuzzRuns: 200, fuzzFiles: 8, idsPairs: 500, pgRunMs: 4000, pgDownMs: 1000 },
+  full: { kill9Runs: 100, flakyPairs: 20_000, downPairs: 20_000, downMs: 10_000, diskPairs: 3000, diskBrokenMs: 3000, sharedPairs: 3000, sharedKill9Runs: 20, sharedKill9Recalls: 3000, fuzzRuns: 1000, fuzzFiles: 40, idsPairs: 5000, pgRunMs: 20_000, pgDownMs: 5000, storeDiskPairs: 4000, stderrPairs: 20_000 },
+  quick: { kill9Runs: 1, flakyPairs: 2000, downPairs: 2000, downMs: 2000, diskPairs: 600, diskBrokenMs: 1500, sharedPairs: 600, sharedKill9Runs: 1, sharedKill9Recalls: 1000, fuzzRuns: 200, fuzzFiles: 8, idsPairs: 500, pgRunMs: 4000, pgDownMs: 1000, storeDiskPairs: 2000, stderrPairs: 5000 },
 };
 
 export type Scenario = { name: string; run(size: (typeof SIZES)['full']): Promise<ScenarioResult | ScenarioResult[]> };
@@ -30,4 +31,6 @@ export const SCENARIOS: Scenario[] = [
   { name: 'bad-input', run: (s) => badInputScenarios(s.idsPairs) },
   { name: 'clock-steps', run: (s) => clockScenarios(s.idsPairs) },
   { name: 'postgres-hosts', run: (s) => pgHostsScenario(s.pgRunMs, s.pgDownMs) },
+  { name: 'store-disk-full', run: (s) => storeDiskFullScenario(s.storeDiskPairs) },
+  { name: 'exit-stderr-only', run: (s) => exitStderrOnlyScenario(s.stderrPairs) },
 ];

@@ -1,7 +1,7 @@
 // A workload for a child process, used by the tests and the fault-injection suite: opens
 // a store, enqueues pairs, then ends in the way the parent asked (exit, signal, crash...).
 // Run it as a child with: node --import tsx faults/workload-child.ts '<json WorkloadConfig>'
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
@@ -79,6 +79,13 @@ export interface WorkloadConfig {
   spillDirBlocker?: string;
   /** The store's sync write (the exit drain's first choice) throws, as a sink that is down would. */
   syncWriteFails?: boolean;
+  /**
+   * Right after the queue starts, grow a file at this path until its filesystem is full
+   * (ENOSPC): the store's own disk full, for the pairs that follow.
+   */
+  fillDisk?: string;
+  /** Extra bytes of padding in every entry (a `pad` field), so few pairs fill a disk. */
+  padBytes?: number;
 }
 
 export function recordId(i: number): string {
@@ -92,8 +99,9 @@ export function cueOf(prefix: string, i: number): string {
 export function makePairs(cfg: WorkloadConfig, from: number, count: number): ProvenancePair[] {
   const pairs: ProvenancePair[] = [];
   const ts = new Date().toISOString();
+  const pad = cfg.padBytes ? { pad: 'p'.repeat(cfg.padBytes) } : {};
   for (let i = from; i < from + count; i++) {
-    pairs.push([recordId(i % cfg.records), { ts, cue: cueOf(cfg.cuePrefix ?? 'c', i), sessionId: `pid-${process.pid}` }]);
+    pairs.push([recordId(i % cfg.records), { ts, cue: cueOf(cfg.cuePrefix ?? 'c', i), sessionId: `pid-${process.pid}`, ...pad }]);
   }
   return pairs;
 }
@@ -108,6 +116,7 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
   const sinkCalls = injectSinkFaults(store, cfg);
   const queue = store.enableProvenanceQueue({ logger: silentLogger, ...cfg.queue });
   if (cfg.spillDirBlocker) writeFileSync(cfg.spillDirBlocker, 'a file where the spill dir should be');
+  if (cfg.fillDisk) fillDisk(cfg.fillDisk);
   const batch = cfg.batchPairs ?? 10;
   const first = cfg.firstPair ?? 0;
   const extras = new ExtraCalls(cfg, store, queue);
@@ -137,6 +146,11 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
   extras.report();
 
   if (cfg.midBatch) await sinkCalls.midBatch();
+  if (cfg.fillDisk && cfg.ending === 'settle') {
+    // Tell the parent once the full disk has been felt by the sink and the spill dir: it frees space then.
+    while (!(queue.stats().writeErrors > 0 && queue.stats().spillErrors > 0)) await new Promise((r) => setTimeout(r, 20));
+    process.stdout.write(`disk full ${JSON.stringify(queue.stats())}\n`);
+  }
 
   switch (cfg.ending) {
     case 'exit':
@@ -172,6 +186,18 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
       setInterval(() => {}, 1 << 30);
       process.stdout.write('ready\n');
       return;
+  }
+}
+
+function fillDisk(path: string): void {
+  const fd = openSync(path, 'w');
+  try {
+    const chunk = Buffer.alloc(1024 * 1024);
+    for (;;) writeSync(fd, chunk);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+  } finally {
+    closeSync(fd);
   }
 }
 

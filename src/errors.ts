@@ -86,3 +86,17 @@ export class CommandError extends ProvenanceQueueError {
 export class StoreUnavailableError extends ProvenanceQueueError {
   readonly code = 'PROVQ_STORE_UNAVAILABLE';
 }
+
+/** A spill file changed while it was being read back (someone edited it): it is read again later. */
+export class SpillFileChangedError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_SPILL_FILE_CHANGED';
+}
+
+/**
+ * A file the queue was about to publish already exists (a name taken by pid reuse or a clock
+ * step): files are never replaced. `errno` is 'EEXIST', as link(2) reports it.
+ */
+export class SpillFileExistsError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_SPILL_FILE_EXISTS';
+  readonly errno = 'EEXIST';
+}

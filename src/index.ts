@@ -32,6 +32,8 @@ export {
   SinkTimeoutError,
   SpillDirError,
   SpillDirOwnedError,
+  SpillFileChangedError,
+  SpillFileExistsError,
   StoreClosedError,
   StoreOpenError,
   StoreUnavailableError,

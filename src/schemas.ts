@@ -5,6 +5,8 @@ import { ENTRY_ID_FORMAT } from './entry-id.js';
 import { findJsonFault } from './json-data.js';
 
 export const MAX_RECORD_ID_LENGTH = 256;
+/** The longest spill or journal line the reader takes, and the most bytes any file the queue writes holds. */
+export const MAX_SPILL_LINE_BYTES = 64 * 1024 * 1024;
 /** With a 256-char recordId, keys stay within LMDB's 1,978-byte limit. */
 export const MAX_ENTRY_ID_LENGTH = 300;
 
@@ -123,7 +125,9 @@ export const queueOptionsSchema = z.strictObject({
   /** Journal only: the journal is fsync'd at most this long after a write (the power-loss window). */
   fsyncMs: positiveMs('fsyncMs').default(1000),
   /** Journal segments are rotated past this many bytes. */
-  journalSegmentBytes: positiveInt('journalSegmentBytes', 4096).default(8 * 1024 * 1024),
+  journalSegmentBytes: positiveInt('journalSegmentBytes', 4096)
+    .max(MAX_SPILL_LINE_BYTES, `journalSegmentBytes must be at most ${MAX_SPILL_LINE_BYTES} (the largest file the reader takes)`)
+    .default(8 * 1024 * 1024),
   /** false: no exit hook; the app calls stop()/close() itself. */
   exitHook: z.boolean({ error: 'exitHook must be true or false' }).default(true),
   /** Where log lines go (default: one JSON line per event on stderr). A pino logger works as is. */

@@ -9,7 +9,7 @@ import lockfile from 'proper-lockfile';
 import { errorFields, type Logger } from '../log.js';
 import { identifyInto, type PendingBatch } from '../queue/pending-batches.js';
 import { ensureSpillDirSync } from '../spill/spill-dir.js';
-import { spillLine, type IdentifiedPair } from '../spill/spill-writer.js';
+import { MAX_SPILL_FILE_PAIRS, spillLine, type IdentifiedPair } from '../spill/spill-writer.js';
 import { journalSegmentName, segmentsWrittenHere } from './journal-names.js';
 
 export interface JournalOptions {
@@ -26,6 +26,7 @@ interface Segment {
   readonly name: string;
   fd: number | null;
   bytes: number;
+  pairs: number;
   /** One past the highest sequence number written to it. */
   hiSeq: number;
   readonly unlock: () => void;
@@ -67,8 +68,35 @@ export class JournalWriter {
     for (const b of batches) identifyInto(b, 0, b.pairs.length, pairs);
     let text = '';
     for (let i = 0; i < pairs.length; i++) text += spillLine(pairs[i]!);
-    this.write(Buffer.from(text), this.pendingHiSeq);
+    const bytes = Buffer.from(text);
+    if (bytes.length <= this.opts.segmentBytes && pairs.length <= MAX_SPILL_FILE_PAIRS) this.write(bytes, pairs.length, this.pendingHiSeq);
+    else this.writeSplit(pairs, this.pendingHiSeq);
   };
+
+  /**
+   * A turn that enqueued more than a segment holds: written as several segments, split at
+   * lines, so no segment is over the caps its reader applies. Each carries the turn's
+   * `hiSeq` (kept until all of the turn is saved: a little longer, never too short).
+   */
+  private writeSplit(pairs: IdentifiedPair[], hiSeq: number): void {
+    let text = '';
+    let bytes = 0;
+    let count = 0;
+    for (let i = 0; i < pairs.length; i++) {
+      const line = spillLine(pairs[i]!);
+      const n = Buffer.byteLength(line);
+      if (count > 0 && (bytes + n > this.opts.segmentBytes || count >= MAX_SPILL_FILE_PAIRS)) {
+        this.write(Buffer.from(text), count, hiSeq);
+        text = '';
+        bytes = 0;
+        count = 0;
+      }
+      text += line;
+      bytes += n;
+      count++;
+    }
+    if (count > 0) this.write(Buffer.from(text), count, hiSeq);
+  }
 
   /**
    * Deletes the segments whose pairs are all saved: every sequence below `frontier` is in
@@ -104,12 +132,13 @@ export class JournalWriter {
     this.current = null;
   }
 
-  private write(bytes: Buffer, hiSeq: number): void {
+  private write(bytes: Buffer, pairs: number, hiSeq: number): void {
     let seg: Segment | null = null;
     try {
-      seg = this.segmentFor(bytes.length);
+      seg = this.segmentFor(bytes.length, pairs);
       for (let off = 0; off < bytes.length; ) off += writeSync(seg.fd!, bytes, off);
       seg.bytes += bytes.length;
+      seg.pairs += pairs;
       seg.hiSeq = hiSeq;
       this.lastWriteAt = performance.now();
       this.scheduleFsync();
@@ -131,8 +160,9 @@ export class JournalWriter {
     }
   }
 
-  private segmentFor(bytes: number): Segment {
-    if (this.current && this.current.bytes > 0 && this.current.bytes + bytes > this.opts.segmentBytes) this.rotate();
+  private segmentFor(bytes: number, pairs: number): Segment {
+    const cur = this.current;
+    if (cur && cur.bytes > 0 && (cur.bytes + bytes > this.opts.segmentBytes || cur.pairs + pairs > MAX_SPILL_FILE_PAIRS)) this.rotate();
     if (this.current) return this.current;
     ensureSpillDirSync(this.dir);
     const name = journalSegmentName();
@@ -164,7 +194,7 @@ export class JournalWriter {
       throw err;
     }
     segmentsWrittenHere.add(name);
-    this.current = { name, fd, bytes: 0, hiSeq: 0, unlock };
+    this.current = { name, fd, bytes: 0, pairs: 0, hiSeq: 0, unlock };
     return this.current;
   }
 

@@ -11,6 +11,9 @@ import type { ChunkDelivered, ReplayOutcome } from '../spill/replay.js';
 import { readSpillFile } from '../spill/spill-reader.js';
 import type { IdentifiedPair } from '../spill/spill-writer.js';
 
+/** Files larger than this are not merged (read whole) but streamed on their own. */
+const MERGE_MAX_FILE_BYTES = 4 * 1024 * 1024;
+
 export interface MergedRoundHost {
   deliver(pairs: IdentifiedPair[]): Promise<ChunkDelivered>;
   sinkDown(): boolean;
@@ -120,8 +123,11 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
     }
     if (!claim) return null;
     try {
-      const content = await readSpillFile(claim.path, name, { dropTornTail: opts.dropTornTail });
-      if (content.kind === 'pairs') {
+      // Only small files are read whole to be merged; a big one is streamed on its own
+      // (replayAlone), so a file's size never decides the heap.
+      const small = (await fse.stat(claim.path).catch(() => undefined))?.size ?? 0;
+      const content = small <= MERGE_MAX_FILE_BYTES ? await readSpillFile(claim.path, name, { dropTornTail: opts.dropTornTail }) : null;
+      if (content?.kind === 'pairs') {
         return { file: { name, claim, pairs: content.pairs.length, torn: content.tornLines ?? 0, open: 0, sent: false, failed: false }, pairs: content.pairs };
       }
       const outcome = await host.replayAlone(claim);

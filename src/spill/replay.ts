@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import type { SpillClaim } from './spill-claims.js';
 import { quarantineSpillFile, type QuarantineReason } from './quarantine.js';
 import { quarantineNameFor, reasonFileFor } from './spill-file-name.js';
-import { readSpillFile } from './spill-reader.js';
+import { readSpillChunks, scanSpillFile } from './spill-reader.js';
 import { serializeSpillLines, writeDurably, type IdentifiedPair } from './spill-writer.js';
 
 export type ReplayOutcome =
@@ -30,7 +30,9 @@ export interface ReplayOptions {
 }
 
 export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions): Promise<ReplayOutcome> {
-  const content = await readSpillFile(claim.path, claim.name, { dropTornTail: opts.dropTornTail ?? false });
+  const readOpts = { dropTornTail: opts.dropTornTail ?? false };
+  // Validated whole first, then applied chunk by chunk: memory stays bounded by a chunk.
+  const content = await scanSpillFile(claim.path, claim.name, readOpts);
   switch (content.kind) {
     case 'gone':
       return { kind: 'skipped', reason: 'already gone' };
@@ -41,6 +43,7 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
       await fse.rm(claim.path, { force: true });
       opts.logger.info({ file: claim.name }, 'empty spill file removed');
       return { kind: 'applied', pairs: 0 };
+    case 'untrusted':
     case 'malformed': {
       const as = await quarantineSpillFile(opts.dir, claim.name, content.reason);
       opts.logger.error({
@@ -54,12 +57,12 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
     case 'pairs':
       break;
   }
-  const { pairs } = content;
+  const total = content.pairs;
   const refused: IdentifiedPair[] = [];
   const unknown: IdentifiedPair[] = [];
-  for (let i = 0; i < pairs.length; i += opts.chunkPairs) {
+  let delivered = 0;
+  for await (const chunk of readSpillChunks(claim.path, claim.name, opts.chunkPairs, content.version, readOpts)) {
     if (claim.compromised) return { kind: 'deferred', reason: 'claim taken over by another process' };
-    const chunk = pairs.slice(i, i + opts.chunkPairs);
     const done = await opts.deliver(chunk);
     if (done.ok) {
       if (done.unknownRecords) unknown.push(...done.unknownRecords);
@@ -68,16 +71,17 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
       if (!found) return { kind: 'deferred', reason: 'sink failing' };
       refused.push(...found);
     }
-    opts.onProgress?.(Math.min(i + opts.chunkPairs, pairs.length), pairs.length);
+    delivered += chunk.length;
+    opts.onProgress?.(delivered, total);
   }
   let as: string | undefined;
   if (refused.length > 0) {
     as = await setAside(claim.name, 'refused', refused, opts,
-      `the sink refused ${refused.length} of the ${pairs.length} pairs of ${claim.name} on every attempt while it accepted the rest; fix the sink or the pairs, then: provq spill retry <file>`);
+      `the sink refused ${refused.length} of the ${total} pairs of ${claim.name} on every attempt while it accepted the rest; fix the sink or the pairs, then: provq spill retry <file>`);
   }
   if (unknown.length > 0) {
     const name = await setAside(claim.name, 'unknown-records', unknown, opts,
-      `${unknown.length} of the ${pairs.length} pairs of ${claim.name} are for records this sink does not know (${sample(unknown)}); ` +
+      `${unknown.length} of the ${total} pairs of ${claim.name} are for records this sink does not know (${sample(unknown)}); ` +
         'insert the records (or apply the file to the store that has them), then: provq spill retry <file>');
     as ??= name;
     refused.push(...unknown);
@@ -85,7 +89,7 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
   // Every pair is durable now (in the sink, or set aside), so deleting is safe even if
   // another process took the claim over.
   await fse.rm(claim.path, { force: true });
-  const applied = pairs.length - refused.length;
+  const applied = total - refused.length;
   const outcome: ReplayOutcome = { kind: 'applied', pairs: applied };
   if (as) outcome.setAside = { as, pairs: refused.length };
   if (content.tornLines) outcome.tornLines = content.tornLines;

@@ -6,9 +6,8 @@ import { basename, dirname, join } from 'node:path';
 import fse from 'fs-extra';
 import { derivedEntryId } from '../entry-id.js';
 import { describeIssues, spillLineSchema } from '../schemas.js';
-import { ensureSpillDir } from './spill-dir.js';
-import { newSpillFileName, originalNameOf, reasonFileFor } from './spill-file-name.js';
-import { serializeSpillLines, writeDurably, type IdentifiedPair } from './spill-writer.js';
+import { originalNameOf, reasonFileFor } from './spill-file-name.js';
+import { replaceFileDurably, SpillWriter, type IdentifiedPair } from './spill-writer.js';
 import type { QuarantineReason } from './quarantine.js';
 
 export interface SpillLineVerdicts {
@@ -64,9 +63,6 @@ export interface SalvageResult {
   remainder: string | null;
 }
 
-/** Pending files written by salvage stay well under the reader's size limit (counted in UTF-16 units). */
-const SALVAGE_FILE_CHARS = 64 * 1024 * 1024;
-
 export async function salvageQuarantinedFile(path: string): Promise<SalvageResult> {
   const dir = dirname(path);
   const quarantined = basename(path);
@@ -100,17 +96,8 @@ export async function salvageQuarantinedFile(path: string): Promise<SalvageResul
 
 async function writeSalvagedPairs(dir: string, pairs: IdentifiedPair[]): Promise<string[]> {
   if (pairs.length === 0) return [];
-  await ensureSpillDir(dir);
-  const files: string[] = [];
-  let text = '';
-  for (let i = 0; i < pairs.length; i++) {
-    text += serializeSpillLines([pairs[i]!]);
-    if (text.length >= SALVAGE_FILE_CHARS || i === pairs.length - 1) {
-      files.push(await writeDurably(dir, newSpillFileName(), text));
-      text = '';
-    }
-  }
-  return files;
+  // The queue's own writer: files capped by bytes and pairs, never replacing one.
+  return (await new SpillWriter(dir).append(pairs)).map((f) => f.name);
 }
 
 /** The bad lines at their original line numbers, with empty lines in between. */
@@ -124,8 +111,8 @@ function keepLineNumbers(bad: SpillLineVerdicts['bad']): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Atomic replace (tmp, fsync, rename); a `.tmp` left by an earlier crash is discarded. */
+/** Atomic replace (tmp, fsync, rename): the quarantined file is meant to be replaced here. */
 async function replaceDurably(dir: string, name: string, content: Buffer | string): Promise<void> {
-  await fse.rm(join(dir, `${name}.tmp`), { force: true });
-  await writeDurably(dir, name, content);
+  await fse.rm(join(dir, `${name}.tmp`), { force: true }); // left by an earlier crash
+  await replaceFileDurably(dir, name, content);
 }

@@ -1,5 +1,5 @@
 // The spill directory: created on the first spill only (0700), refused when it is a
-// symlink, not a directory, or another user's. Lists the files waiting to be imported.
+// symlink, not a directory, or another user's; closed to 0700 when others could use it. Lists the files waiting to be imported.
 import { join } from 'node:path';
 import fse from 'fs-extra';
 import { SpillDirError } from '../errors.js';
@@ -53,6 +53,22 @@ function assertSafe(dir: string, st: fse.Stats): void {
   if (uid !== undefined && st.uid !== uid) {
     throw new SpillDirError(
       `spill directory ${dir} belongs to uid ${st.uid}, not this process (uid ${uid}); use a directory you own`,
+    );
+  }
+  if (st.mode & 0o077) tighten(dir, st.mode);
+}
+
+/**
+ * A directory of ours that others may read or write into (a pre-existing 0777, say):
+ * closed to 0700 before anything in it is read, or refused when that fails.
+ */
+function tighten(dir: string, mode: number): void {
+  try {
+    fse.chmodSync(dir, 0o700);
+  } catch (err) {
+    throw new SpillDirError(
+      `spill directory ${dir} is open to others (mode 0${(mode & 0o777).toString(8)}) and cannot be closed (${(err as Error).message}); chmod 700 it`,
+      { cause: err },
     );
   }
 }

@@ -1,13 +1,16 @@
-// Reads one spill file whole and validates every line before anything is applied:
-// a file is either imported exactly or quarantined whole, never half.
+// Reads spill files line by line, with bounded memory whatever the file's size: a first
+// pass validates every line (a file is imported exactly or quarantined whole, never half),
+// a second pass hands the pairs over in chunks. Only one line, at most MAX_SPILL_LINE_BYTES,
+// is held at a time beyond the chunk being written.
+import type { FileHandle } from 'node:fs/promises';
 import fse from 'fs-extra';
 import { derivedEntryId } from '../entry-id.js';
-import { describeIssues, spillLineSchema, type SpillLine } from '../schemas.js';
+import { SpillFileChangedError } from '../errors.js';
+import { describeIssues, MAX_SPILL_LINE_BYTES, spillLineSchema, type SpillLine } from '../schemas.js';
 import { isPlainValidSpillLine } from '../validate.js';
 import type { IdentifiedPair } from './spill-writer.js';
 
-/** Larger files are quarantined with a reason rather than read into memory. */
-export const MAX_SPILL_FILE_BYTES = 256 * 1024 * 1024;
+export { MAX_SPILL_LINE_BYTES };
 
 export type SpillFileContent =
   /** `tornLines`: a cut last line of a journal segment, dropped (never acknowledged). */
@@ -15,20 +18,114 @@ export type SpillFileContent =
   | { kind: 'empty' }
   | { kind: 'malformed'; reason: string }
   | { kind: 'not-a-file'; reason: string }
+  /** Another user's, or writable by others: quarantined, never applied. */
+  | { kind: 'untrusted'; reason: string }
   | { kind: 'gone' };
 
+/** What the validating pass found: like SpillFileContent, with a count instead of the pairs. */
+export type SpillFileScan =
+  | { kind: 'pairs'; pairs: number; tornLines?: number; version: string }
+  | Exclude<SpillFileContent, { kind: 'pairs' }>;
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const READ_BYTES = 1024 * 1024;
 
 export interface ReadOptions {
   /** A journal segment of a dead writer: a last line cut short (no newline, not JSON) is dropped. */
   dropTornTail?: boolean;
 }
 
-export async function readSpillFile(path: string, name: string, opts: ReadOptions = {}): Promise<SpillFileContent> {
-  let fd: number;
+/** Judges one line; the verdict of a bad line names it and why. */
+class LineJudge {
+  tornLines = 0;
+  constructor(
+    private readonly name: string,
+    private readonly opts: ReadOptions,
+  ) {}
+
+  /** `terminated`: a newline follows the line (the last line of a file may have none). */
+  judge(raw: Uint8Array, lineNo: number, terminated: boolean): IdentifiedPair | null | { reason: string } {
+    let text: string;
+    try {
+      text = utf8.decode(raw);
+    } catch {
+      if (!terminated && this.opts.dropTornTail) return this.torn();
+      return { reason: `line ${lineNo}: not valid UTF-8 text` };
+    }
+    if (text.trim() === '') return null;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      if (!terminated && this.opts.dropTornTail) return this.torn();
+      return { reason: `line ${lineNo}: ${terminated ? '' : 'truncated or '}not JSON (${(err as Error).message})` };
+    }
+    let line: SpillLine;
+    if (isPlainValidSpillLine(json)) line = json;
+    else {
+      const r = spillLineSchema.safeParse(json);
+      if (!r.success) return { reason: `line ${lineNo}: ${describeIssues(r.error)}` };
+      line = r.data;
+    }
+    const { recordId, entry } = line;
+    const entryId = line.entryId ?? entry.entryId ?? derivedEntryId(this.name, lineNo, entry.ts);
+    return [recordId, entry.entryId === entryId ? entry : { ...entry, entryId }];
+  }
+
+  private torn(): null {
+    this.tornLines++;
+    return null;
+  }
+}
+
+type Verdict = ReturnType<LineJudge['judge']>;
+
+/** Every line of an open file, in order, each judged; stops at a line over the limit. */
+async function* judgedLines(fh: FileHandle, judge: LineJudge): AsyncGenerator<Verdict> {
+  const buf = Buffer.alloc(READ_BYTES);
+  let partial: Buffer[] = [];
+  let partialBytes = 0;
+  let lineNo = 1;
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+    if (bytesRead === 0) break;
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(0x0a, start);
+      const end = nl === -1 || nl >= bytesRead ? bytesRead : nl;
+      const piece = buf.subarray(start, end);
+      if (partialBytes + piece.length > MAX_SPILL_LINE_BYTES) {
+        yield { reason: `line ${lineNo} is longer than ${MAX_SPILL_LINE_BYTES} bytes; split it or remove it` };
+        return;
+      }
+      if (end === bytesRead) {
+        if (piece.length > 0) {
+          partial.push(Buffer.from(piece)); // buf is reused: copy what stays
+          partialBytes += piece.length;
+        }
+        break;
+      }
+      const raw = partial.length === 0 ? piece : Buffer.concat([...partial, piece]);
+      partial = [];
+      partialBytes = 0;
+      yield judge.judge(raw, lineNo++, true);
+      start = end + 1;
+    }
+  }
+  if (partialBytes > 0) yield judge.judge(Buffer.concat(partial), lineNo, false);
+}
+
+function isBad(v: Verdict): v is { reason: string } {
+  return v !== null && !Array.isArray(v);
+}
+
+type Opened = { fh: FileHandle; version: string } | Exclude<SpillFileContent, { kind: 'pairs' | 'empty' | 'malformed' }>;
+
+async function openSpillFile(path: string): Promise<Opened> {
+  let fh: FileHandle;
   try {
     // O_NOFOLLOW: a symlink planted as *.jsonl is never followed.
-    fd = await fse.open(path, fse.constants.O_RDONLY | fse.constants.O_NOFOLLOW);
+    fh = await fse.promises.open(path, fse.constants.O_RDONLY | fse.constants.O_NOFOLLOW);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'gone' };
@@ -36,57 +133,100 @@ export async function readSpillFile(path: string, name: string, opts: ReadOption
     if (code === 'EISDIR') return { kind: 'not-a-file', reason: 'is a directory' };
     throw err;
   }
-  let bytes: Buffer;
-  try {
-    const st = await fse.fstat(fd);
-    if (!st.isFile()) return { kind: 'not-a-file', reason: 'is not a regular file' };
-    if (st.size > MAX_SPILL_FILE_BYTES) {
-      return { kind: 'malformed', reason: `file is ${st.size} bytes, over the ${MAX_SPILL_FILE_BYTES}-byte limit; split it into smaller *.jsonl files` };
-    }
-    bytes = await fse.readFile(fd);
-  } finally {
-    await fse.close(fd);
+  const st = await fh.stat();
+  if (!st.isFile()) {
+    await fh.close();
+    return { kind: 'not-a-file', reason: 'is not a regular file' };
   }
-  return parseSpillText(bytes, name, opts);
+  const untrusted = untrustedBecause(st);
+  if (untrusted) {
+    await fh.close();
+    return { kind: 'untrusted', reason: untrusted };
+  }
+  return { fh, version: `${st.ino}:${st.size}:${st.mtimeMs}` };
 }
 
-/** Parses and validates a whole file; the first bad line makes the whole file malformed. */
-export function parseSpillText(bytes: Uint8Array, name: string, opts: ReadOptions = {}): SpillFileContent {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return { kind: 'malformed', reason: 'not valid UTF-8 text' };
+/** Another user's file, or one others could have written, may be forged history: never applied. */
+function untrustedBecause(st: { uid: number; mode: number }): string | undefined {
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) {
+    return `owned by uid ${st.uid}, not this process (uid ${uid}): never applied; if you trust it, chown it, then: provq spill retry <file>`;
   }
-  const lines = text.split('\n');
-  const pairs: IdentifiedPair[] = [];
-  let tornLines = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!;
-    if (raw.trim() === '') continue;
-    const lineNo = i + 1;
-    const last = i === lines.length - 1; // no newline after it
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (err) {
-      if (last && opts.dropTornTail) {
-        tornLines++;
-        continue;
+  if (st.mode & 0o022) {
+    return `writable by group or others (mode 0${(st.mode & 0o777).toString(8)}): never applied; if you trust it, chmod 600 it, then: provq spill retry <file>`;
+  }
+  return undefined;
+}
+
+/** The validating pass: every line checked, nothing kept but a count. */
+export async function scanSpillFile(path: string, name: string, opts: ReadOptions = {}): Promise<SpillFileScan> {
+  const opened = await openSpillFile(path);
+  if (!('fh' in opened)) return opened;
+  const judge = new LineJudge(name, opts);
+  let pairs = 0;
+  try {
+    for await (const v of judgedLines(opened.fh, judge)) {
+      if (isBad(v)) return { kind: 'malformed', reason: v.reason };
+      if (v) pairs++;
+    }
+  } finally {
+    await opened.fh.close();
+  }
+  if (pairs === 0) return { kind: 'empty' };
+  return judge.tornLines > 0 ? { kind: 'pairs', pairs, tornLines: judge.tornLines, version: opened.version } : { kind: 'pairs', pairs, version: opened.version };
+}
+
+/**
+ * The second pass: the pairs of a file scanSpillFile found valid, `chunkPairs` at a time.
+ * Throws when the file changed since the scan (`version`): it is read again later.
+ */
+export async function* readSpillChunks(path: string, name: string, chunkPairs: number, version: string, opts: ReadOptions = {}): AsyncGenerator<IdentifiedPair[]> {
+  const opened = await openSpillFile(path);
+  if (!('fh' in opened) || opened.version !== version) {
+    if ('fh' in opened) await opened.fh.close();
+    throw new SpillFileChangedError(`spill file ${name} changed while it was being read back; it is read again`);
+  }
+  const judge = new LineJudge(name, opts);
+  let chunk: IdentifiedPair[] = [];
+  try {
+    for await (const v of judgedLines(opened.fh, judge)) {
+      if (isBad(v)) throw new SpillFileChangedError(`spill file ${name} changed while it was being read back (${v.reason}); it is read again`);
+      if (!v) continue;
+      chunk.push(v);
+      if (chunk.length >= chunkPairs) {
+        yield chunk;
+        chunk = [];
       }
-      return { kind: 'malformed', reason: `line ${lineNo}: ${last ? 'truncated or ' : ''}not JSON (${(err as Error).message})` };
     }
-    let line: SpillLine;
-    if (isPlainValidSpillLine(json)) line = json;
-    else {
-      const r = spillLineSchema.safeParse(json);
-      if (!r.success) return { kind: 'malformed', reason: `line ${lineNo}: ${describeIssues(r.error)}` };
-      line = r.data;
-    }
-    const { recordId, entry } = line;
-    const entryId = line.entryId ?? entry.entryId ?? derivedEntryId(name, lineNo, entry.ts);
-    pairs.push([recordId, entry.entryId === entryId ? entry : { ...entry, entryId }]);
+  } finally {
+    await opened.fh.close();
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** The whole file at once (for the CLI and tools, on files the queue's caps keep small). */
+export async function readSpillFile(path: string, name: string, opts: ReadOptions = {}): Promise<SpillFileContent> {
+  const scan = await scanSpillFile(path, name, opts);
+  if (scan.kind !== 'pairs') return scan;
+  const pairs: IdentifiedPair[] = [];
+  for await (const chunk of readSpillChunks(path, name, 4096, scan.version, opts)) pairs.push(...chunk);
+  return scan.tornLines ? { kind: 'pairs', pairs, tornLines: scan.tornLines } : { kind: 'pairs', pairs };
+}
+
+/** Parses and validates text in memory (a recovered temp file); the first bad line makes it malformed. */
+export function parseSpillText(bytes: Uint8Array, name: string, opts: ReadOptions = {}): SpillFileContent {
+  const judge = new LineJudge(name, opts);
+  const pairs: IdentifiedPair[] = [];
+  let start = 0;
+  for (let lineNo = 1; start <= bytes.length; lineNo++) {
+    const nl = bytes.indexOf(0x0a, start);
+    const end = nl === -1 ? bytes.length : nl;
+    if (nl === -1 && end === start) break; // nothing after the last newline
+    const v = judge.judge(bytes.subarray(start, end), lineNo, nl !== -1);
+    if (isBad(v)) return { kind: 'malformed', reason: v.reason };
+    if (v) pairs.push(v);
+    start = end + 1;
   }
   if (pairs.length === 0) return { kind: 'empty' };
-  return tornLines > 0 ? { kind: 'pairs', pairs, tornLines } : { kind: 'pairs', pairs };
+  return judge.tornLines > 0 ? { kind: 'pairs', pairs, tornLines: judge.tornLines } : { kind: 'pairs', pairs };
 }

@@ -1,10 +1,13 @@
-// Writes spill files so that a reader never sees half of one: `<name>.tmp` (0600),
-// fsync, rename, fsync the directory. One call, one file, however many batches.
+// Writes spill files so that a reader never sees half of one: `<name>.tmp` (0600), fsync,
+// link to the final name (never replacing a file), fsync the directory. Files are capped by
+// bytes and pairs, so no file the queue writes is larger than its own reader takes.
 import { dirname, join } from 'node:path';
 import fse from 'fs-extra';
-import type { ProvenancePair } from '../schemas.js';
+import { MAX_SPILL_LINE_BYTES, type ProvenancePair } from '../schemas.js';
 import { ensureSpillDir, ensureSpillDirSync } from './spill-dir.js';
 import { newSpillFileName } from './spill-file-name.js';
+import { isExists, publishNoReplace, publishNoReplaceSync } from './no-replace.js';
+
 
 /** Pairs whose entries carry their `entryId`, as the queue hands them to a sink. */
 export type IdentifiedPair = ProvenancePair;
@@ -50,35 +53,133 @@ export interface SpillFileWritten {
   pairs: number;
 }
 
-export class SpillWriter {
-  constructor(readonly dir: string) {}
+/** No file the queue writes holds more: its own reader takes lines up to the same size. */
+export const MAX_SPILL_FILE_BYTES = MAX_SPILL_LINE_BYTES;
+export const MAX_SPILL_FILE_PAIRS = 16_384;
 
-  /** Writes durable spill files and returns their names, oldest first. */
+export interface SpillFileCaps {
+  bytes: number;
+  pairs: number;
+}
+const DEFAULT_CAPS: SpillFileCaps = { bytes: MAX_SPILL_FILE_BYTES, pairs: MAX_SPILL_FILE_PAIRS };
+
+/**
+ * The pairs as files of at most `caps.pairs` pairs and `caps.bytes` bytes (a single pair
+ * larger than that gets a file of its own), each as pieces of about 32 KiB.
+ */
+function* spillParts(pairs: readonly IdentifiedPair[], caps: SpillFileCaps): Generator<{ pieces: Generator<string>; count: () => number }> {
+  let i = 0;
+  while (i < pairs.length) {
+    const from = i;
+    let bytes = 0;
+    const pieces = function* (): Generator<string> {
+      let out = '';
+      while (i < pairs.length && i - from < caps.pairs) {
+        const line = spillLine(pairs[i]!);
+        const n = Buffer.byteLength(line);
+        if (i > from && bytes + n > caps.bytes) break;
+        bytes += n;
+        out += line;
+        i++;
+        if (out.length >= CHUNK_CHARS) {
+          yield out;
+          out = '';
+        }
+      }
+      if (out) yield out;
+    };
+    yield { pieces: pieces(), count: () => i - from };
+  }
+}
+
+/** A spill's parts share its name's place in line: `<stem>.jsonl` alone, `<stem>-p0001.jsonl`… when split. */
+function partName(stem: string, part: number, parts: 'one' | 'several'): string {
+  return parts === 'one' ? `${stem}.jsonl` : `${stem}-p${String(part).padStart(4, '0')}.jsonl`;
+}
+
+export class SpillWriter {
+  constructor(
+    readonly dir: string,
+    private readonly caps: SpillFileCaps = DEFAULT_CAPS,
+  ) {}
+
+  /** Writes durable spill files (capped by bytes and pairs) and returns them, oldest first. */
   async append(pairs: readonly IdentifiedPair[]): Promise<SpillFileWritten[]> {
-    // Named and written out before the first await: a spill that starts later (one from
-    // enqueue, say) holds newer pairs and must sort after this file.
-    const name = newSpillFileName();
+    // Named before the first await: a spill that starts later (one from enqueue, say)
+    // holds newer pairs and must sort after every part of this one.
+    const stem = newSpillFileName().replace(/\.jsonl$/, '');
     await ensureSpillDir(this.dir);
-    return [{ name: await writeDurably(this.dir, name, spillTextChunks(pairs)), pairs: pairs.length }];
+    const written: SpillFileWritten[] = [];
+    const parts = spillParts(pairs, this.caps);
+    let part = parts.next();
+    for (let k = 1; !part.done; k++) {
+      const tmp = join(this.dir, `${stem}-p${String(k).padStart(4, '0')}.jsonl.tmp`);
+      await writeTmpDurably(tmp, part.value.pieces);
+      const count = part.value.count();
+      part = parts.next();
+      const name = await publishUnique(tmp, this.dir, partName(stem, k, k === 1 && part.done ? 'one' : 'several'));
+      written.push({ name, pairs: count });
+    }
+    await syncDir(this.dir);
+    return written;
   }
 
   /** The same, without yielding: for process exit and backpressure. */
   appendSync(pairs: readonly IdentifiedPair[]): SpillFileWritten[] {
+    const stem = newSpillFileName().replace(/\.jsonl$/, '');
     ensureSpillDirSync(this.dir);
-    return [{ name: writeDurablySync(this.dir, newSpillFileName(), spillTextChunks(pairs)), pairs: pairs.length }];
+    const written: SpillFileWritten[] = [];
+    const parts = spillParts(pairs, this.caps);
+    let part = parts.next();
+    for (let k = 1; !part.done; k++) {
+      const tmp = join(this.dir, `${stem}-p${String(k).padStart(4, '0')}.jsonl.tmp`);
+      writeTmpDurablySync(tmp, part.value.pieces);
+      const count = part.value.count();
+      part = parts.next();
+      const name = publishUniqueSync(tmp, this.dir, partName(stem, k, k === 1 && part.done ? 'one' : 'several'));
+      written.push({ name, pairs: count });
+    }
+    syncDirSync(this.dir);
+    return written;
   }
 }
 
-/** A file's content: whole, or in pieces written one after another. */
-type Content = string | Uint8Array | Iterable<string>;
-
-function pieces(content: Content): Iterable<string | Uint8Array> {
-  return typeof content === 'string' || content instanceof Uint8Array ? [content] : content;
+/** On a name taken already (pid reuse, a clock step), `<stem>-c1.jsonl`, `-c2`…: right after it in line. */
+function collisionName(name: string, k: number): string {
+  return name.replace(/\.jsonl$/, `-c${k}.jsonl`);
 }
 
-export async function writeDurably(dir: string, name: string, content: Content): Promise<string> {
-  const target = join(dir, name);
-  const tmp = `${target}.tmp`;
+async function publishUnique(tmp: string, dir: string, name: string): Promise<string> {
+  for (let k = 0; ; k++) {
+    const candidate = k === 0 ? name : collisionName(name, k);
+    try {
+      await publishNoReplace(tmp, join(dir, candidate));
+      return candidate;
+    } catch (err) {
+      if (!isExists(err) || k >= 100) {
+        await fse.rm(tmp, { force: true }).catch(() => {});
+        throw err;
+      }
+    }
+  }
+}
+
+function publishUniqueSync(tmp: string, dir: string, name: string): string {
+  for (let k = 0; ; k++) {
+    const candidate = k === 0 ? name : collisionName(name, k);
+    try {
+      publishNoReplaceSync(tmp, join(dir, candidate));
+      return candidate;
+    } catch (err) {
+      if (!isExists(err) || k >= 100) {
+        fse.rmSync(tmp, { force: true });
+        throw err;
+      }
+    }
+  }
+}
+
+async function writeTmpDurably(tmp: string, content: Content): Promise<void> {
   const fd = await fse.open(tmp, 'wx', 0o600);
   try {
     for (const piece of pieces(content)) await fse.writeFile(fd, piece); // an fd: appends at its position
@@ -89,14 +190,9 @@ export async function writeDurably(dir: string, name: string, content: Content):
     throw err;
   }
   await fse.close(fd);
-  await fse.rename(tmp, target);
-  await syncDir(dirname(target));
-  return name;
 }
 
-export function writeDurablySync(dir: string, name: string, content: Content): string {
-  const target = join(dir, name);
-  const tmp = `${target}.tmp`;
+function writeTmpDurablySync(tmp: string, content: Content): void {
   const fd = fse.openSync(tmp, 'wx', 0o600);
   try {
     for (const piece of pieces(content)) fse.writeFileSync(fd, piece);
@@ -107,9 +203,49 @@ export function writeDurablySync(dir: string, name: string, content: Content): s
     throw err;
   }
   fse.closeSync(fd);
-  fse.renameSync(tmp, target);
+}
+
+/** A file's content: whole, or in pieces written one after another. */
+type Content = string | Uint8Array | Iterable<string>;
+
+function pieces(content: Content): Iterable<string | Uint8Array> {
+  return typeof content === 'string' || content instanceof Uint8Array ? [content] : content;
+}
+
+/** One file under `name`, never replacing one already there (EEXIST then). */
+export async function writeDurably(dir: string, name: string, content: Content): Promise<string> {
+  const target = join(dir, name);
+  const tmp = `${target}.tmp`;
+  await writeTmpDurably(tmp, content);
+  try {
+    await publishNoReplace(tmp, target);
+  } catch (err) {
+    await fse.rm(tmp, { force: true }).catch(() => {});
+    throw err;
+  }
+  await syncDir(dirname(target));
+  return name;
+}
+
+export function writeDurablySync(dir: string, name: string, content: Content): string {
+  const target = join(dir, name);
+  const tmp = `${target}.tmp`;
+  writeTmpDurablySync(tmp, content);
+  try {
+    publishNoReplaceSync(tmp, target);
+  } catch (err) {
+    fse.rmSync(tmp, { force: true });
+    throw err;
+  }
   syncDirSync(dirname(target));
   return name;
+}
+/** Writes `name` whole, replacing the file there (for a file that is meant to be rewritten). */
+export async function replaceFileDurably(dir: string, name: string, content: Content): Promise<void> {
+  const tmp = join(dir, `${name}.tmp`);
+  await writeTmpDurably(tmp, content);
+  await fse.rename(tmp, join(dir, name));
+  await syncDir(dir);
 }
 
 async function syncDir(dir: string): Promise<void> {

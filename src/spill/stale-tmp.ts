@@ -4,10 +4,12 @@
 import { join } from 'node:path';
 import fse from 'fs-extra';
 import type { Logger } from '../log.js';
+import { publishNoReplace } from './no-replace.js';
 import { quarantineSpillFile } from './quarantine.js';
-import { parseSpillText } from './spill-reader.js';
+import { scanSpillFile } from './spill-reader.js';
 
-const TMP = /^(\d{13}-\d{6}-(\d+))\.jsonl\.tmp$/;
+/** `<ms>-<seq>-<pid>[-<tag>…].jsonl.tmp`: the parts of a split spill carry a `-p0001` tag. */
+const TMP = /^(\d{13}-\d{6}-(\d+)(?:-[A-Za-z0-9]+)*)\.jsonl\.tmp$/;
 
 function writerAlive(pid: number): boolean {
   if (pid === process.pid) return true;
@@ -34,21 +36,31 @@ export async function recoverAbandonedTmpFiles(dir: string, logger: Logger, minA
     const path = join(dir, tmp);
     const st = await fse.lstat(path).catch(() => undefined);
     if (!st?.isFile() || Date.now() - st.mtimeMs < minAgeMs) continue;
-    const bytes = await fse.readFile(path);
     const name = `${m[1]}.jsonl`;
-    const content = parseSpillText(bytes, name);
-    const complete = bytes.length > 0 && bytes[bytes.length - 1] === 0x0a && content.kind !== 'malformed';
+    const content = await scanSpillFile(path, name); // streamed: its size never matters
+    const complete = st.size > 0 && (await lastByte(path, st.size)) === 0x0a && content.kind !== 'malformed';
     if (complete) {
-      await fse.rename(path, join(dir, name));
+      await publishNoReplace(path, join(dir, name));
       logger.warn({ file: name }, 'abandoned spill write was complete; put back in line');
-    } else if (bytes.length === 0) {
+    } else if (st.size === 0) {
       await fse.rm(path, { force: true });
     } else {
-      await fse.rename(path, join(dir, name));
+      await publishNoReplace(path, join(dir, name));
       const as = await quarantineSpillFile(dir, name, 'incomplete spill write: its writer died mid-write; salvage the valid lines');
       logger.error({ file: name, quarantinedAs: as }, 'abandoned spill write was incomplete; quarantined');
     }
     handled++;
   }
   return handled;
+}
+
+async function lastByte(path: string, size: number): Promise<number | undefined> {
+  const fh = await fse.promises.open(path, 'r');
+  try {
+    const b = Buffer.alloc(1);
+    const { bytesRead } = await fh.read(b, 0, 1, size - 1);
+    return bytesRead === 1 ? b[0] : undefined;
+  } finally {
+    await fh.close();
+  }
 }

@@ -8,6 +8,7 @@ import { open, type Database, type PutOptions, type RootDatabase } from 'lmdb';
 import { StoreClosedError, StoreOpenError } from '../errors.js';
 import { jsonLogger, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
+import { guardLmdbCommits, quietCommitError } from './lmdb-commit-guard.js';
 import { parseStopOptions } from '../queue/deadline.js';
 import { EntryKeys, type ProvenanceKey } from './entry-keys.js';
 import { IdHighWater } from './id-high-water.js';
@@ -82,6 +83,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   private readonly index = new RecallIndex();
   private readonly conditional: ConditionalPuts;
   private readonly appending = new Set<Promise<unknown>>();
+  private readonly releaseCommitGuard = guardLmdbCommits();
   private readonly idHighWater: IdHighWater;
 
   private constructor(
@@ -272,6 +274,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     await Promise.allSettled(this.appending); // batches still being put finish first
     await this.idHighWater.close();
     await this.env.close();
+    this.releaseCommitGuard();
   }
 
   /**
@@ -287,13 +290,20 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     // Plain puts share one promise per transaction; a batch may span several transactions,
     // and every one of them must have committed (one failing must fail the call).
     const commits = new Set<Promise<boolean>>();
-    for (let i = 0; i < pairs.length; i++) {
-      const key = entries.keyOf(i);
-      if (!key) continue;
-      if (replay) checked.push(this.conditional.put(key, entries.valueOf(i, key), NO_OVERWRITE));
-      else commits.add(this.provenance.put(key, entries.valueOf(i, key)));
+    try {
+      for (let i = 0; i < pairs.length; i++) {
+        const key = entries.keyOf(i);
+        if (!key) continue;
+        if (replay) checked.push(watchCommit(this.conditional.put(key, entries.valueOf(i, key), NO_OVERWRITE)));
+        else commits.add(this.provenance.put(key, entries.valueOf(i, key)));
+      }
+    } catch (err) {
+      // A put that threw (a full disk, say) leaves the ones before it unawaited: watch them.
+      for (const p of commits) watchCommit(p);
+      throw err;
     }
     this.unknownRecordPairs += entries.unknown.length;
+    for (const p of commits) watchCommit(p);
     await Promise.all(commits);
     let duplicates = 0;
     for (const stored of await Promise.all(checked)) if (!stored) duplicates++;
@@ -324,6 +334,12 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
       throw new StoreClosedError(`${what}: the store at ${this.path} is closed; open it again with LmdbMemoryStore.open`);
     }
   }
+}
+
+/** A put's failure is the caller's; the `commitError` promise hung on it is marked handled. */
+function watchCommit<T>(put: Promise<T>): Promise<T> {
+  put.catch(quietCommitError);
+  return put;
 }
 
 /** True unless the queue vouches that every id in the batch was assigned to its pair just now. */

@@ -58,6 +58,10 @@ async function putBack(path: string, io: Io): Promise<string[] | null> {
   const content = await readSpillFile(path, original);
   if (content.kind === 'gone') throw new CommandError(`${path}: no such file; provq spill status lists the quarantined files`);
   if (content.kind === 'not-a-file') throw new CommandError(`${path}: ${content.reason}; retry takes a quarantined spill file`);
+  if (content.kind === 'untrusted') {
+    io.err(`${path} is ${content.reason}`);
+    return null;
+  }
   if (content.kind === 'malformed') {
     io.err(`${path} is still malformed: ${content.reason}; fix it and retry, or use --salvage to apply only the valid lines`);
     return null;
