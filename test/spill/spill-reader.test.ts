@@ -1,13 +1,12 @@
 // What the read-back accepts from a spill file, byte by byte: a file is applied exactly as
 // written or quarantined whole with its reason — never applied altered.
-import { existsSync, readdirSync, truncateSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import { formatEntryId, reserveEntryIds } from '../../src/entry-id.js';
 import type { ProvenancePair } from '../../src/schemas.js';
-import { MAX_SPILL_FILE_BYTES } from '../../src/spill/spill-reader.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { RecordingSink } from '../helpers/sinks.js';
 import { handLine, writeRawFile } from '../helpers/spill-files.js';
@@ -67,20 +66,5 @@ describe('spill files read back into a real store', () => {
     expect(await until(() => !existsSync(join(spillDir, 'by-hand.jsonl')), 10_000)).toBe(true);
     expect((await store.get('r1'))!.provenance.map((e) => e.cue)).toEqual(['a', 'b', 'c']);
     expect(q.stats().respooledPairs).toBe(3);
-  });
-});
-
-describe('spill file size', () => {
-  // Checked: with the size check removed, the file is read (it is sparse: 257 MiB of zero
-  // bytes) and quarantined for its first line instead, and the reason names no limit.
-  it('a file over the reader’s limit is quarantined with the limit named, not read into memory', async () => {
-    const dir = tempDir();
-    writeRawFile(dir, 'huge.jsonl', `${handLine('r1', 'a')}\n`);
-    truncateSync(join(dir, 'huge.jsonl'), MAX_SPILL_FILE_BYTES + 1024 * 1024); // sparse: no disk used
-    const sink = new RecordingSink();
-    const q = await firstQuarantine(sink, dir);
-    expect(q.file).toBe('huge.jsonl');
-    expect(q.reason).toContain(`over the ${MAX_SPILL_FILE_BYTES}-byte limit`);
-    expect(sink.pairs).toEqual([]);
   });
 });
