@@ -98,5 +98,6 @@ export class SpillFileChangedError extends ProvenanceQueueError {
  */
 export class SpillFileExistsError extends ProvenanceQueueError {
   readonly code = 'PROVQ_SPILL_FILE_EXISTS';
+  /** What link(2) reports for a name already taken: the writer then picks the next name. */
   readonly errno = 'EEXIST';
 }
