@@ -32,7 +32,7 @@ export async function runPgWorkload(cfg: PgWorkloadConfig): Promise<void> {
     const realNow = Date.now.bind(Date);
     Date.now = () => realNow() + cfg.clockOffsetMs!;
   }
-  const store = await PostgresMemoryStore.open({ connectionString: cfg.url, schema: cfg.schema, spillDir: cfg.spillDir, logger: silentLogger });
+  const store = await openWhenReachable(cfg);
   const queue = store.enableProvenanceQueue({ logger: silentLogger, ...cfg.queue });
   const recallOnce = (i: number) => store.recall({ cue: `memory ${recallCue(cfg.cuePrefix, i)}`, sessionId: `pid-${process.pid}`, k: cfg.records });
 
@@ -61,4 +61,22 @@ export async function runPgWorkload(cfg: PgWorkloadConfig): Promise<void> {
   }
   await store.close();
   process.stdout.write(`done ${JSON.stringify({ acked, failed, ...queue.stats() })}\n`);
+}
+
+/**
+ * A host restarted while the database is down waits for it, as an app's startup would
+ * (bounded: 30 s); a refused open is not a fault of the queue.
+ */
+async function openWhenReachable(cfg: PgWorkloadConfig): Promise<PostgresMemoryStore> {
+  const giveUp = performance.now() + 30_000;
+  for (;;) {
+    try {
+      return await PostgresMemoryStore.open({ connectionString: cfg.url, schema: cfg.schema, spillDir: cfg.spillDir, logger: silentLogger });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? '';
+      // Refused while stopped, or "the database system is starting up" (57P03).
+      if (!['ECONNREFUSED', 'ECONNRESET', '57P03'].includes(cause) || performance.now() > giveUp) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }

@@ -7,6 +7,19 @@
 export const MAX_JSON_DEPTH = 32;
 /** Values in one entry at most: a shared object counts each time it is reached (as JSON repeats it). */
 export const MAX_JSON_VALUES = 10_000;
+/**
+ * Characters in one entry's strings and keys at most (1 Mi): even fully escaped, its spill
+ * line stays far below the reader's line limit, so an entry the queue accepts can always be
+ * read back.
+ */
+export const MAX_JSON_CHARS = 1024 * 1024;
+const TOO_LONG = `the entry's strings and keys hold more than ${MAX_JSON_CHARS} characters; store less per entry (a reference to the data, not the data)`;
+
+interface Budget {
+  values: number;
+  chars: number;
+}
+const fullBudget = (): Budget => ({ values: MAX_JSON_VALUES, chars: MAX_JSON_CHARS });
 
 /** Where a value stops being plain JSON data, and why (for an error that names the field). */
 export interface JsonFault {
@@ -19,14 +32,15 @@ export interface JsonFault {
  * sits; the fault's path extends it. Cycles are told apart from depth by the chain of parents.
  */
 export function findJsonFault(value: unknown, path: (string | number)[] = []): JsonFault | null {
-  const fault = walk(value, [], { values: MAX_JSON_VALUES });
+  const fault = walk(value, [], fullBudget());
   if (fault) fault.path.unshift(...path);
   return fault;
 }
 
 // The fault's path is built on the way back up, so a valid value costs no allocation per field.
-function walk(v: unknown, parents: object[], budget: { values: number }): JsonFault | null {
+function walk(v: unknown, parents: object[], budget: Budget): JsonFault | null {
   if (--budget.values < 0) return { path: [], reason: `the entry holds more than ${MAX_JSON_VALUES} values; store less per entry` };
+  if (typeof v === 'string' && (budget.chars -= v.length) < 0) return { path: [], reason: TOO_LONG };
   const fault = primitiveFault(v);
   if (fault !== null) return { path: [], reason: fault };
   if (typeof v !== 'object' || v === null) return null;
@@ -47,6 +61,7 @@ function walk(v: unknown, parents: object[], budget: { values: number }): JsonFa
     }
     for (const k in v) {
       if (k === '__proto__') return { path: [k], reason: 'a key named __proto__ is not allowed' };
+      if ((budget.chars -= k.length) < 0) return { path: [k], reason: TOO_LONG };
       const f = walk(v[k], parents, budget);
       if (f) return (f.path.unshift(k), f);
     }
@@ -90,20 +105,21 @@ const NOT_JSON = Symbol('not plain JSON data');
  * return a copy of a value findJsonFault faults — test/validate.test.ts checks that.
  */
 export function copyJsonData(v: unknown): unknown {
-  return copyValue(v, [], { values: MAX_JSON_VALUES });
+  return copyValue(v, [], fullBudget());
 }
 
 export function isNotJson(copy: unknown): boolean {
   return copy === NOT_JSON;
 }
 
-function copyValue(v: unknown, parents: object[], budget: { values: number }): unknown {
+function copyValue(v: unknown, parents: object[], budget: Budget): unknown {
   if (--budget.values < 0) return NOT_JSON;
+  if (typeof v === 'string' && (budget.chars -= v.length) < 0) return NOT_JSON;
   if (typeof v !== 'object' || v === null) return primitiveFault(v) === null ? v : NOT_JSON;
   return copyObject(v, parents, budget);
 }
 
-function copyObject(v: object, parents: object[], budget: { values: number }): unknown {
+function copyObject(v: object, parents: object[], budget: Budget): unknown {
   if (parents.length >= MAX_JSON_DEPTH || parents.includes(v)) return NOT_JSON;
   parents.push(v);
   try {
@@ -119,7 +135,7 @@ function copyObject(v: object, parents: object[], budget: { values: number }): u
     if (!isPlainRecord(v)) return NOT_JSON;
     const out: Record<string, unknown> = {};
     for (const k in v) {
-      if (k === '__proto__') return NOT_JSON;
+      if (k === '__proto__' || (budget.chars -= k.length) < 0) return NOT_JSON;
       const c = copyValue(v[k], parents, budget);
       if (c === NOT_JSON) return NOT_JSON;
       out[k] = c;

@@ -1,12 +1,17 @@
 // What the read-back accepts from a spill file, byte by byte: a file is applied exactly as
 // written or quarantined whole with its reason — never applied altered.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
+import { formatEntryId, reserveEntryIds } from '../../src/entry-id.js';
+import type { ProvenancePair } from '../../src/schemas.js';
+import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { RecordingSink } from '../helpers/sinks.js';
 import { handLine, writeRawFile } from '../helpers/spill-files.js';
 import { tempDir } from '../helpers/temp.js';
+import { until } from '../helpers/until.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -36,5 +41,30 @@ describe('spill file contents', () => {
     expect(q.reason).toMatch(/UTF-8/);
     expect(sink.pairs).toEqual([]);
     expect(readdirSync(dir).filter((n) => n.startsWith('latin1.failed-') && n.endsWith('.jsonl'))).toHaveLength(1);
+  });
+});
+
+describe('spill files read back into a real store', () => {
+  // Checked: with the reader's id taken as `(line.entryId && entry.entryId) ?? derived` (the
+  // line's own entryId ignored unless the entry repeats it), r1 holds every cue twice.
+  it('a line that names its entryId is stored under it: a pair already stored under that id is not stored again', async () => {
+    const path = tempDir();
+    const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
+    cleanups.push(() => store.close({ timeoutMs: 2000 }));
+    await store.insert({ id: 'r1', text: 'x' });
+    const ids = reserveEntryIds(3);
+    const pairs: ProvenancePair[] = ['a', 'b', 'c'].map((cue, i) => [
+      'r1',
+      { ts: new Date().toISOString(), cue, sessionId: 's', entryId: formatEntryId(ids.ms, ids.seq0 + i) },
+    ]);
+    await store.appendProvenanceBatch(pairs); // stored once already, say by a crashed process
+    // The same pairs in a spill file, the id on the line (as the format allows), not in the entry.
+    const spillDir = join(path, 'provenance-overflow');
+    const lines = pairs.map(([recordId, { entryId, ...entry }]) => JSON.stringify({ recordId, entryId, entry }));
+    writeRawFile(spillDir, 'by-hand.jsonl', `${lines.join('\n')}\n`);
+    const q = store.enableProvenanceQueue({ idlePollMs: 50, durability: 'memory' });
+    expect(await until(() => !existsSync(join(spillDir, 'by-hand.jsonl')), 10_000)).toBe(true);
+    expect((await store.get('r1'))!.provenance.map((e) => e.cue)).toEqual(['a', 'b', 'c']);
+    expect(q.stats().respooledPairs).toBe(3);
   });
 });
