@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { raiseEntryIdFloor } from '../entry-id.js';
 import { ProvenanceQueueError, StoreClosedError, StoreOpenError, StoreUnavailableError } from '../errors.js';
+import { parseStopOptions } from '../queue/deadline.js';
 import { errorFields, jsonLogger, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
 import {
@@ -191,6 +192,7 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
 
   /** Disables the queue (drains, bounded) and closes the pool. Once: a second call gets the first's promise. */
   close(opts?: StopOptions): Promise<void> {
+    parseStopOptions(opts, 'close'); // a bad argument throws before anything is closed
     this.closing ??= this.closeOnce(opts);
     return this.closing;
   }

@@ -167,6 +167,9 @@ describe('PostgresMemoryStore', () => {
     await expect(down).rejects.toThrow(/127\.0\.0\.1:1/);
     await expect(down.catch((e: Error) => e.message)).resolves.not.toContain('secret');
     const store = await PostgresMemoryStore.open({ connectionString: (await testDatabase()).url, spillDir: tempDir(), logger: silentLogger });
+    // A bad close argument throws before anything is closed (checked: without the check, close('soon') closed the pool).
+    expect(() => store.close('soon' as never)).toThrow(InvalidOptionsError);
+    expect(await store.get('x')).toBeUndefined();
     await store.close();
     await store.close(); // once
     await expect(store.get('x')).rejects.toThrow(StoreClosedError);
