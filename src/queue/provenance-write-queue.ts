@@ -32,33 +32,10 @@ import { SpillScheduler } from './overflow.js';
 import { identifyAll, pendingBatch } from './pending-batches.js';
 import { ReadBack } from './read-back.js';
 import { SinkDelivery } from './sink-delivery.js';
+import { newQueueCounters, type QueueStats } from './queue-stats.js';
 import { Worker } from './worker.js';
 
-/** The queue's counters, from {@link ProvenanceWriteQueue.stats}. */
-export interface QueueStats {
-  /** Pairs accepted by enqueue. */
-  enqueuedPairs: number;
-  /** Pairs the sink confirmed durable (fresh and read back). */
-  writtenPairs: number;
-  /** Pairs accepted but not yet durable in the sink (in memory or in flight; spilled pairs not counted). */
-  pendingPairs: number;
-  /** Pairs written to spill files (overflow, failed writes, a stop deadline, exit). */
-  spilledPairs: number;
-  /** Spill files written. */
-  spilledFiles: number;
-  /** Pairs read back from spill or journal files and written to the sink. */
-  respooledPairs: number;
-  /** Files quarantined, or pairs set aside in a `.failed-` file, by this queue. */
-  quarantinedFiles: number;
-  /** Failed sink calls (each attempt counts). */
-  writeErrors: number;
-  /** Failed attempts to write a spill file (disk full, no permission, ...). */
-  spillErrors: number;
-  /** Failed journal writes (those pairs stayed in memory without crash protection). */
-  journalErrors: number;
-  /** Cut last lines of dead writers' journal segments, dropped (never acknowledged). */
-  tornJournalLines: number;
-}
+export type { QueueStats } from './queue-stats.js';
 
 export { OVERFLOW_SYNC_SPILL_PAIRS } from './overflow.js';
 
@@ -110,17 +87,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   private spillDirOwned = false;
   private wasBusy = false;
 
-  private readonly counters = {
-    enqueuedPairs: 0,
-    writtenPairs: 0,
-    spilledPairs: 0,
-    spilledFiles: 0,
-    respooledPairs: 0,
-    quarantinedFiles: 0,
-    writeErrors: 0,
-    journalErrors: 0,
-    tornJournalLines: 0,
-  };
+  private readonly counters = newQueueCounters();
+
 
   /**
    * A queue in front of `sink`; call `start()` before `enqueue`. `spillDir` is required
