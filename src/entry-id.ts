@@ -56,7 +56,7 @@ export function reserveEntryIds(count: number): IdBlock {
   let ms = clock;
   for (let i = 0; i < leases.length; i++) {
     const lease = leases[i]!;
-    if (clock >= lease.renewAtMs) lease.renew();
+    if (clock >= lease.renewAtMs || issuedMs > lease.ceilingMs) lease.renew();
     if (ms > lease.ceilingMs) ms = lease.ceilingMs;
   }
   if (ms > issuedMs) issuedMs = ms;
@@ -65,9 +65,14 @@ export function reserveEntryIds(count: number): IdBlock {
   return block;
 }
 
-/** The highest ms an id may have been given so far (a store's lease starts above it). */
-export function issuedIdMs(): number {
-  return Math.max(issuedMs, idClockMs());
+/**
+ * The ceiling a lease of `leaseMs` should make durable: `leaseMs` ahead of the clock, and at
+ * least every id already issued. Never `leaseMs` ahead of a floor that is itself ahead of the
+ * clock: a store opened again and again (or restarted quickly) would otherwise push its ids a
+ * lease further into the future at every open.
+ */
+export function leaseCeilingMs(leaseMs: number): number {
+  return Math.max(issuedMs, idClockMs() + leaseMs);
 }
 
 /**

@@ -4,7 +4,7 @@
 // passes it until a higher mark is durable, so no id of any run (stored, journaled or
 // spilled, even by a process killed with -9) is ever above the mark the next run starts from.
 import type { Database, RootDatabase } from 'lmdb';
-import { holdIdLease, idClockMs, issuedIdMs, raiseEntryIdFloor, releaseIdLease, type IdLease } from '../entry-id.js';
+import { holdIdLease, idClockMs, leaseCeilingMs, raiseEntryIdFloor, releaseIdLease, type IdLease } from '../entry-id.js';
 import { errorFields, type Logger } from '../log.js';
 
 const HIGH_WATER_KEY = 'entryIdHighWaterMs';
@@ -32,7 +32,7 @@ export class IdHighWater implements IdLease {
     const mark = new IdHighWater(meta, log);
     env.transactionSync(() => {
       raiseEntryIdFloor(storedMark(meta) + 1);
-      mark.setCeiling(issuedIdMs() + ID_LEASE_MS);
+      mark.setCeiling(leaseCeilingMs(ID_LEASE_MS));
       meta.putSync(HIGH_WATER_KEY, mark.ceilingMs);
     });
     holdIdLease(mark);
@@ -42,7 +42,7 @@ export class IdHighWater implements IdLease {
   /** Asked by the id clock from the hot path: one write at a time, the ceiling moves once it is durable. */
   renew(): void {
     if (this.renewing || this.closed) return;
-    const target = issuedIdMs() + ID_LEASE_MS;
+    const target = leaseCeilingMs(ID_LEASE_MS);
     // Out of the caller's stack: ids may be reserved inside a sync write transaction, where
     // lmdb would run a transaction() inline (and return no promise).
     this.renewing = Promise.resolve()
