@@ -1,12 +1,16 @@
 // The exit drain's way down when its first choice fails (real child processes): the sink's
 // sync write, else a spill file, else the spill lines on stderr — every pair, once.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runWorkload } from '../../faults/child.js';
 import { auditCues, readCues } from '../../faults/audit.js';
 import type { WorkloadConfig } from '../../faults/workload.js';
-import { spillLineSchema } from '../../src/schemas.js';
+import type { Logger } from '../../src/log.js';
+import { ProvenanceWriteQueue, type QueueStats } from '../../src/queue/provenance-write-queue.js';
+import { spillLineSchema, type ProvenancePair, type SpillLine } from '../../src/schemas.js';
+import type { ProvenanceSink, SinkWriteContext } from '../../src/sink.js';
+import { pair, RecordingSink } from '../helpers/sinks.js';
 import { tempDir } from '../helpers/temp.js';
 
 const PAIRS = 2000; // ~200 KB of spill lines: more than a pipe buffer holds
@@ -59,5 +63,85 @@ describe('exit drain fallbacks (real child processes)', () => {
     expect(r.code).toBe(0);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('{"recordId"'));
     expect(auditCues(cuesOfLines(lines), 'c', PAIRS)).toEqual({ durable: PAIRS, lost: 0, duplicated: 0, orderViolations: 0 });
+  });
+});
+
+/** A sink whose async calls hang (a dead connection) and whose sync write works or throws. */
+class HungSyncSink extends RecordingSink {
+  readonly syncCalls: { cues: string[]; context: SinkWriteContext | undefined }[] = [];
+  syncFails = false;
+  constructor() {
+    super();
+    this.hold();
+  }
+  appendProvenanceBatchSync(pairs: ProvenancePair[], context?: SinkWriteContext): void {
+    if (this.syncFails) throw new Error('sync write refused');
+    this.syncCalls.push({ cues: pairs.map(([, e]) => e.cue), context });
+  }
+}
+
+function recordingLogger(): { logger: Logger; lines: { level: string; fields: Record<string, unknown>; msg: string }[] } {
+  const lines: { level: string; fields: Record<string, unknown>; msg: string }[] = [];
+  const at = (level: string) => (fields: object, msg: string) => void lines.push({ level, fields: fields as Record<string, unknown>, msg });
+  return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
+}
+
+/** Enqueues a, b, c into a queue over `sink` and stops it at a deadline the hung sink cannot meet. */
+async function stopAtDeadline(sink: ProvenanceSink, logger: Logger): Promise<{ stats: QueueStats; spillDir: string }> {
+  const spillDir = tempDir();
+  const q = new ProvenanceWriteQueue(sink, { spillDir, logger, durability: 'memory', exitHook: false, coalesceMs: 0 });
+  q.start();
+  q.enqueue([pair('r1', 'a'), pair('r1', 'b'), pair('r2', 'c')]);
+  await q.stop({ timeoutMs: 300 });
+  return { stats: q.stats(), spillDir };
+}
+
+const spillFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.jsonl')) : []);
+
+describe('saving at a stop deadline (in process: the same saveSync as the exit drain)', () => {
+  // Checked: with the sync write skipped (`if (sink.appendProvenanceBatchSync)` made false),
+  // the pairs are spilled and this fails; with the context argument dropped, the sink is not
+  // told they are validated fresh pairs; with `{ to: 'sink' }` returned as `{}`, writtenPairs
+  // stays 0.
+  it("a hung sink's sync write takes the pending pairs: counted written, nothing spilled, no error logged", async () => {
+    const sink = new HungSyncSink();
+    const { logger, lines } = recordingLogger();
+    const { stats, spillDir } = await stopAtDeadline(sink, logger);
+    expect(sink.syncCalls).toEqual([{ cues: ['a', 'b', 'c'], context: { replayed: false, validated: true } }]);
+    expect(stats).toMatchObject({ writtenPairs: 3, spilledPairs: 0, spilledFiles: 0 });
+    expect(spillFiles(spillDir)).toEqual([]);
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  // Checked: with the spill skipped after a failed sync write (`{ to: 'sink' }` returned in
+  // place of appendSync), nothing is in the spill dir; with the log's fields emptied (`{}`) or
+  // its message emptied, the operator is not told why, how many, or which files.
+  it('a sync write that throws: every pair in one spill file in order, and the log says why and which file', async () => {
+    const sink = new HungSyncSink();
+    sink.syncFails = true;
+    const { logger, lines } = recordingLogger();
+    const { stats, spillDir } = await stopAtDeadline(sink, logger);
+    const files = spillFiles(spillDir);
+    expect(files).toHaveLength(1);
+    expect(readFileSync(join(spillDir, files[0]!), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as SpillLine).entry.cue)).toEqual(['a', 'b', 'c']);
+    expect(stats).toMatchObject({ writtenPairs: 0, spilledPairs: 3, spilledFiles: 1 });
+    expect(lines).toContainEqual({
+      level: 'error',
+      fields: expect.objectContaining({ reason: 'stop deadline', pairs: 3, err: expect.objectContaining({ message: 'sync write refused' }) }),
+      msg: expect.stringContaining('spilling instead'),
+    });
+    expect(lines).toContainEqual({ level: 'info', fields: { reason: 'stop deadline', pairs: 3, files }, msg: expect.stringContaining('spilled') });
+  });
+
+  // Checked: with `if (sink.appendProvenanceBatchSync)` made true, a sink without one is
+  // called anyway, fails, and an error is logged for a sink that did nothing wrong.
+  it('a sink without a sync write: the pairs are spilled, and no error is logged', async () => {
+    const sink = new RecordingSink();
+    sink.hold();
+    const { logger, lines } = recordingLogger();
+    const { stats, spillDir } = await stopAtDeadline(sink, logger);
+    expect(spillFiles(spillDir)).toHaveLength(1);
+    expect(stats).toMatchObject({ spilledPairs: 3, spilledFiles: 1 });
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
   });
 });
