@@ -161,7 +161,13 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
       changed: () => this.changed(),
     });
     this.journal = this.journalDir
-      ? new JournalWriter(this.journalDir, { segmentBytes: this.opts.journalSegmentBytes, fsyncMs: this.opts.fsyncMs, claimStaleMs: this.opts.claimStaleMs }, this.log, this.counters)
+      ? new JournalWriter(
+          this.journalDir,
+          { segmentBytes: this.opts.journalSegmentBytes, fsyncMs: this.opts.fsyncMs, claimStaleMs: this.opts.claimStaleMs },
+          this.log,
+          this.counters,
+          () => this.backlog.oldestUnsavedSeq(),
+        )
       : null;
   }
 
@@ -319,7 +325,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   /** Exit or a stop deadline: from now on nothing is asynchronous; what is unsaved is saved now. */
   private haltAndSave(reason: string): void {
     this.halted = true;
-    this.journal?.writePending();
+    // This turn's pairs are not journaled yet: the sync save makes them durable directly, and
+    // only if it fails are they journaled (leaveForRecovery) — never formatted twice.
     const saved = this.saveNow(identifyAll(this.backlog.takeAllUnsaved()), reason);
     if (saved) this.journal?.removeAll();
     else this.journal?.leaveForRecovery();
