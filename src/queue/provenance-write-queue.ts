@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { reserveEntryIds } from '../entry-id.js';
 import { InvalidOptionsError, QueueNotRunningError } from '../errors.js';
-import { saveSync } from '../exit/exit-save.js';
+import { saveSync, type SaveFirst } from '../exit/exit-save.js';
 import { registerExitDrain, unregisterExitDrain } from '../exit/exit-hook.js';
 import { JournalWriter } from '../journal/journal-writer.js';
 import { errorFields, jsonLogger, type Logger } from '../log.js';
@@ -79,6 +79,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   private readonly journal: JournalWriter | null;
   private readonly flushWaiters = new FlushWaiters();
   private state: State = 'new';
+  /** After a stop deadline the sink is not answering: a spill file first, not its sync write. */
+  private saveFirst: SaveFirst = 'sink';
   /** Set by the exit drain or a stop deadline: from then on every enqueue is saved synchronously. */
   private halted = false;
   private running_: Promise<void> | null = null;
@@ -302,7 +304,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     deadline.cancel();
     if (timedOut && !this.halted) {
       this.log.warn({ pendingPairs: this.backlog.pendingPairs }, 'stop deadline reached; saving what is not yet durable');
-      this.haltAndSave('stop deadline');
+      this.haltAndSave('stop deadline', 'spill');
     }
     this.state = 'stopped';
     unregisterExitDrain(this);
@@ -318,8 +320,9 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   }
 
   /** Exit or a stop deadline: from now on nothing is asynchronous; what is unsaved is saved now. */
-  private haltAndSave(reason: string): void {
+  private haltAndSave(reason: string, first: SaveFirst = 'sink'): void {
     this.halted = true;
+    this.saveFirst = first;
     this.journal?.writePending();
     const saved = this.saveNow(identifyAll(this.backlog.takeAllUnsaved()), reason);
     if (saved) this.journal?.removeAll();
@@ -330,7 +333,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   /** Saves pairs synchronously; false only when they reached nothing but stderr. */
   private saveNow(pairs: ReturnType<typeof identifyAll>, reason: string): boolean {
     if (pairs.length === 0) return true;
-    const saved = saveSync(pairs, this.sink, this.spillWriter, this.log, reason);
+    const saved = saveSync(pairs, this.sink, this.spillWriter, this.log, reason, this.saveFirst);
     if (saved.to === 'sink') this.counters.writtenPairs += pairs.length;
     if (saved.to === 'spill') {
       this.counters.spilledPairs += pairs.length;
