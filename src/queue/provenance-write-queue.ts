@@ -153,6 +153,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
         stopping: () => this.state === 'stopping',
         ownFiles: this.backlog.ownFiles,
         fileDone: (name, outcome) => this.noteReadBack(name, outcome),
+        otherWorkWaiting: () => this.halted || this.backlog.memoryPairs > 0 || this.backlog.overflowPairs > 0,
       },
     );
     this.worker = new Worker(this.backlog, this.delivery, this.spill, this.readBack, this.opts, maxInFlight, {

@@ -8,6 +8,7 @@ import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js'
 import { formatEntryId, reserveEntryIds } from '../../src/entry-id.js';
 import type { ProvenancePair } from '../../src/schemas.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
+import { readSpillFile } from '../../src/spill/spill-reader.js';
 import { RecordingSink } from '../helpers/sinks.js';
 import { handLine, writeRawFile } from '../helpers/spill-files.js';
 import { tempDir } from '../helpers/temp.js';
@@ -66,5 +67,43 @@ describe('spill files read back into a real store', () => {
     expect(await until(() => !existsSync(join(spillDir, 'by-hand.jsonl')), 10_000)).toBe(true);
     expect((await store.get('r1'))!.provenance.map((e) => e.cue)).toEqual(['a', 'b', 'c']);
     expect(q.stats().respooledPairs).toBe(3);
+  });
+});
+
+describe('reading a spill file', () => {
+  const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => handLine('r1', `c${from + i}`)).join('\n');
+
+  // Checked: with the yield in judgedLines removed, only the turns spent waiting for the
+  // file's reads are counted (513 of them here) and this fails.
+  it('yields to the event loop while it parses: other work runs between slices of a big file', async () => {
+    const dir = tempDir();
+    const n = 20_000;
+    writeRawFile(dir, 'big.jsonl', `${lines(0, n)}\n`);
+    let ticks = 0;
+    let reading = true;
+    const tick = () => {
+      ticks++;
+      if (reading) setImmediate(tick);
+    };
+    setImmediate(tick);
+    // sliceMs 0: every line uses up its slice, so the reader yields after each one.
+    const content = await readSpillFile(join(dir, 'big.jsonl'), 'big.jsonl', { sliceMs: 0 });
+    reading = false;
+    expect(content.kind === 'pairs' && content.pairs.length).toBe(n);
+    expect(ticks).toBeGreaterThanOrEqual(n); // at least one turn of the loop per line parsed
+  });
+
+  // Checked: with the piece of a line left at the end of a read kept as a view of the read
+  // buffer (not copied), the next read overwrites it and the file is reported malformed.
+  it('reads a file longer than its read buffer whose last line has no newline, every line once', async () => {
+    const dir = tempDir();
+    const n = 25_000; // about 2.3 MiB: three reads, the last shorter than the buffer
+    writeRawFile(dir, 'long.jsonl', lines(0, n));
+    const content = await readSpillFile(join(dir, 'long.jsonl'), 'long.jsonl');
+    expect(content.kind).toBe('pairs');
+    const cues = content.kind === 'pairs' ? content.pairs.map(([, e]) => e.cue) : [];
+    expect(cues).toHaveLength(n);
+    expect(new Set(cues).size).toBe(n);
+    expect(cues[n - 1]).toBe(`c${n - 1}`);
   });
 });
