@@ -25,8 +25,12 @@ export async function row11(sizes: BenchSizes): Promise<RowResult> {
     writeSpillFiles(join(path, SPILL_DIR_NAME), pairs, files, sizes.records);
     const t0 = performance.now();
     const queue = store.enableProvenanceQueue();
-    // Polled every 20 ms: listing 2,500 names more often would take the thread from the queue.
-    while ((await listSpillDir(queue.spillDir)).pending.length > 0) await sleep(20);
+    // A counter is polled until every pair was written (listing 2,500 names every 20 ms took
+    // a tenth of the thread from the queue); then the end is the last file deleted, which
+    // happens only once all of its pairs are durable.
+    const s = () => queue.stats();
+    while (s().respooledPairs < pairs && s().quarantinedFiles === 0) await sleep(5);
+    while ((await listSpillDir(queue.spillDir)).pending.length > 0) await sleep(5);
     if (!(await queue.flush(60_000))) throw new Error('row 11: not durable within 60 s');
     perSecond = pairs / ((performance.now() - t0) / 1000);
     lost = pairs - store.stats().entries;

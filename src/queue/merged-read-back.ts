@@ -8,7 +8,7 @@ import fse from 'fs-extra';
 import type { Logger } from '../log.js';
 import type { SpillClaim } from '../spill/spill-claims.js';
 import type { ChunkDelivered, ReplayOutcome } from '../spill/replay.js';
-import { readSpillFile } from '../spill/spill-reader.js';
+import { readSmallSpillFile } from '../spill/spill-reader.js';
 import type { IdentifiedPair } from '../spill/spill-writer.js';
 
 /** Files larger than this are not merged (read whole) but streamed on their own. */
@@ -26,6 +26,8 @@ export interface MergedRoundHost {
   readAlone(name: string): void;
   /** A claim or read failed for a passing reason: try again later. */
   failed(name: string, err: unknown): void;
+  /** Fresh pairs wait in memory (or the queue halted): past `minPairs`, the round takes no more files. */
+  otherWorkWaiting(): boolean;
 }
 
 export interface MergedRoundOptions {
@@ -33,7 +35,13 @@ export interface MergedRoundOptions {
   lanes: number;
   /** Files claimed and read ahead of the calls. */
   readAhead: number;
-  /** A round stops taking new files past this many pairs (the worker looks at memory between rounds). */
+  /**
+   * A round takes files until it holds `maxPairs`, or `minPairs` once other work waits (the
+   * worker looks at memory between rounds): an idle queue drains a backlog in long rounds,
+   * without a pause and a directory listing every few thousand pairs, while fresh pairs
+   * never wait behind more than `minPairs` of read-back.
+   */
+  minPairs: number;
   maxPairs: number;
   dropTornTail: boolean;
   log: Logger;
@@ -125,10 +133,14 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
     try {
       // Only small files are read whole to be merged; a big one is streamed on its own
       // (replayAlone), so a file's size never decides the heap.
-      const small = (await fse.stat(claim.path).catch(() => undefined))?.size ?? 0;
-      const content = small <= MERGE_MAX_FILE_BYTES ? await readSpillFile(claim.path, name, { dropTornTail: opts.dropTornTail }) : null;
-      if (content?.kind === 'pairs') {
+      const content = await readSmallSpillFile(claim.path, name, MERGE_MAX_FILE_BYTES, { dropTornTail: opts.dropTornTail });
+      if (content.kind === 'pairs') {
         return { file: { name, claim, pairs: content.pairs.length, torn: content.tornLines ?? 0, open: 0, sent: false, failed: false }, pairs: content.pairs };
+      }
+      if (content.kind === 'gone') {
+        // Applied and deleted by another process since the listing: nothing to do (as a claim that found it gone).
+        await claim.release().catch(() => {});
+        return null;
       }
       const outcome = await host.replayAlone(claim);
       if (outcome.kind !== 'skipped' || outcome.reason !== 'already gone') finished++;
@@ -144,8 +156,9 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
   const loading: Promise<Loaded>[] = [];
   let next = 0;
   let taken = 0;
+  const takeMore = () => taken < opts.maxPairs && (taken < opts.minPairs || !host.otherWorkWaiting());
   const fill = () => {
-    while (loading.length < opts.readAhead && next < names.length && taken < opts.maxPairs) loading.push(load(names[next++]!));
+    while (loading.length < opts.readAhead && next < names.length && takeMore()) loading.push(load(names[next++]!));
   };
   fill();
   while (loading.length > 0) {

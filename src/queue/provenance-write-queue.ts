@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { reserveEntryIds } from '../entry-id.js';
 import { InvalidOptionsError, QueueNotRunningError } from '../errors.js';
-import { saveSync } from '../exit/exit-save.js';
+import { saveSync, type SaveFirst } from '../exit/exit-save.js';
 import { registerExitDrain, unregisterExitDrain } from '../exit/exit-hook.js';
 import { JournalWriter } from '../journal/journal-writer.js';
 import { errorFields, jsonLogger, type Logger } from '../log.js';
@@ -79,6 +79,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   private readonly journal: JournalWriter | null;
   private readonly flushWaiters = new FlushWaiters();
   private state: State = 'new';
+  /** After a stop deadline the sink is not answering: a spill file first, not its sync write. */
+  private saveFirst: SaveFirst = 'sink';
   /** Set by the exit drain or a stop deadline: from then on every enqueue is saved synchronously. */
   private halted = false;
   private running_: Promise<void> | null = null;
@@ -88,7 +90,6 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   private wasBusy = false;
 
   private readonly counters = newQueueCounters();
-
 
   /**
    * A queue in front of `sink`; call `start()` before `enqueue`. `spillDir` is required
@@ -152,6 +153,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
         stopping: () => this.state === 'stopping',
         ownFiles: this.backlog.ownFiles,
         fileDone: (name, outcome) => this.noteReadBack(name, outcome),
+        otherWorkWaiting: () => this.halted || this.backlog.memoryPairs > 0 || this.backlog.overflowPairs > 0,
       },
     );
     this.worker = new Worker(this.backlog, this.delivery, this.spill, this.readBack, this.opts, maxInFlight, {
@@ -161,7 +163,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
       changed: () => this.changed(),
     });
     this.journal = this.journalDir
-      ? new JournalWriter(this.journalDir, { segmentBytes: this.opts.journalSegmentBytes, fsyncMs: this.opts.fsyncMs, claimStaleMs: this.opts.claimStaleMs }, this.log, this.counters)
+      ? new JournalWriter(this.journalDir, { segmentBytes: this.opts.journalSegmentBytes, fsyncMs: this.opts.fsyncMs, claimStaleMs: this.opts.claimStaleMs },
+          this.log, this.counters, () => this.backlog.oldestUnsavedSeq())
       : null;
   }
 
@@ -301,7 +304,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     deadline.cancel();
     if (timedOut && !this.halted) {
       this.log.warn({ pendingPairs: this.backlog.pendingPairs }, 'stop deadline reached; saving what is not yet durable');
-      this.haltAndSave('stop deadline');
+      this.haltAndSave('stop deadline', 'spill');
     }
     this.state = 'stopped';
     unregisterExitDrain(this);
@@ -317,9 +320,11 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   }
 
   /** Exit or a stop deadline: from now on nothing is asynchronous; what is unsaved is saved now. */
-  private haltAndSave(reason: string): void {
+  private haltAndSave(reason: string, first: SaveFirst = 'sink'): void {
     this.halted = true;
-    this.journal?.writePending();
+    this.saveFirst = first;
+    // This turn's pairs are not journaled yet: the sync save makes them durable directly, and
+    // only if it fails are they journaled (leaveForRecovery) — never formatted twice.
     const saved = this.saveNow(identifyAll(this.backlog.takeAllUnsaved()), reason);
     if (saved) this.journal?.removeAll();
     else this.journal?.leaveForRecovery();
@@ -329,7 +334,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   /** Saves pairs synchronously; false only when they reached nothing but stderr. */
   private saveNow(pairs: ReturnType<typeof identifyAll>, reason: string): boolean {
     if (pairs.length === 0) return true;
-    const saved = saveSync(pairs, this.sink, this.spillWriter, this.log, reason);
+    const saved = saveSync(pairs, this.sink, this.spillWriter, this.log, reason, this.saveFirst);
     if (saved.to === 'sink') this.counters.writtenPairs += pairs.length;
     if (saved.to === 'spill') {
       this.counters.spilledPairs += pairs.length;

@@ -23,6 +23,8 @@ export interface ReadBackHost {
   /** Spill files this queue wrote and has not read back yet. */
   readonly ownFiles: Map<string, number>;
   fileDone(name: string, outcome: ReplayOutcome): void;
+  /** Fresh pairs wait in memory, or the queue halted: a read-back round should end soon. */
+  otherWorkWaiting(): boolean;
 }
 
 export interface ReadBackOptions {
@@ -40,10 +42,16 @@ export interface ReadBackOptions {
   parallelFiles: number;
 }
 
-/** Files claimed and read while earlier files' calls commit. */
-const READ_AHEAD_FILES = 8;
-/** A round takes files until it holds this many pairs (at least), then the worker looks at memory again. */
+/**
+ * Files claimed and read while earlier files' calls commit. A small file costs about eight
+ * file-system calls (claim, open, read, close, delete, release) on libuv's thread pool:
+ * many in flight keep the pool busy instead of waiting on one file's calls in turn.
+ */
+const READ_AHEAD_FILES = 32;
+/** Pairs a round reads back before it gives way to fresh pairs waiting in memory. */
 const MIN_ROUND_PAIRS = 8192;
+/** Pairs a round reads back at most, with nothing else waiting (then the directory is listed again). */
+const MAX_ROUND_PAIRS = 262_144;
 
 /** A dead writer's claim on its journal segment is taken over after this (proper-lockfile's minimum). */
 const DEAD_WRITER_STALE_MS = 2000;
@@ -115,7 +123,8 @@ export class ReadBack {
       {
         deliver: (p) => this.host.deliver(p),
         sinkDown: () => this.host.sinkDown(),
-        claim: (name) => claimSpillFile(dir, name, { staleMs: journal ? DEAD_WRITER_STALE_MS : this.opts.claimStaleMs, logger: this.log }),
+        // The merged path opens the file right after and takes a missing one as gone.
+        claim: (name) => claimSpillFile(dir, name, { staleMs: journal ? DEAD_WRITER_STALE_MS : this.opts.claimStaleMs, logger: this.log, checkPresent: false }),
         replayAlone: (claim) => replayClaimedFile(claim, { dir, chunkPairs: this.opts.chunkPairs, logger: this.log, deliver: (p) => this.host.deliver(p), dropTornTail: journal }),
         fileDone: (name, outcome) => {
           this.retryAt.delete(name);
@@ -128,12 +137,14 @@ export class ReadBack {
         },
         readAlone: (name) => this.alone.add(name),
         failed: (name, err) => this.noteFailure(name, err),
+        otherWorkWaiting: () => this.host.otherWorkWaiting(),
       },
       {
         chunkPairs: this.opts.chunkPairs,
         lanes,
         readAhead: READ_AHEAD_FILES,
-        maxPairs: Math.max(this.opts.chunkPairs * lanes * 4, MIN_ROUND_PAIRS),
+        minPairs: Math.max(this.opts.chunkPairs * lanes, MIN_ROUND_PAIRS),
+        maxPairs: MAX_ROUND_PAIRS,
         dropTornTail: journal,
         log: this.log,
       },

@@ -16,6 +16,11 @@ export interface SpillClaim {
 export interface ClaimOptions {
   staleMs: number;
   logger: Logger;
+  /**
+   * Default true: a file gone by the time it is claimed gives null. A caller that opens the
+   * file next and handles ENOENT itself may skip this check (one file-system call a file).
+   */
+  checkPresent?: boolean;
 }
 
 export async function claimSpillFile(dir: string, name: string, opts: ClaimOptions): Promise<SpillClaim | null> {
@@ -55,7 +60,7 @@ export async function claimSpillFile(dir: string, name: string, opts: ClaimOptio
     },
   };
   // Another process may have finished and deleted the file between listing and claiming.
-  if (!(await fse.pathExists(path))) {
+  if (opts.checkPresent !== false && !(await fse.pathExists(path))) {
     await claim.release();
     return null;
   }

@@ -8,6 +8,7 @@ import { derivedEntryId } from '../entry-id.js';
 import { SpillFileChangedError } from '../errors.js';
 import { describeIssues, MAX_SPILL_LINE_BYTES, spillLineSchema, type SpillLine } from '../schemas.js';
 import { isPlainValidSpillLine } from '../validate.js';
+import { LoopSlices } from '../loop-slices.js';
 import type { IdentifiedPair } from './spill-writer.js';
 
 export { MAX_SPILL_LINE_BYTES };
@@ -28,11 +29,15 @@ export type SpillFileScan =
   | Exclude<SpillFileContent, { kind: 'pairs' }>;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** The most read from a file at once; a small file gets a buffer of its own size. */
 const READ_BYTES = 1024 * 1024;
+const MIN_READ_BYTES = 4096;
 
 export interface ReadOptions {
   /** A journal segment of a dead writer: a last line cut short (no newline, not JSON) is dropped. */
   dropTornTail?: boolean;
+  /** Milliseconds of parsing between yields to the event loop (default LOOP_SLICE_MS). */
+  sliceMs?: number;
 }
 
 /** Judges one line; the verdict of a bad line names it and why. */
@@ -80,20 +85,32 @@ class LineJudge {
 
 type Verdict = ReturnType<LineJudge['judge']>;
 
-/** Every line of an open file, in order, each judged; stops at a line over the limit. */
-async function* judgedLines(fh: FileHandle, judge: LineJudge): AsyncGenerator<Verdict> {
-  const buf = Buffer.alloc(READ_BYTES);
+/**
+ * Every line of an open file, in order, each judged; stops at a line over the limit. The
+ * work is cut into slices (LoopSlices): a file of thousands of lines never holds the event
+ * loop for more than a few milliseconds at a time.
+ */
+async function* judgedLines(fh: FileHandle, size: number, judge: LineJudge, sliceMs?: number): AsyncGenerator<Verdict> {
+  // Sized to the file (plus a byte, to see its end in one read): a 4 KiB file does not
+  // cost a 1 MiB buffer. Only bytes read are ever looked at, so it need not be zeroed.
+  const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, Math.max(MIN_READ_BYTES, size + 1)));
+  const slices = new LoopSlices(sliceMs);
   let partial: Buffer[] = [];
   let partialBytes = 0;
   let lineNo = 1;
-  for (;;) {
+  let total = 0;
+  for (let atEnd = false; !atEnd; ) {
     const { bytesRead } = await fh.read(buf, 0, buf.length, null);
     if (bytesRead === 0) break;
+    total += bytesRead;
+    // A short read of a regular file that reached the size fstat gave is its end: no read for the EOF.
+    atEnd = bytesRead < buf.length && total >= size;
+    const data = buf.subarray(0, bytesRead); // never search past what was read
     let start = 0;
     for (;;) {
-      const nl = buf.indexOf(0x0a, start);
-      const end = nl === -1 || nl >= bytesRead ? bytesRead : nl;
-      const piece = buf.subarray(start, end);
+      const nl = data.indexOf(0x0a, start);
+      const end = nl === -1 ? bytesRead : nl;
+      const piece = data.subarray(start, end);
       if (partialBytes + piece.length > MAX_SPILL_LINE_BYTES) {
         yield { reason: `line ${lineNo} is longer than ${MAX_SPILL_LINE_BYTES} bytes; split it or remove it` };
         return;
@@ -110,6 +127,7 @@ async function* judgedLines(fh: FileHandle, judge: LineJudge): AsyncGenerator<Ve
       partialBytes = 0;
       yield judge.judge(raw, lineNo++, true);
       start = end + 1;
+      if (slices.due()) await slices.yieldNow(); // buf is not read into again before we come back
     }
   }
   if (partialBytes > 0) yield judge.judge(Buffer.concat(partial), lineNo, false);
@@ -119,7 +137,7 @@ function isBad(v: Verdict): v is { reason: string } {
   return v !== null && !Array.isArray(v);
 }
 
-type Opened = { fh: FileHandle; version: string } | Exclude<SpillFileContent, { kind: 'pairs' | 'empty' | 'malformed' }>;
+type Opened = { fh: FileHandle; size: number; version: string } | Exclude<SpillFileContent, { kind: 'pairs' | 'empty' | 'malformed' }>;
 
 async function openSpillFile(path: string): Promise<Opened> {
   let fh: FileHandle;
@@ -143,7 +161,7 @@ async function openSpillFile(path: string): Promise<Opened> {
     await fh.close();
     return { kind: 'untrusted', reason: untrusted };
   }
-  return { fh, version: `${st.ino}:${st.size}:${st.mtimeMs}` };
+  return { fh, size: st.size, version: `${st.ino}:${st.size}:${st.mtimeMs}` };
 }
 
 /** Another user's file, or one others could have written, may be forged history: never applied. */
@@ -165,7 +183,7 @@ export async function scanSpillFile(path: string, name: string, opts: ReadOption
   const judge = new LineJudge(name, opts);
   let pairs = 0;
   try {
-    for await (const v of judgedLines(opened.fh, judge)) {
+    for await (const v of judgedLines(opened.fh, opened.size, judge, opts.sliceMs)) {
       if (isBad(v)) return { kind: 'malformed', reason: v.reason };
       if (v) pairs++;
     }
@@ -189,7 +207,7 @@ export async function* readSpillChunks(path: string, name: string, chunkPairs: n
   const judge = new LineJudge(name, opts);
   let chunk: IdentifiedPair[] = [];
   try {
-    for await (const v of judgedLines(opened.fh, judge)) {
+    for await (const v of judgedLines(opened.fh, opened.size, judge, opts.sliceMs)) {
       if (isBad(v)) throw new SpillFileChangedError(`spill file ${name} changed while it was being read back (${v.reason}); it is read again`);
       if (!v) continue;
       chunk.push(v);
@@ -204,13 +222,31 @@ export async function* readSpillChunks(path: string, name: string, chunkPairs: n
   if (chunk.length > 0) yield chunk;
 }
 
-/** The whole file at once (for the CLI and tools, on files the queue's caps keep small). */
+/**
+ * The whole file at once, in one pass (merged read-back, the CLI): for files the queue's
+ * caps keep small. The first bad line makes it malformed and nothing of it is returned.
+ */
 export async function readSpillFile(path: string, name: string, opts: ReadOptions = {}): Promise<SpillFileContent> {
-  const scan = await scanSpillFile(path, name, opts);
-  if (scan.kind !== 'pairs') return scan;
+  return (await readSmallSpillFile(path, name, Infinity, opts)) as SpillFileContent;
+}
+
+/** {@link readSpillFile} for a file of at most `maxBytes`; a larger one is not read: `too-large`. */
+export async function readSmallSpillFile(path: string, name: string, maxBytes: number, opts: ReadOptions = {}): Promise<SpillFileContent | { kind: 'too-large' }> {
+  const opened = await openSpillFile(path);
+  if (!('fh' in opened)) return opened;
+  const judge = new LineJudge(name, opts);
   const pairs: IdentifiedPair[] = [];
-  for await (const chunk of readSpillChunks(path, name, 4096, scan.version, opts)) pairs.push(...chunk);
-  return scan.tornLines ? { kind: 'pairs', pairs, tornLines: scan.tornLines } : { kind: 'pairs', pairs };
+  try {
+    if (opened.size > maxBytes) return { kind: 'too-large' };
+    for await (const v of judgedLines(opened.fh, opened.size, judge, opts.sliceMs)) {
+      if (isBad(v)) return { kind: 'malformed', reason: v.reason };
+      if (v) pairs.push(v);
+    }
+  } finally {
+    await opened.fh.close();
+  }
+  if (pairs.length === 0) return { kind: 'empty' };
+  return judge.tornLines ? { kind: 'pairs', pairs, tornLines: judge.tornLines } : { kind: 'pairs', pairs };
 }
 
 /** Parses and validates text in memory (a recovered temp file); the first bad line makes it malformed. */

@@ -9,7 +9,7 @@ import { StoreClosedError, StoreOpenError } from '../errors.js';
 import { jsonLogger, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
 import { guardLmdbCommits, quietCommitError } from './lmdb-commit-guard.js';
-import { parseStopOptions } from '../queue/deadline.js';
+import { deadlineOf, parseStopOptions } from '../queue/deadline.js';
 import { EntryKeys, type ProvenanceKey } from './entry-keys.js';
 import { IdHighWater } from './id-high-water.js';
 import { ensureStoreDir, STORE_FILE_MODE, tightenStoreFiles } from './store-dir.js';
@@ -268,10 +268,32 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     return this.close();
   }
 
-  private async closeOnce(opts?: StopOptions): Promise<void> {
-    await this.toggle.disable(opts);
-    this.closed = true;
-    await Promise.allSettled(this.appending); // batches still being put finish first
+  /**
+   * One deadline for all of it. Puts still under way at the deadline (LMDB waiting for a write
+   * lock another process holds, say) keep the environment open until they settle — closing
+   * it under them is not safe — and close() resolves: the queue has saved their pairs, and
+   * their callers' promises have not reported them durable.
+   */
+  private async closeOnce(opts: StopOptions = {}): Promise<void> {
+    const whole = new AbortController();
+    const deadline = deadlineOf(opts);
+    void deadline.reached.then(() => whole.abort());
+    try {
+      await this.toggle.disable({ ...opts, signal: whole.signal });
+      this.closed = true;
+      const puts = Promise.allSettled(this.appending);
+      if ((await Promise.race([puts.then(() => 'settled' as const), deadline.reached.then(() => 'deadline' as const)])) === 'deadline') {
+        this.logger.warn({ path: this.path, putsUnderWay: this.appending.size }, 'close deadline reached with LMDB writes under way; the environment closes once they settle');
+        void puts.then(() => this.closeEnv());
+        return;
+      }
+    } finally {
+      deadline.cancel();
+    }
+    await this.closeEnv();
+  }
+
+  private async closeEnv(): Promise<void> {
     await this.idHighWater.close();
     await this.env.close();
     this.releaseCommitGuard();

@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import type { ProvenancePair } from '../../src/schemas.js';
 import { pair, RecordingSink } from '../helpers/sinks.js';
-import { writeQueueSpillFile } from '../helpers/spill-files.js';
+import { handLine, writeQueueSpillFile, writeRawFile } from '../helpers/spill-files.js';
 import { tempDir } from '../helpers/temp.js';
 import { until } from '../helpers/until.js';
 
@@ -97,5 +97,30 @@ describe('merged read-back', () => {
     const cues = sink.cues();
     expect(new Set(cues).size).toBe(100);
     expect(q.stats().writeErrors).toBeGreaterThanOrEqual(2);
+  });
+
+  // Checked against its revert: with a round that takes files up to its maximum whatever
+  // waits in memory, the fresh pair is written after all 20,000 read-back pairs and this fails.
+  it('a fresh pair enqueued during a long read-back is written after at most a round’s minimum of read-back pairs, not after the whole backlog', async () => {
+    const dir = join(tempDir(), 'spill');
+    const files = 200;
+    const perFile = 100;
+    for (let f = 0; f < files; f++) {
+      const lines = Array.from({ length: perFile }, (_, i) => handLine('r1', `old-${f}-${i}`));
+      writeRawFile(dir, `${String(1_000_000_000_000 + f)}-000000-1.jsonl`, `${lines.join('\n')}\n`);
+    }
+    const sink = new RecordingSink();
+    sink.delayMs = 1; // a turn of the loop per call, as a real sink takes
+    const q = startQueue(sink, dir);
+    q.start();
+    expect(await until(() => sink.pairs.length > 0, 10_000), 'read-back started').toBe(true);
+    q.enqueue([pair('r1', 'fresh')]);
+    expect(await q.flush(20_000)).toBe(true);
+    expect(await until(() => pending(dir).length === 0, 20_000)).toBe(true);
+    const cues = sink.cues();
+    expect(new Set(cues).size).toBe(files * perFile + 1);
+    // The round's minimum (8,192 pairs) plus the files already read ahead (32 × 100), far
+    // from the 20,000 of the whole backlog.
+    expect(cues.indexOf('fresh')).toBeLessThan(15_000);
   });
 });

@@ -71,6 +71,42 @@ describe('spill files read back into a real store', () => {
   });
 });
 
+describe('reading a spill file', () => {
+  const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => handLine('r1', `c${from + i}`)).join('\n');
+
+  // Checked: with the yield in judgedLines removed, only the turns spent waiting for the
+  // file's reads are counted (513 of them here) and this fails.
+  it('yields to the event loop while it parses: other work runs between slices of a big file', async () => {
+    const dir = tempDir();
+    const n = 20_000;
+    writeRawFile(dir, 'big.jsonl', `${lines(0, n)}\n`);
+    let ticks = 0;
+    let reading = true;
+    const tick = () => {
+      ticks++;
+      if (reading) setImmediate(tick);
+    };
+    setImmediate(tick);
+    // sliceMs 0: every line uses up its slice, so the reader yields after each one.
+    const content = await readSpillFile(join(dir, 'big.jsonl'), 'big.jsonl', { sliceMs: 0 });
+    reading = false;
+    expect(content.kind === 'pairs' && content.pairs.length).toBe(n);
+    expect(ticks).toBeGreaterThanOrEqual(n); // at least one turn of the loop per line parsed
+  });
+
+  // Checked: with the piece of a line left at the end of a read kept as a view of the read
+  // buffer (not copied), the next read overwrites it and the file is reported malformed.
+  it('reads a file longer than its read buffer whose last line has no newline, every line once', async () => {
+    const dir = tempDir();
+    const n = 25_000; // about 2.3 MiB: three reads, the last shorter than the buffer
+    writeRawFile(dir, 'long.jsonl', lines(0, n));
+    const content = await readSpillFile(join(dir, 'long.jsonl'), 'long.jsonl');
+    expect(content.kind).toBe('pairs');
+    const cues = content.kind === 'pairs' ? content.pairs.map(([, e]) => e.cue) : [];
+    expect(cues).toHaveLength(n);
+    expect(new Set(cues).size).toBe(n);
+    expect(cues[n - 1]).toBe(`c${n - 1}`);
+
 /** `count` queue-format lines for r1 whose lengths vary, so some cross a 1 MiB read. */
 function manyLines(count: number): { text: string; cues: string[] } {
   const cues = Array.from({ length: count }, (_, i) => `c${i}-${'x'.repeat(200 + ((i * 7919) % 1800))}`);
@@ -87,10 +123,10 @@ function manyLines(count: number): { text: string; cues: string[] } {
 const cuesOf = (c: SpillFileContent) => (c.kind === 'pairs' ? c.pairs.map(([, e]) => e.cue) : c);
 
 describe('reading a spill file, line by line', () => {
-  // Checked: with the stale part of the reused read buffer not ignored (`nl >= bytesRead`
-  // made false), the last read picks up a newline left from the one before and the file
-  // reads as malformed; with the partial line not carried into the next read (`partial.push`
-  // dropped), the same; with `start = end + 1` made `start = end`, the read never ends.
+  // Checked: with the partial line not carried into the next read (`partial.push` dropped),
+  // the file reads as malformed; with `start = end + 1` made `start = end`, the read never
+  // ends. (Checked on the reader before LoopSlices; the stale-buffer case it also caught is
+  // gone since reads are searched only up to bytesRead.)
   it('a file of 3 MiB is read whole, every pair once and in order, lines crossing each 1 MiB read included', async () => {
     const dir = tempDir();
     const { text, cues } = manyLines(2600);
