@@ -1,6 +1,6 @@
 // The exit drain's way down when its first choice fails (real child processes): the sink's
 // sync write, else a spill file, else the spill lines on stderr — every pair, once.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runWorkload } from '../../faults/child.js';
@@ -116,49 +116,43 @@ async function stopAtDeadline(sink: ProvenanceSink, logger: Logger): Promise<{ s
 const spillFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.jsonl')) : []);
 
 describe('saving at a stop deadline (in process: the same saveSync as the exit drain)', () => {
-  // Checked: with the sync write skipped (`if (sink.appendProvenanceBatchSync)` made false),
-  // the pairs are spilled and this fails; with the context argument dropped, the sink is not
-  // told they are validated fresh pairs; with `{ to: 'sink' }` returned as `{}`, writtenPairs
-  // stays 0.
-  it("a hung sink's sync write takes the pending pairs: counted written, nothing spilled, no error logged", async () => {
+  // Checked: with the deadline's order made the exit's (`first === 'spill'` made false), the
+  // hung sink's sync write takes the pairs and this fails; with the log's fields emptied
+  // (`{}`) or its message emptied, the operator is not told why, how many, or which files.
+  it("a hung sink: the pending pairs go to one spill file in order, not through its sync write, and the log names the file", async () => {
     const sink = new HungSyncSink();
-    const { logger, lines } = recordingLogger();
-    const { stats, spillDir } = await stopAtDeadline(sink, logger);
-    expect(sink.syncCalls).toEqual([{ cues: ['a', 'b', 'c'], context: { replayed: false, validated: true } }]);
-    expect(stats).toMatchObject({ writtenPairs: 3, spilledPairs: 0, spilledFiles: 0 });
-    expect(spillFiles(spillDir)).toEqual([]);
-    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
-  });
-
-  // Checked: with the spill skipped after a failed sync write (`{ to: 'sink' }` returned in
-  // place of appendSync), nothing is in the spill dir; with the log's fields emptied (`{}`) or
-  // its message emptied, the operator is not told why, how many, or which files.
-  it('a sync write that throws: every pair in one spill file in order, and the log says why and which file', async () => {
-    const sink = new HungSyncSink();
-    sink.syncFails = true;
     const { logger, lines } = recordingLogger();
     const { stats, spillDir } = await stopAtDeadline(sink, logger);
     const files = spillFiles(spillDir);
     expect(files).toHaveLength(1);
     expect(readFileSync(join(spillDir, files[0]!), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as SpillLine).entry.cue)).toEqual(['a', 'b', 'c']);
+    expect(sink.syncCalls).toEqual([]);
     expect(stats).toMatchObject({ writtenPairs: 0, spilledPairs: 3, spilledFiles: 1 });
-    expect(lines).toContainEqual({
-      level: 'error',
-      fields: expect.objectContaining({ reason: 'stop deadline', pairs: 3, err: expect.objectContaining({ message: 'sync write refused' }) }),
-      msg: expect.stringContaining('spilling instead'),
-    });
     expect(lines).toContainEqual({ level: 'info', fields: { reason: 'stop deadline', pairs: 3, files }, msg: expect.stringContaining('spilled') });
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
   });
 
-  // Checked: with `if (sink.appendProvenanceBatchSync)` made true, a sink without one is
-  // called anyway, fails, and an error is logged for a sink that did nothing wrong.
-  it('a sink without a sync write: the pairs are spilled, and no error is logged', async () => {
-    const sink = new RecordingSink();
-    sink.hold();
+  // Checked: with the sync write skipped (`if (!sink.appendProvenanceBatchSync) return null`
+  // made unconditional), the pairs reach only stderr and this fails; with the context
+  // argument dropped, the sink is not told they are validated fresh pairs; with
+  // `{ to: 'sink' }` returned as `null`, the same; with the spill's error log emptied, the
+  // operator is not told why the spill failed.
+  it("a spill dir that cannot be written: the sink's sync write takes the pairs, counted written, and the log says why", async () => {
+    const sink = new HungSyncSink();
     const { logger, lines } = recordingLogger();
-    const { stats, spillDir } = await stopAtDeadline(sink, logger);
-    expect(spillFiles(spillDir)).toHaveLength(1);
-    expect(stats).toMatchObject({ spilledPairs: 3, spilledFiles: 1 });
-    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+    const spillDir = tempDir();
+    const blocked = join(spillDir, 'spill');
+    const q = new ProvenanceWriteQueue(sink, { spillDir: blocked, logger, durability: 'memory', exitHook: false, coalesceMs: 0 });
+    q.start();
+    writeFileSync(blocked, 'not a directory'); // made after start: every spill fails
+    q.enqueue([pair('r1', 'a'), pair('r1', 'b'), pair('r2', 'c')]);
+    await q.stop({ timeoutMs: 300 });
+    expect(sink.syncCalls).toEqual([{ cues: ['a', 'b', 'c'], context: { replayed: false, validated: true } }]);
+    expect(q.stats()).toMatchObject({ writtenPairs: 3, spilledPairs: 0 });
+    expect(lines).toContainEqual({
+      level: 'error',
+      fields: expect.objectContaining({ reason: 'stop deadline', pairs: 3, err: expect.objectContaining({ message: expect.any(String) }) }),
+      msg: expect.stringContaining('could not spill'),
+    });
   });
 });
