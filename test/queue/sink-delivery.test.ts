@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import type { ProvenancePair } from '../../src/schemas.js';
-import type { SinkWriteContext, SinkWriteResult } from '../../src/sink.js';
+import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../../src/sink.js';
 import { pair, RecordingSink } from '../helpers/sinks.js';
 import { writeQueueSpillFile } from '../helpers/spill-files.js';
 import { tempDir } from '../helpers/temp.js';
@@ -28,17 +28,27 @@ class FirstCallHangsSink extends RecordingSink {
 }
 
 /** Records the context of every call; pairs for record 'ghost' are reported as unknown records. */
-class ContextSink extends RecordingSink {
+class ContextSink implements ProvenanceSink {
+  readonly recorded = new RecordingSink();
   readonly contexts: (SinkWriteContext | undefined)[] = [];
-  override async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult> {
+  get calls(): ProvenancePair[][] {
+    return this.recorded.calls;
+  }
+  get pairs(): ProvenancePair[] {
+    return this.recorded.pairs;
+  }
+  cues(): string[] {
+    return this.recorded.cues();
+  }
+  async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult> {
     this.contexts.push(context);
-    await super.appendProvenanceBatch(pairs.filter(([r]) => r !== 'ghost'));
+    await this.recorded.appendProvenanceBatch(pairs.filter(([r]) => r !== 'ghost'));
     const unknownRecords = pairs.filter(([r]) => r === 'ghost');
     return unknownRecords.length > 0 ? { unknownRecords } : {};
   }
 }
 
-function startQueue(sink: RecordingSink, opts: object): ProvenanceWriteQueue {
+function startQueue(sink: ProvenanceSink, opts: object): ProvenanceWriteQueue {
   const q = new ProvenanceWriteQueue(sink, { spillDir: tempDir(), logger: silentLogger, durability: 'memory', coalesceMs: 0, ...opts });
   q.start();
   cleanups.push(() => q.stop({ timeoutMs: 2000 }));

@@ -106,6 +106,8 @@ describe('reading a spill file', () => {
     expect(cues).toHaveLength(n);
     expect(new Set(cues).size).toBe(n);
     expect(cues[n - 1]).toBe(`c${n - 1}`);
+  });
+});
 
 /** `count` queue-format lines for r1 whose lengths vary, so some cross a 1 MiB read. */
 function manyLines(count: number): { text: string; cues: string[] } {
