@@ -7,9 +7,9 @@ import { close, closeSync, fdatasync, openSync, unlinkSync, writeSync } from 'no
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { errorFields, type Logger } from '../log.js';
-import { identifyInto, type PendingBatch } from '../queue/pending-batches.js';
+import { identifiedPair, type PendingBatch } from '../queue/pending-batches.js';
 import { ensureSpillDirSync } from '../spill/spill-dir.js';
-import { MAX_SPILL_FILE_PAIRS, spillLine, type IdentifiedPair } from '../spill/spill-writer.js';
+import { MAX_SPILL_FILE_PAIRS, spillLine } from '../spill/spill-writer.js';
 import { journalSegmentName, segmentsWrittenHere } from './journal-names.js';
 
 export interface JournalOptions {
@@ -18,6 +18,9 @@ export interface JournalOptions {
   /** The claim a live writer holds is refreshed at half this period. */
   claimStaleMs: number;
 }
+
+/** A turn's lines are written in pieces of at most this many bytes (and never past a segment). */
+const CHUNK_BYTES = 256 * 1024;
 
 /** A saved current segment is deleted once it has had no write for this long. */
 const QUIET_MS = 500;
@@ -36,17 +39,24 @@ export class JournalWriter {
   private current: Segment | null = null;
   private readonly full: Segment[] = [];
   private pending: PendingBatch[] = [];
+  /** Where a turn's lines are encoded before their one write; reused, so it stays warm. */
+  private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   private pendingHiSeq = 0;
   private scheduled = false;
   private fsyncDue = false;
   private failures = 0;
   private lastWriteAt = 0;
 
+  /**
+   * `unsavedFrom`: the lowest sequence number not yet saved in the sink or a spill file
+   * (asked when an fsync is due, never remembered: it moves back as pairs are enqueued).
+   */
   constructor(
     readonly dir: string,
     private readonly opts: JournalOptions,
     private readonly log: Logger,
     private readonly counters: { journalErrors: number },
+    private readonly unsavedFrom: () => number,
   ) {}
 
   /** Journals a batch before this turn ends. `hiSeq`: one past its last sequence number. */
@@ -58,45 +68,41 @@ export class JournalWriter {
     queueMicrotask(this.writePending);
   }
 
-  /** Writes what was added this turn now (the microtask does it otherwise). */
+  /**
+   * Writes what was added this turn now (the microtask does it otherwise). The lines are
+   * encoded into one reused buffer and written with one `writeSync` — no string or Buffer
+   * per turn for the collector — unless the turn is larger than a chunk or a segment holds.
+   */
   readonly writePending = (): void => {
     this.scheduled = false;
     if (this.pending.length === 0) return;
     const batches = this.pending;
+    const hiSeq = this.pendingHiSeq;
     this.pending = [];
-    const pairs: IdentifiedPair[] = [];
-    for (const b of batches) identifyInto(b, 0, b.pairs.length, pairs);
-    let text = '';
-    for (let i = 0; i < pairs.length; i++) text += spillLine(pairs[i]!);
-    const bytes = Buffer.from(text);
-    if (bytes.length <= this.opts.segmentBytes && pairs.length <= MAX_SPILL_FILE_PAIRS) this.write(bytes, pairs.length, this.pendingHiSeq);
-    else this.writeSplit(pairs, this.pendingHiSeq);
-  };
-
-  /**
-   * A turn that enqueued more than a segment holds: written as several segments, split at
-   * lines, so no segment is over the caps its reader applies. Each carries the turn's
-   * `hiSeq` (kept until all of the turn is saved: a little longer, never too short).
-   */
-  private writeSplit(pairs: IdentifiedPair[], hiSeq: number): void {
-    let text = '';
+    const chunkCap = Math.min(this.opts.segmentBytes, CHUNK_BYTES);
     let bytes = 0;
     let count = 0;
-    for (let i = 0; i < pairs.length; i++) {
-      const line = spillLine(pairs[i]!);
-      const n = Buffer.byteLength(line);
-      if (count > 0 && (bytes + n > this.opts.segmentBytes || count >= MAX_SPILL_FILE_PAIRS)) {
-        this.write(Buffer.from(text), count, hiSeq);
-        text = '';
-        bytes = 0;
-        count = 0;
+    for (const b of batches) {
+      for (let i = 0; i < b.pairs.length; i++) {
+        const line = spillLine(identifiedPair(b, i));
+        // Most lines fit at their worst-case UTF-8 size; only a large one is measured.
+        const n = line.length * 3 <= chunkCap - bytes ? -1 : Buffer.byteLength(line);
+        if (count > 0 && (n > chunkCap - bytes || count >= MAX_SPILL_FILE_PAIRS)) {
+          this.write(this.chunk.subarray(0, bytes), count, hiSeq);
+          bytes = 0;
+          count = 0;
+        }
+        if (n > chunkCap) {
+          // A line larger than a chunk: written on its own (a segment of its own if need be).
+          this.write(Buffer.from(line), 1, hiSeq);
+          continue;
+        }
+        bytes += this.chunk.write(line, bytes);
+        count++;
       }
-      text += line;
-      bytes += n;
-      count++;
     }
-    if (count > 0) this.write(Buffer.from(text), count, hiSeq);
-  }
+    if (count > 0) this.write(this.chunk.subarray(0, bytes), count, hiSeq);
+  };
 
   /**
    * Deletes the segments whose pairs are all saved: every sequence below `frontier` is in
@@ -227,14 +233,18 @@ export class JournalWriter {
     else fdatasync(fd, () => close(fd, () => {}));
   }
 
-  /** Power loss loses at most fsyncMs of journaled pairs. */
+  /**
+   * Power loss loses at most fsyncMs of journaled pairs. A segment whose pairs are all saved
+   * elsewhere by then (the sink committed them, or a spill file holds them) needs no fsync:
+   * a queue that keeps up never adds one to the sink's own.
+   */
   private scheduleFsync(): void {
     if (this.fsyncDue) return;
     this.fsyncDue = true;
     setTimeout(() => {
       this.fsyncDue = false;
-      const fd = this.current?.fd;
-      if (fd != null) fdatasync(fd, () => {});
+      const cur = this.current;
+      if (cur?.fd != null && cur.hiSeq > this.unsavedFrom()) fdatasync(cur.fd, () => {});
     }, this.opts.fsyncMs).unref();
   }
 }

@@ -35,11 +35,14 @@ export function oldestSeqOf(b: PendingBatch): number {
  * are the queue's own copies (made by `parsePairs`), so the id is set in place.
  */
 export function identifyInto(b: PendingBatch, from: number, to: number, out: IdentifiedPair[]): void {
-  for (let i = from; i < to; i++) {
-    const pair = b.pairs[i]!;
-    if (!b.identified && pair[1].entryId === undefined) pair[1].entryId = formatEntryId(b.ms, b.seq0 + i);
-    out.push(pair as IdentifiedPair);
-  }
+  for (let i = from; i < to; i++) out.push(identifiedPair(b, i));
+}
+
+/** Pair `i` of a batch, its entry carrying its entryId (set in place, as above). */
+export function identifiedPair(b: PendingBatch, i: number): IdentifiedPair {
+  const pair = b.pairs[i]!;
+  if (!b.identified && pair[1].entryId === undefined) pair[1].entryId = formatEntryId(b.ms, b.seq0 + i);
+  return pair as IdentifiedPair;
 }
 
 /** Every pair left in the batches, identified, in order. */

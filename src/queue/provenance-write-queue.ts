@@ -91,7 +91,6 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
 
   private readonly counters = newQueueCounters();
 
-
   /**
    * A queue in front of `sink`; call `start()` before `enqueue`. `spillDir` is required
    * (a store's `enableProvenanceQueue` fills it in). Throws InvalidOptionsError naming a bad option.
@@ -165,7 +164,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
       changed: () => this.changed(),
     });
     this.journal = this.journalDir
-      ? new JournalWriter(this.journalDir, { segmentBytes: this.opts.journalSegmentBytes, fsyncMs: this.opts.fsyncMs, claimStaleMs: this.opts.claimStaleMs }, this.log, this.counters)
+      ? new JournalWriter(this.journalDir, { segmentBytes: this.opts.journalSegmentBytes, fsyncMs: this.opts.fsyncMs, claimStaleMs: this.opts.claimStaleMs },
+          this.log, this.counters, () => this.backlog.oldestUnsavedSeq())
       : null;
   }
 
@@ -324,7 +324,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   private haltAndSave(reason: string, first: SaveFirst = 'sink'): void {
     this.halted = true;
     this.saveFirst = first;
-    this.journal?.writePending();
+    // This turn's pairs are not journaled yet: the sync save makes them durable directly, and
+    // only if it fails are they journaled (leaveForRecovery) — never formatted twice.
     const saved = this.saveNow(identifyAll(this.backlog.takeAllUnsaved()), reason);
     if (saved) this.journal?.removeAll();
     else this.journal?.leaveForRecovery();

@@ -26,7 +26,8 @@ import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../sink.
 import { checkPairs, parseOptions, parseRecordIdArgument } from '../validate.js';
 import { BatchEntryIds } from './batch-entry-ids.js';
 import type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
-import { HostMark, hostKey, newestLocalFileTime } from './postgres/host-mark.js';
+import { HostMark, hostKey } from './postgres/host-mark.js';
+import { newestLocalEntryMs } from './postgres/local-entry-ids.js';
 import { appendRows, countRows, historyCounts, readHistory } from './postgres/provenance-rows.js';
 import { rankByEmbedding, rankByText, recordColumns, type RecordRow } from './postgres/recall-sql.js';
 import { ensureTables, readHostMark, tablesOf, type StoreTables } from './postgres/tables.js';
@@ -94,7 +95,7 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     const host = hostKey(o.spillDir);
     try {
       const storeId = await ensureTables(pool, t);
-      const floor = Math.max(await readHostMark(pool, t, host), await newestLocalFileTime([o.spillDir, `${o.spillDir}-journal`]));
+      const floor = Math.max(await readHostMark(pool, t, host), await newestLocalEntryMs([o.spillDir, `${o.spillDir}-journal`]));
       raiseEntryIdFloor(floor);
       return new PostgresMemoryStore<Extra>(pool, t, new HostMark(host, floor), storeId, o.spillDir, location, logger);
     } catch (err) {

@@ -49,6 +49,16 @@ describe('exit hook (real child processes)', () => {
     await expectAllDurableOnce(cfg);
   });
 
+  // Checked: with haltAndSave journaling the turn's pairs before the sync save (as it did),
+  // the journal directory is created at exit and this fails.
+  it('pairs of the exiting turn go straight into LMDB: nothing is journaled first', async () => {
+    const cfg = config('exit'); // every enqueue in the turn that calls process.exit
+    const r = await runWorkload(cfg);
+    expect(r.code).toBe(0);
+    expect(existsSync(join(cfg.storePath, 'provenance-journal'))).toBe(false);
+    await expectAllDurableOnce(cfg);
+  });
+
   it('keeps a non-zero process.exit code unchanged', async () => {
     const cfg = config('exit', { exitCode: 7 });
     const r = await runWorkload(cfg);

@@ -60,4 +60,21 @@ describe('exit drain fallbacks (real child processes)', () => {
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('{"recordId"'));
     expect(auditCues(cuesOfLines(lines), 'c', PAIRS)).toEqual({ durable: PAIRS, lost: 0, duplicated: 0, orderViolations: 0 });
   });
+
+  // The exit drain journals the exiting turn's pairs only when it cannot save them: here.
+  // Checked: with leaveForRecovery no longer writing the pending lines, the journal holds
+  // none of them and this fails.
+  it('journal mode, the sync write and the spill dir both fail: every pending pair stays in the journal for the next start', async () => {
+    const storePath = tempDir();
+    const blocked = join(storePath, 'blocked');
+    const cfg = config({ storePath, spillDirBlocker: blocked, queue: { coalesceMs: 60_000, spillDir: join(blocked, 'spill') } });
+    const r = await runWorkload(cfg);
+    expect(r.code).toBe(0);
+    const journalDir = join(storePath, 'provenance-journal');
+    const lines = readdirSync(journalDir)
+      .filter((n) => n.endsWith('.jsonl'))
+      .sort()
+      .flatMap((n) => readFileSync(join(journalDir, n), 'utf8').split('\n').filter((l) => l !== ''));
+    expect(auditCues(cuesOfLines(lines), 'c', PAIRS)).toEqual({ durable: PAIRS, lost: 0, duplicated: 0, orderViolations: 0 });
+  });
 });

@@ -94,4 +94,26 @@ describe('entry ids of one host across restarts', () => {
     expect(marks).toHaveLength(1);
     expect(marks[0]!.host).toContain(p.spillDir);
   });
+
+  // Checked: with the floor taken from the local files' names (their wall time at creation,
+  // as before), the second run's ids started below the journaled pairs of the first: b's
+  // sorted among a's in every record.
+  it('kill -9 with pairs only in the journal, then a restart an hour behind: every record has the first run before the second', { timeout: 90_000 }, async () => {
+    const p = await place();
+    const first = startPgWorkload({ ...p, cuePrefix: 'a', ending: 'recall', durationMs: 60_000, queue: { coalesceMs: 60_000 } });
+    await first.waitForLine(/^acked 40$/);
+    first.kill('SIGKILL');
+    const killed = await first.done;
+    const acked = Math.max(...[...killed.stdout.matchAll(/^acked (\d+)$/gm)].map((m) => Number(m[1])));
+    const second = await startPgWorkload({ ...p, cuePrefix: 'b', ending: 'recall', durationMs: 400, clockOffsetMs: -3_600_000 }).done;
+    expect(second.code, second.stderr).toBe(0);
+    const secondAcked = Number(/"acked":(\d+)/.exec(second.stdout)?.[1]);
+    await nextStart(p, (acked + secondAcked) * RECORDS);
+    const cues = await readPgCues(p.url, p.schema, RECORDS);
+    for (const list of cues.values()) {
+      expect(list.filter((c) => c.startsWith('a')).length).toBeGreaterThanOrEqual(acked);
+      const firstB = list.findIndex((c) => c.startsWith('b'));
+      expect(list.slice(firstB).every((c) => c.startsWith('b'))).toBe(true);
+    }
+  });
 });
