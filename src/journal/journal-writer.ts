@@ -22,6 +22,9 @@ export interface JournalOptions {
 /** A turn's lines are written in pieces of at most this many bytes (and never past a segment). */
 const CHUNK_BYTES = 256 * 1024;
 
+/** A turn's batch slots are kept up to this many. */
+const KEEP_PENDING_SLOTS = 8192;
+
 /** A saved current segment is deleted once it has had no write for this long. */
 const QUIET_MS = 500;
 
@@ -38,7 +41,9 @@ interface Segment {
 export class JournalWriter {
   private current: Segment | null = null;
   private readonly full: Segment[] = [];
-  private pending: PendingBatch[] = [];
+  /** This turn's batches: slots [0, pendingCount). The array is kept, so `add` does not grow it every turn. */
+  private pending: (PendingBatch | undefined)[] = [];
+  private pendingCount = 0;
   /** Where a turn's lines are encoded before their one write; reused, so it stays warm. */
   private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   private pendingHiSeq = 0;
@@ -61,7 +66,7 @@ export class JournalWriter {
 
   /** Journals a batch before this turn ends. `hiSeq`: one past its last sequence number. */
   add(batch: PendingBatch, hiSeq: number): void {
-    this.pending.push(batch);
+    this.pending[this.pendingCount++] = batch;
     this.pendingHiSeq = hiSeq;
     if (this.scheduled) return;
     this.scheduled = true;
@@ -75,14 +80,16 @@ export class JournalWriter {
    */
   readonly writePending = (): void => {
     this.scheduled = false;
-    if (this.pending.length === 0) return;
-    const batches = this.pending;
+    const batches = this.pendingCount;
+    if (batches === 0) return;
+    this.pendingCount = 0;
     const hiSeq = this.pendingHiSeq;
-    this.pending = [];
     const chunkCap = Math.min(this.opts.segmentBytes, CHUNK_BYTES);
     let bytes = 0;
     let count = 0;
-    for (const b of batches) {
+    for (let k = 0; k < batches; k++) {
+      const b = this.pending[k]!;
+      this.pending[k] = undefined;
       for (let i = 0; i < b.pairs.length; i++) {
         const line = spillLine(identifiedPair(b, i));
         // Most lines fit at their worst-case UTF-8 size; only a large one is measured.
@@ -102,6 +109,7 @@ export class JournalWriter {
       }
     }
     if (count > 0) this.write(this.chunk.subarray(0, bytes), count, hiSeq);
+    if (batches > KEEP_PENDING_SLOTS) this.pending = []; // a burst does not pin its slots
   };
 
   /**
@@ -113,7 +121,7 @@ export class JournalWriter {
   release(frontier: number): void {
     while (this.full.length > 0 && this.full[0]!.hiSeq <= frontier) this.remove(this.full.shift()!);
     const cur = this.current;
-    if (cur && this.pending.length === 0 && cur.hiSeq <= frontier && performance.now() - this.lastWriteAt >= QUIET_MS) {
+    if (cur && this.pendingCount === 0 && cur.hiSeq <= frontier && performance.now() - this.lastWriteAt >= QUIET_MS) {
       this.current = null;
       this.remove(cur);
     }
@@ -122,6 +130,7 @@ export class JournalWriter {
   /** At exit or a stop deadline, after everything was saved: removes every segment now. */
   removeAll(): void {
     this.pending = [];
+    this.pendingCount = 0;
     for (const s of this.full.splice(0)) this.remove(s);
     if (this.current) this.remove(this.current);
     this.current = null;

@@ -55,50 +55,73 @@ export function remainingPairs(b: PendingBatch): number {
   return b.pairs.length - b.offset;
 }
 
+/** Slots a batch queue starts with; it doubles when full. */
+const INITIAL_SLOTS = 1024;
+/** An empty queue larger than this goes back to INITIAL_SLOTS (a burst does not pin its memory). */
+const KEEP_SLOTS = 8192;
+
 /**
- * The in-memory queue of batches: a FIFO whose `shift` is O(1) however many batches wait
- * (Array.prototype.shift copies large arrays), with `unshift` for a batch put back in front.
+ * The in-memory queue of batches: a ring whose slots outlive the batches, so `push` on the
+ * hot path never grows (and copies) an array that was emptied a moment ago — it grows only
+ * past the most batches ever held (Array.prototype.shift would copy large arrays, too).
  */
 export class BatchQueue {
-  private items: (PendingBatch | undefined)[] = [];
+  private ring: (PendingBatch | undefined)[] = new Array<PendingBatch | undefined>(INITIAL_SLOTS).fill(undefined);
   private head = 0;
+  private count = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.count;
   }
 
   first(): PendingBatch | undefined {
-    return this.items[this.head];
+    return this.count > 0 ? this.ring[this.head] : undefined;
   }
 
   push(b: PendingBatch): void {
-    this.items.push(b);
+    if (this.count === this.ring.length) this.grow();
+    this.ring[(this.head + this.count) % this.ring.length] = b;
+    this.count++;
   }
 
   unshift(b: PendingBatch): void {
-    if (this.head > 0) this.items[--this.head] = b;
-    else this.items.unshift(b);
+    if (this.count === this.ring.length) this.grow();
+    this.head = (this.head + this.ring.length - 1) % this.ring.length;
+    this.ring[this.head] = b;
+    this.count++;
   }
 
   shift(): PendingBatch | undefined {
-    const b = this.items[this.head];
-    if (b === undefined) return undefined;
-    this.items[this.head++] = undefined;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    if (this.count === 0) return undefined;
+    const b = this.ring[this.head];
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) % this.ring.length;
+    if (--this.count === 0) this.emptied();
     return b;
   }
 
   /** Every batch, oldest first; the queue is left empty. */
   takeAll(): PendingBatch[] {
-    const all = this.items.slice(this.head) as PendingBatch[];
-    this.items = [];
-    this.head = 0;
+    const all = new Array<PendingBatch>(this.count);
+    for (let i = 0; i < all.length; i++) {
+      const at = (this.head + i) % this.ring.length;
+      all[i] = this.ring[at]!;
+      this.ring[at] = undefined;
+    }
+    this.count = 0;
+    this.emptied();
     return all;
+  }
+
+  private emptied(): void {
+    this.head = 0;
+    if (this.ring.length > KEEP_SLOTS) this.ring = new Array<PendingBatch | undefined>(INITIAL_SLOTS).fill(undefined);
+  }
+
+  private grow(): void {
+    const next = new Array<PendingBatch | undefined>(this.ring.length * 2).fill(undefined);
+    for (let i = 0; i < this.count; i++) next[i] = this.ring[(this.head + i) % this.ring.length];
+    this.ring = next;
+    this.head = 0;
   }
 }

@@ -17,9 +17,13 @@ export type IdentifiedPair = ProvenancePair;
  * `entryId` included, which the schema allows), so no pair is copied to write it.
  */
 export function spillLine([recordId, entry]: IdentifiedPair): string {
-  const id = entry.entryId === undefined ? '' : `,"entryId":${JSON.stringify(entry.entryId)}`;
+  const entryId = entry.entryId;
+  const id = entryId === undefined ? '' : `,"entryId":${NEEDS_NO_ESCAPE.test(entryId) ? `"${entryId}"` : JSON.stringify(entryId)}`;
   return `{"recordId":${JSON.stringify(recordId)}${id},"entry":${JSON.stringify(entry)}}\n`;
 }
+
+/** The ids the library assigns are written as they are (the journal's hot path); others through JSON.stringify. */
+const NEEDS_NO_ESCAPE = /^[0-9a-z-]{1,64}$/;
 
 export function serializeSpillLines(pairs: readonly IdentifiedPair[]): string {
   let out = '';

@@ -203,8 +203,10 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     const entries = new EntryKeys(this.records, valid);
     let duplicates = 0;
     // Always conditional: here it costs nothing, and at exit a call still under way may have landed.
+    const order = byRecord(valid);
     this.env.transactionSync(() => {
-      for (let i = 0; i < valid.length; i++) {
+      for (let k = 0; k < order.length; k++) {
+        const i = order[k]!;
         const key = entries.keyOf(i);
         if (key && !this.conditional.putSync(key, entries.valueOf(i, key), NO_OVERWRITE)) duplicates++;
       }
@@ -369,4 +371,15 @@ function mayBeStored(pairs: ProvenancePair[], context: SinkWriteContext | undefi
   if (context) return context.replayed || context.inputIds === true;
   for (let i = 0; i < pairs.length; i++) if (pairs[i]![1].entryId !== undefined) return true;
   return false;
+}
+
+/** Indices of the pairs grouped by record, in their order within each: LMDB's B-tree is then walked in key order. */
+function byRecord(pairs: readonly ProvenancePair[]): Uint32Array {
+  const order = new Uint32Array(pairs.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => {
+    const ra = pairs[a]![0];
+    const rb = pairs[b]![0];
+    return ra < rb ? -1 : ra > rb ? 1 : a - b;
+  });
 }
