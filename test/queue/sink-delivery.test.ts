@@ -55,9 +55,9 @@ function startQueue(sink: ProvenanceSink, opts: object): ProvenanceWriteQueue {
   return q;
 }
 
-function recordingLogger(): { logger: Logger; lines: { level: string; msg: string }[] } {
-  const lines: { level: string; msg: string }[] = [];
-  const at = (level: string) => (_fields: object, msg: string) => void lines.push({ level, msg });
+function recordingLogger(): { logger: Logger; lines: { level: string; fields: object; msg: string }[] } {
+  const lines: { level: string; fields: object; msg: string }[] = [];
+  const at = (level: string) => (fields: object, msg: string) => void lines.push({ level, fields, msg });
   return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
 }
 
@@ -79,7 +79,7 @@ describe('sink delivery', () => {
 
   // Checked: with `this.failing = false` dropped after a success, every later healthy write
   // logs a recovery again and this fails; with the error logged on every attempt, the first
-  // episode logs three and this fails.
+  // episode logs three and this fails; with either line's fields emptied (`{}`), this fails.
   it('a failing sink is logged once per episode, and its recovery once', async () => {
     const sink = new RecordingSink();
     const { logger, lines } = recordingLogger();
@@ -91,6 +91,9 @@ describe('sink delivery', () => {
     q.enqueue([pair('r1', 'a')]);
     expect(await q.flush(10_000)).toBe(true);
     expect([failed(), recovered()]).toEqual([1, 1]);
+    // What an operator needs from the two lines: how many pairs, what failed, after how many errors.
+    expect(lines.find((l) => l.level === 'error')!.fields).toMatchObject({ pairs: 1, err: { message: 'injected sink failure' } });
+    expect(lines.find((l) => l.level === 'info')!.fields).toEqual({ afterErrors: 3 });
 
     q.enqueue([pair('r1', 'b')]); // a healthy write: nothing to say
     expect(await q.flush(10_000)).toBe(true);
@@ -159,5 +162,35 @@ describe('sink delivery', () => {
     expect(sink.contexts[2]).toMatchObject({ replayed: false, inputIds: true });
     expect(sink.cues()).toEqual(['old1', 'old2', 'fresh', 'copied']);
     expect(q.stats()).toMatchObject({ respooledPairs: 2, writtenPairs: 4 });
+  });
+
+  // Checked: with `if (!limit) return call` made false, a limit of 0 gives up every call at
+  // once (writeErrors > 0, the pairs spilled) and this fails.
+  it('sinkTimeoutMs: 0 waits for ever: a slow sink call is not given up', async () => {
+    const sink = new RecordingSink();
+    sink.delayMs = 100;
+    const q = startQueue(sink, { sinkTimeoutMs: 0, retryBaseMs: 5, retryMaxMs: 10 });
+    q.enqueue([pair('r1', 'a')]);
+    expect(await q.flush(10_000)).toBe(true);
+    expect(q.stats()).toMatchObject({ writtenPairs: 1, writeErrors: 0, spilledPairs: 0 });
+  });
+
+  // Checked: with breakerOpen always false, the pair enqueued after the failed batch goes to
+  // the (now healthy) sink at once, is never spilled, and this fails.
+  it('after a batch has used up its attempts the sink is left alone for a while: newer pairs go to the spill dir, and all come back once', async () => {
+    const sink = new RecordingSink();
+    const q = startQueue(sink, { maxAttempts: 1, retryBaseMs: 500, retryMaxMs: 2000, idlePollMs: 20 });
+    const spilled: string[] = [];
+    q.on('spilled', (e) => spilled.push(e.file));
+    sink.failNext = 1;
+    q.enqueue([pair('r1', 'a')]);
+    expect(await until(() => spilled.length === 1, 5000)).toBe(true);
+    // The breaker is open for 1-2 s (backoff of 4 x retryBaseMs, jitter): the sink is not tried.
+    q.enqueue([pair('r1', 'b')]);
+    expect(await until(() => spilled.length === 2, 5000)).toBe(true);
+    expect(sink.calls).toHaveLength(0);
+    expect(await q.flush(10_000)).toBe(true);
+    expect(sink.cues().sort()).toEqual(['a', 'b']);
+    expect(q.stats()).toMatchObject({ writtenPairs: 2, respooledPairs: 2 });
   });
 });
