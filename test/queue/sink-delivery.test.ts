@@ -193,4 +193,25 @@ describe('sink delivery', () => {
     expect(sink.cues().sort()).toEqual(['a', 'b']);
     expect(q.stats()).toMatchObject({ writtenPairs: 2, respooledPairs: 2 });
   });
+
+  // Checked: with the catch around the sink call emptied (a synchronous throw never rejects
+  // the call), flush resolves false: the call holds the only slot and is never retried.
+  it('a sink that throws synchronously (not a rejected promise) is retried like any failed call', async () => {
+    let throwNext = true;
+    const written: string[] = [];
+    const sink: ProvenanceSink = {
+      appendProvenanceBatch(pairs) {
+        if (throwNext) {
+          throwNext = false;
+          throw new Error('thrown, not rejected');
+        }
+        written.push(...pairs.map(([, e]) => e.cue));
+      },
+    };
+    const q = startQueue(sink, { sinkTimeoutMs: 0, retryBaseMs: 5, retryMaxMs: 10 });
+    q.enqueue([pair('r1', 'a')]);
+    expect(await q.flush(5000)).toBe(true);
+    expect(written).toEqual(['a']);
+    expect(q.stats()).toMatchObject({ writtenPairs: 1, writeErrors: 1 });
+  });
 });
