@@ -22,6 +22,8 @@ export default {
     'src/exit/**/*.ts',
     'src/store/lmdb-memory-store.ts',
     'src/validate.ts',
+    'src/json-data.ts',
+    'src/entry-id.ts',
   ],
   // Results are kept in reports/ (not committed: see docs/testing.md) so a re-run tests only
   // the mutants whose code or tests changed; `--force` re-tests everything.
