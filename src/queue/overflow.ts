@@ -1,17 +1,25 @@
-// Overflow: batches past maxQueueSize are gathered for coalescingMs and written to one spill
-// file, or spilled inside enqueue once they pass OVERFLOW_SYNC_SPILL_PAIRS (backpressure,
-// so memory stays bounded however long the overload). While the disk fails, overflow waits
-// and moves back into memory as the sink frees room; spilling is retried with backoff.
+// Overflow: batches past maxQueueSize are gathered and written to spill files off the
+// caller's turn: after coalescingMs, or at once when a file's worth waits. Only when the disk
+// falls far behind does enqueue spill itself (backpressure, so memory stays bounded however
+// long the overload): past OVERFLOW_SYNC_SPILL_PAIRS in memory mode, where that also bounds
+// what a kill -9 can take, past JOURNAL_OVERFLOW_SYNC_SPILL_PAIRS with the journal, where
+// every pair is on disk already and a spill inside enqueue (an fsync on the caller's turn)
+// would only stall the event loop. While the disk fails, overflow waits and moves back into
+// memory as the sink frees room; spilling is retried with backoff.
 import { errorFields, type Logger } from '../log.js';
 import type { SpillWriter } from '../spill/spill-writer.js';
 import { backoffDelay } from './backoff.js';
 import type { Backlog, TakenPairs } from './backlog.js';
 import { identifyAll, oldestSeqOf, remainingPairs, type PendingBatch } from './pending-batches.js';
 
-/** Overflow pairs waiting for the disk beyond this are spilled inside `enqueue` (backpressure). */
+/** Memory mode: overflow pairs waiting for the disk beyond this are spilled inside `enqueue`. */
 export const OVERFLOW_SYNC_SPILL_PAIRS = 4096;
+/** Journal mode: the same bound, for memory only (the pairs are journaled already). */
+export const JOURNAL_OVERFLOW_SYNC_SPILL_PAIRS = 65_536;
 /** At most this many pairs in one overflow spill file. */
 const SPILL_FILE_PAIRS = 16_384;
+/** Overflow of this many pairs is spilled at once, without waiting coalesceMs for more. */
+const SPILL_NOW_PAIRS = 4096;
 
 export interface SpillHost {
   halted(): boolean;
@@ -25,14 +33,21 @@ export interface SpillHost {
 export class SpillScheduler {
   private blockedUntil = 0;
   private failures = 0;
-  private scheduled = false;
+  /** The next async spill, when one is scheduled: when it runs (performance.now()) and how to call it off. */
+  private next: { at: number; cancel(): void } | null = null;
   private spilling = false;
   spillErrors = 0;
 
   constructor(
     private readonly backlog: Backlog,
     private readonly writer: SpillWriter,
-    private readonly opts: { coalesceMs: number; retryBaseMs: number; retryMaxMs: number },
+    private readonly opts: {
+      coalesceMs: number;
+      retryBaseMs: number;
+      retryMaxMs: number;
+      /** Overflow pairs waiting for the disk past which enqueue spills itself. */
+      syncSpillPairs: number;
+    },
     private readonly log: Logger,
     private readonly host: SpillHost,
   ) {}
@@ -50,11 +65,12 @@ export class SpillScheduler {
   addOverflow(batch: PendingBatch): void {
     const b = this.backlog;
     const n = remainingPairs(batch);
-    if (b.overflowPairs > 0 && b.overflowPairs + n > OVERFLOW_SYNC_SPILL_PAIRS && this.canSpill) this.spillOverflowSync();
+    const limit = this.opts.syncSpillPairs;
+    if (b.overflowPairs > 0 && b.overflowPairs + n > limit && this.canSpill) this.spillOverflowSync();
     b.overflow.push(batch);
     b.overflowPairs += n;
-    if (b.overflowPairs >= OVERFLOW_SYNC_SPILL_PAIRS && this.canSpill) this.spillOverflowSync();
-    else this.schedule(this.opts.coalesceMs);
+    if (b.overflowPairs >= limit && this.canSpill) this.spillOverflowSync();
+    else this.scheduleSpill();
   }
 
   /** Writes pairs to spill files; true when they are on disk. Used for overflow and while the sink is down. */
@@ -71,16 +87,32 @@ export class SpillScheduler {
     }
   }
 
+  /** The next async spill: at once when a file's worth waits, else after coalesceMs of gathering. */
+  private scheduleSpill(): void {
+    if (this.backlog.overflowPairs >= SPILL_NOW_PAIRS && this.canSpill) this.schedule(0);
+    else this.schedule(this.canSpill ? this.opts.coalesceMs : this.blockedForMs);
+  }
+
   private schedule(ms: number): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setTimeout(() => void this.spillOverflow(), ms).unref();
+    const at = performance.now() + ms;
+    if (this.next && this.next.at <= at) return; // an earlier one will do
+    this.next?.cancel();
+    const run = () => {
+      this.next = null;
+      void this.spillOverflow();
+    };
+    if (ms === 0) {
+      const immediate = setImmediate(run).unref();
+      this.next = { at, cancel: () => clearImmediate(immediate) };
+    } else {
+      const timeout = setTimeout(run, ms).unref();
+      this.next = { at, cancel: () => clearTimeout(timeout) };
+    }
   }
 
   private async spillOverflow(): Promise<void> {
-    this.scheduled = false;
     const b = this.backlog;
-    if (this.spilling || b.overflow.length === 0 || this.host.halted()) return;
+    if (this.spilling || b.overflow.length === 0 || this.host.halted()) return; // a running spill schedules the next
     if (!this.canSpill) return this.schedule(this.blockedForMs);
     this.spilling = true;
     const batches = this.takeOverflow();
@@ -94,7 +126,7 @@ export class SpillScheduler {
       b.overflowPairs += t.pairs.length;
     }
     this.host.changed();
-    if (b.overflow.length > 0) this.schedule(this.opts.coalesceMs);
+    if (b.overflow.length > 0) this.scheduleSpill();
   }
 
   private takeOverflow(): PendingBatch[] {

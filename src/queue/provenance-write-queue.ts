@@ -28,7 +28,7 @@ import { Backlog } from './backlog.js';
 import { deadlineOf, parseStopOptions } from './deadline.js';
 import type { QueueEvents } from './events.js';
 import { FlushWaiters, parseFlushArgument } from './flush-waiters.js';
-import { SpillScheduler } from './overflow.js';
+import { JOURNAL_OVERFLOW_SYNC_SPILL_PAIRS, OVERFLOW_SYNC_SPILL_PAIRS, SpillScheduler } from './overflow.js';
 import { identifyAll, pendingBatch } from './pending-batches.js';
 import { ReadBack } from './read-back.js';
 import { SinkDelivery } from './sink-delivery.js';
@@ -37,7 +37,7 @@ import { Worker } from './worker.js';
 
 export type { QueueStats } from './queue-stats.js';
 
-export { OVERFLOW_SYNC_SPILL_PAIRS } from './overflow.js';
+export { JOURNAL_OVERFLOW_SYNC_SPILL_PAIRS, OVERFLOW_SYNC_SPILL_PAIRS } from './overflow.js';
 
 type State = 'new' | 'running' | 'stopping' | 'stopped';
 
@@ -123,7 +123,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
       halted,
       onWriteError: (error, pairs, attempt) => this.emitSafely('writeError', { error, pairs, attempt }),
     });
-    this.spill = new SpillScheduler(this.backlog, this.spillWriter, this.opts, this.log, {
+    const syncSpillPairs = this.journalDir ? JOURNAL_OVERFLOW_SYNC_SPILL_PAIRS : OVERFLOW_SYNC_SPILL_PAIRS;
+    this.spill = new SpillScheduler(this.backlog, this.spillWriter, { ...this.opts, syncSpillPairs }, this.log, {
       halted,
       assertSpillDirOwned: () => this.assertSpillDirOwned(),
       spilled: (files, minSeq) => this.noteSpilled(files, minSeq),

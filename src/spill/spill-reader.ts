@@ -196,6 +196,9 @@ export async function scanSpillFile(path: string, name: string, opts: ReadOption
 
 /**
  * The second pass: the pairs of a file scanSpillFile found valid, `chunkPairs` at a time.
+ * Not cut into slices: each chunk waits for its sink call, which already paces the parsing,
+ * and a chunk handed over right after a setImmediate would put its pairs in lmdb's check
+ * phase, leaving lmdb's write batch open across the next timers (see docs/performance.md).
  * Throws when the file changed since the scan (`version`): it is read again later.
  */
 export async function* readSpillChunks(path: string, name: string, chunkPairs: number, version: string, opts: ReadOptions = {}): AsyncGenerator<IdentifiedPair[]> {
@@ -207,7 +210,7 @@ export async function* readSpillChunks(path: string, name: string, chunkPairs: n
   const judge = new LineJudge(name, opts);
   let chunk: IdentifiedPair[] = [];
   try {
-    for await (const v of judgedLines(opened.fh, opened.size, judge, opts.sliceMs)) {
+    for await (const v of judgedLines(opened.fh, opened.size, judge, Infinity)) {
       if (isBad(v)) throw new SpillFileChangedError(`spill file ${name} changed while it was being read back (${v.reason}); it is read again`);
       if (!v) continue;
       chunk.push(v);

@@ -43,7 +43,7 @@ describe('overflow spill', () => {
     expect(q.stats().respooledPairs).toBe(q.stats().spilledPairs);
   });
 
-  it('gathers batches that overflow together into one file, and spills inside enqueue past 4,096 pairs', async () => {
+  it('gathers batches that overflow together into one file, and in memory mode spills inside enqueue past 4,096 pairs', async () => {
     const spillDir = join(tempDir(), 'spill');
     const sink = new RecordingSink();
     sink.hold();
@@ -51,7 +51,7 @@ describe('overflow spill', () => {
     // A window of 2 s: the ten turns below fall inside it also on a loaded machine (or under
     // Stryker's instrumented code), where 50 ms made this fail with two files.
     // Checked: with overflow scheduled at 0 ms instead of coalesceMs, ten files are written and this fails.
-    const q = startQueue(sink, { spillDir, maxQueueSize: 2, maxBatchPairs: 1, coalesceMs: 2000 });
+    const q = startQueue(sink, { spillDir, durability: 'memory', maxQueueSize: 2, maxBatchPairs: 1, coalesceMs: 2000 });
     // Ten turns of the event loop, 30 batches each, well within coalesceMs.
     for (let t = 0; t < 10; t++) {
       for (let i = 0; i < 30; i++) q.enqueue([pair('r1', `a${t * 30 + i}`)]);
@@ -68,6 +68,40 @@ describe('overflow spill', () => {
     expect(await q.flush(20_000)).toBe(true);
     expect(sink.cues()).toHaveLength(5300);
     expect(new Set(sink.cues()).size).toBe(5300);
+  });
+
+  // Checked against two reverts: with the journal's threshold for a spill inside enqueue
+  // put back to 4,096, a file is written inside the burst and the first expectation fails;
+  // with overflow always waiting coalesceMs (10 s here), nothing is spilled within 5 s.
+  it('with the journal, a burst past 4,096 overflow pairs is spilled right after the caller’s turn, not inside enqueue', async () => {
+    const spillDir = join(tempDir(), 'spill');
+    const sink = new RecordingSink();
+    sink.hold();
+    cleanups.unshift(async () => sink.release());
+    const q = startQueue(sink, { spillDir, durability: 'journal', maxQueueSize: 2, maxBatchPairs: 1, coalesceMs: 10_000 });
+    for (let i = 0; i < 5000; i++) q.enqueue([pair('r1', `b${i}`)]);
+    expect(q.stats().spilledFiles).toBe(0); // no fsync on the caller's turn: the pairs are journaled already
+    expect(await until(() => q.stats().spilledPairs >= 4997, 5000), JSON.stringify(q.stats())).toBe(true);
+    sink.release();
+    expect(await q.flush(20_000)).toBe(true);
+    expect(new Set(sink.cues()).size).toBe(5000);
+    expect(sink.cues()).toHaveLength(5000);
+  });
+
+  // Checked: with the spill inside enqueue removed, all 70,000 pairs stay in memory and the
+  // bound fails.
+  it('with the journal, memory stays bounded in a burst that never yields: enqueue spills itself past 65,536 overflow pairs', async () => {
+    const spillDir = join(tempDir(), 'spill');
+    const sink = new RecordingSink();
+    sink.hold();
+    cleanups.unshift(async () => sink.release());
+    const q = startQueue(sink, { spillDir, durability: 'journal', maxQueueSize: 2 });
+    for (let i = 0; i < 70_000; i++) q.enqueue([pair('r1', `c${i}`)]);
+    expect(q.stats().spilledFiles).toBeGreaterThan(0);
+    expect(q.stats().pendingPairs).toBeLessThanOrEqual(2 + 1 + 65_536); // memory, in flight, overflow
+    sink.release();
+    expect(await q.flush(30_000)).toBe(true);
+    expect(new Set(sink.cues()).size).toBe(70_000);
   });
 
   it('never creates the spill directory without overload', async () => {
