@@ -3,7 +3,7 @@
 // from a microtask), so a process crash loses no acknowledged pair. A segment is deleted
 // once every pair in it is saved elsewhere (in the sink or a spill file); while its writer
 // lives it holds a claim on it, so no other process reads it back.
-import { close, closeSync, fdatasync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { close, closeSync, fdatasync, fdatasyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { errorFields, type Logger } from '../log.js';
@@ -142,6 +142,14 @@ export class JournalWriter {
   leaveForRecovery(): void {
     this.writePending();
     for (const s of [...this.full.splice(0), ...(this.current ? [this.current] : [])]) {
+      // The only copy now: on disk before the process ends, not only in the page cache.
+      if (s.fd !== null) {
+        try {
+          fdatasyncSync(s.fd);
+        } catch {
+          // a disk that fails this has failed the writes too; the pairs are on stderr as well
+        }
+      }
       this.closeFd(s, true);
       s.unlock();
       segmentsWrittenHere.delete(s.name); // a queue started later in this process may read them back
