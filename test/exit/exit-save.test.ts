@@ -1,12 +1,16 @@
 // The exit drain's way down when its first choice fails (real child processes): the sink's
 // sync write, else a spill file, else the spill lines on stderr — every pair, once.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runWorkload } from '../../faults/child.js';
 import { auditCues, readCues } from '../../faults/audit.js';
 import type { WorkloadConfig } from '../../faults/workload.js';
-import { spillLineSchema } from '../../src/schemas.js';
+import type { Logger } from '../../src/log.js';
+import { ProvenanceWriteQueue, type QueueStats } from '../../src/queue/provenance-write-queue.js';
+import { spillLineSchema, type ProvenancePair, type SpillLine } from '../../src/schemas.js';
+import type { ProvenanceSink, SinkWriteContext } from '../../src/sink.js';
+import { pair, RecordingSink } from '../helpers/sinks.js';
 import { tempDir } from '../helpers/temp.js';
 
 const PAIRS = 2000; // ~200 KB of spill lines: more than a pipe buffer holds
@@ -76,5 +80,79 @@ describe('exit drain fallbacks (real child processes)', () => {
       .sort()
       .flatMap((n) => readFileSync(join(journalDir, n), 'utf8').split('\n').filter((l) => l !== ''));
     expect(auditCues(cuesOfLines(lines), 'c', PAIRS)).toEqual({ durable: PAIRS, lost: 0, duplicated: 0, orderViolations: 0 });
+  });
+});
+
+/** A sink whose async calls hang (a dead connection) and whose sync write works or throws. */
+class HungSyncSink extends RecordingSink {
+  readonly syncCalls: { cues: string[]; context: SinkWriteContext | undefined }[] = [];
+  syncFails = false;
+  constructor() {
+    super();
+    this.hold();
+  }
+  appendProvenanceBatchSync(pairs: ProvenancePair[], context?: SinkWriteContext): void {
+    if (this.syncFails) throw new Error('sync write refused');
+    this.syncCalls.push({ cues: pairs.map(([, e]) => e.cue), context });
+  }
+}
+
+function recordingLogger(): { logger: Logger; lines: { level: string; fields: Record<string, unknown>; msg: string }[] } {
+  const lines: { level: string; fields: Record<string, unknown>; msg: string }[] = [];
+  const at = (level: string) => (fields: object, msg: string) => void lines.push({ level, fields: fields as Record<string, unknown>, msg });
+  return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
+}
+
+/** Enqueues a, b, c into a queue over `sink` and stops it at a deadline the hung sink cannot meet. */
+async function stopAtDeadline(sink: ProvenanceSink, logger: Logger): Promise<{ stats: QueueStats; spillDir: string }> {
+  const spillDir = tempDir();
+  const q = new ProvenanceWriteQueue(sink, { spillDir, logger, durability: 'memory', exitHook: false, coalesceMs: 0 });
+  q.start();
+  q.enqueue([pair('r1', 'a'), pair('r1', 'b'), pair('r2', 'c')]);
+  await q.stop({ timeoutMs: 300 });
+  return { stats: q.stats(), spillDir };
+}
+
+const spillFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.jsonl')) : []);
+
+describe('saving at a stop deadline (in process: the same saveSync as the exit drain)', () => {
+  // Checked: with the deadline's order made the exit's (`first === 'spill'` made false), the
+  // hung sink's sync write takes the pairs and this fails; with the log's fields emptied
+  // (`{}`) or its message emptied, the operator is not told why, how many, or which files.
+  it("a hung sink: the pending pairs go to one spill file in order, not through its sync write, and the log names the file", async () => {
+    const sink = new HungSyncSink();
+    const { logger, lines } = recordingLogger();
+    const { stats, spillDir } = await stopAtDeadline(sink, logger);
+    const files = spillFiles(spillDir);
+    expect(files).toHaveLength(1);
+    expect(readFileSync(join(spillDir, files[0]!), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as SpillLine).entry.cue)).toEqual(['a', 'b', 'c']);
+    expect(sink.syncCalls).toEqual([]);
+    expect(stats).toMatchObject({ writtenPairs: 0, spilledPairs: 3, spilledFiles: 1 });
+    expect(lines).toContainEqual({ level: 'info', fields: { reason: 'stop deadline', pairs: 3, files }, msg: expect.stringContaining('spilled') });
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  // Checked: with the sync write skipped (`if (!sink.appendProvenanceBatchSync) return null`
+  // made unconditional), the pairs reach only stderr and this fails; with the context
+  // argument dropped, the sink is not told they are validated fresh pairs; with
+  // `{ to: 'sink' }` returned as `null`, the same; with the spill's error log emptied, the
+  // operator is not told why the spill failed.
+  it("a spill dir that cannot be written: the sink's sync write takes the pairs, counted written, and the log says why", async () => {
+    const sink = new HungSyncSink();
+    const { logger, lines } = recordingLogger();
+    const spillDir = tempDir();
+    const blocked = join(spillDir, 'spill');
+    const q = new ProvenanceWriteQueue(sink, { spillDir: blocked, logger, durability: 'memory', exitHook: false, coalesceMs: 0 });
+    q.start();
+    writeFileSync(blocked, 'not a directory'); // made after start: every spill fails
+    q.enqueue([pair('r1', 'a'), pair('r1', 'b'), pair('r2', 'c')]);
+    await q.stop({ timeoutMs: 300 });
+    expect(sink.syncCalls).toEqual([{ cues: ['a', 'b', 'c'], context: { replayed: false, validated: true } }]);
+    expect(q.stats()).toMatchObject({ writtenPairs: 3, spilledPairs: 0 });
+    expect(lines).toContainEqual({
+      level: 'error',
+      fields: expect.objectContaining({ reason: 'stop deadline', pairs: 3, err: expect.objectContaining({ message: expect.any(String) }) }),
+      msg: expect.stringContaining('could not spill'),
+    });
   });
 });

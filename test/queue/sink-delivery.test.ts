@@ -4,8 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import type { ProvenancePair } from '../../src/schemas.js';
+import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../../src/sink.js';
 import { pair, RecordingSink } from '../helpers/sinks.js';
+import { writeQueueSpillFile } from '../helpers/spill-files.js';
 import { tempDir } from '../helpers/temp.js';
+import { until } from '../helpers/until.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -24,7 +27,28 @@ class FirstCallHangsSink extends RecordingSink {
   }
 }
 
-function startQueue(sink: RecordingSink, opts: object): ProvenanceWriteQueue {
+/** Records the context of every call; pairs for record 'ghost' are reported as unknown records. */
+class ContextSink implements ProvenanceSink {
+  readonly recorded = new RecordingSink();
+  readonly contexts: (SinkWriteContext | undefined)[] = [];
+  get calls(): ProvenancePair[][] {
+    return this.recorded.calls;
+  }
+  get pairs(): ProvenancePair[] {
+    return this.recorded.pairs;
+  }
+  cues(): string[] {
+    return this.recorded.cues();
+  }
+  async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult> {
+    this.contexts.push(context);
+    await this.recorded.appendProvenanceBatch(pairs.filter(([r]) => r !== 'ghost'));
+    const unknownRecords = pairs.filter(([r]) => r === 'ghost');
+    return unknownRecords.length > 0 ? { unknownRecords } : {};
+  }
+}
+
+function startQueue(sink: ProvenanceSink, opts: object): ProvenanceWriteQueue {
   const q = new ProvenanceWriteQueue(sink, { spillDir: tempDir(), logger: silentLogger, durability: 'memory', coalesceMs: 0, ...opts });
   q.start();
   cleanups.push(() => q.stop({ timeoutMs: 2000 }));
@@ -78,5 +102,62 @@ describe('sink delivery', () => {
     expect([failed(), recovered()]).toEqual([2, 2]);
     expect(sink.cues()).toEqual(['a', 'b', 'c']);
     expect(q.stats()).toMatchObject({ writtenPairs: 3, writeErrors: 5 });
+  });
+
+  // Checked: with `attempt >= maxAttempts` made `attempt > maxAttempts`, a fourth attempt
+  // succeeds, nothing is spilled and this fails.
+  it('a sink that keeps failing is tried maxAttempts times, then the batch is spilled, and read back once the sink works', async () => {
+    const sink = new RecordingSink();
+    const q = startQueue(sink, { maxAttempts: 3, retryBaseMs: 5, retryMaxMs: 10, idlePollMs: 20 });
+    const attempts: number[] = [];
+    const spilled: number[] = [];
+    q.on('writeError', (e) => attempts.push(e.attempt));
+    q.on('spilled', (e) => spilled.push(e.pairs));
+    sink.failNext = 3;
+    q.enqueue([pair('r1', 'a'), pair('r1', 'b')]);
+    expect(await q.flush(10_000)).toBe(true);
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(spilled).toEqual([2]);
+    expect(sink.cues()).toEqual(['a', 'b']);
+    expect(q.stats()).toMatchObject({ writtenPairs: 2, respooledPairs: 2, writeErrors: 3, pendingPairs: 0 });
+  });
+
+  // Checked: with `written = pairs.length - unknown` made `pairs.length` (or `+ unknown`, or
+  // the `?? 0` default made `?? 1`), writtenPairs is 3 (or 4, or 1) and this fails.
+  it('pairs the sink reports as unknown records are not counted as written', async () => {
+    const sink = new ContextSink();
+    const q = startQueue(sink, {});
+    q.enqueue([pair('r1', 'a'), pair('ghost', 'lost'), pair('r2', 'b')]);
+    expect(await q.flush(10_000)).toBe(true);
+    expect(sink.cues()).toEqual(['a', 'b']);
+    expect(q.stats().writtenPairs).toBe(2);
+    q.enqueue([pair('r1', 'c')]); // a result without unknownRecords counts every pair
+    expect(await q.flush(10_000)).toBe(true);
+    expect(q.stats().writtenPairs).toBe(3);
+  });
+
+  // Checked: with the context always FRESH_VALIDATED (the `replayed ?` test made false), the
+  // read-back call says replayed: false and respooledPairs stays 0; with `inputIds ?` made
+  // false, the call with a caller's own entryId lacks inputIds: true; with `if (replayed)`
+  // made true, the fresh pair counts as read back.
+  it('a sink is told which pairs were read back from a file and which carry ids of their own; only read-back pairs count as read back', async () => {
+    const spillDir = tempDir();
+    await writeQueueSpillFile(spillDir, 'r1', ['old1', 'old2']);
+    const sink = new ContextSink();
+    const q = startQueue(sink, { spillDir, idlePollMs: 20 });
+    expect(await until(() => sink.calls.length === 1, 10_000)).toBe(true);
+    expect(sink.contexts[0]).toMatchObject({ replayed: true, validated: true });
+    expect(q.stats()).toMatchObject({ respooledPairs: 2, writtenPairs: 2 });
+
+    q.enqueue([pair('r1', 'fresh')]);
+    expect(await q.flush(10_000)).toBe(true);
+    expect(sink.contexts[1]).toEqual({ replayed: false, validated: true });
+
+    const [, own] = sink.pairs[0]!; // an entry read back from a store keeps its id
+    q.enqueue([pair('r2', 'copied', { entryId: own.entryId })]);
+    expect(await q.flush(10_000)).toBe(true);
+    expect(sink.contexts[2]).toMatchObject({ replayed: false, inputIds: true });
+    expect(sink.cues()).toEqual(['old1', 'old2', 'fresh', 'copied']);
+    expect(q.stats()).toMatchObject({ respooledPairs: 2, writtenPairs: 4 });
   });
 });

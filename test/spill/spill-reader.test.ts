@@ -1,14 +1,15 @@
 // What the read-back accepts from a spill file, byte by byte: a file is applied exactly as
 // written or quarantined whole with its reason — never applied altered.
-import { existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SpillFileChangedError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import { formatEntryId, reserveEntryIds } from '../../src/entry-id.js';
 import type { ProvenancePair } from '../../src/schemas.js';
+import { MAX_SPILL_LINE_BYTES, parseSpillText, readSpillChunks, readSpillFile, scanSpillFile, type SpillFileContent } from '../../src/spill/spill-reader.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
-import { readSpillFile } from '../../src/spill/spill-reader.js';
 import { RecordingSink } from '../helpers/sinks.js';
 import { handLine, writeRawFile } from '../helpers/spill-files.js';
 import { tempDir } from '../helpers/temp.js';
@@ -105,5 +106,144 @@ describe('reading a spill file', () => {
     expect(cues).toHaveLength(n);
     expect(new Set(cues).size).toBe(n);
     expect(cues[n - 1]).toBe(`c${n - 1}`);
+  });
+});
+
+/** `count` queue-format lines for r1 whose lengths vary, so some cross a 1 MiB read. */
+function manyLines(count: number): { text: string; cues: string[] } {
+  const cues = Array.from({ length: count }, (_, i) => `c${i}-${'x'.repeat(200 + ((i * 7919) % 1800))}`);
+  const ids = reserveEntryIds(count);
+  const text = cues
+    .map((cue, i) => {
+      const entryId = formatEntryId(ids.ms, ids.seq0 + i);
+      return `${JSON.stringify({ recordId: 'r1', entryId, entry: { ts: new Date().toISOString(), cue, sessionId: 's', entryId } })}\n`;
+    })
+    .join('');
+  return { text, cues };
+}
+
+const cuesOf = (c: SpillFileContent) => (c.kind === 'pairs' ? c.pairs.map(([, e]) => e.cue) : c);
+
+describe('reading a spill file, line by line', () => {
+  // Checked: with the partial line not carried into the next read (`partial.push` dropped),
+  // the file reads as malformed; with `start = end + 1` made `start = end`, the read never
+  // ends. (Checked on the reader before LoopSlices; the stale-buffer case it also caught is
+  // gone since reads are searched only up to bytesRead.)
+  it('a file of 3 MiB is read whole, every pair once and in order, lines crossing each 1 MiB read included', async () => {
+    const dir = tempDir();
+    const { text, cues } = manyLines(2600);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(2.5 * 1024 * 1024);
+    writeRawFile(dir, 'big.jsonl', text);
+    expect(cuesOf(await readSpillFile(join(dir, 'big.jsonl'), 'big.jsonl'))).toEqual(cues);
+    expect(cuesOf(parseSpillText(readFileSync(join(dir, 'big.jsonl')), 'big.jsonl'))).toEqual(cues);
+  });
+
+  // Checked: with `chunk.length >= chunkPairs` made `>`, the chunks hold 1,001 pairs; with
+  // the last chunk not yielded (`chunk.length > 0` made `< 0`), 600 pairs are missing.
+  it('is handed over in chunks of the size asked for, the last one holding the rest', async () => {
+    const dir = tempDir();
+    const { text, cues } = manyLines(2600);
+    writeRawFile(dir, 'big.jsonl', text);
+    const path = join(dir, 'big.jsonl');
+    const scan = await scanSpillFile(path, 'big.jsonl');
+    expect(scan).toMatchObject({ kind: 'pairs', pairs: 2600 });
+    const chunks: number[] = [];
+    const read: string[] = [];
+    for await (const chunk of readSpillChunks(path, 'big.jsonl', 1000, (scan as { version: string }).version)) {
+      chunks.push(chunk.length);
+      read.push(...chunk.map(([, e]) => e.cue));
+    }
+    expect(chunks).toEqual([1000, 1000, 600]);
+    expect(read).toEqual(cues);
+  });
+
+  // Checked: with the line counter counting down (`lineNo++` made `lineNo--`), the reason
+  // names another line and this fails.
+  it('names a bad line by its number, blank lines and lines past the first MiB counted', async () => {
+    const dir = tempDir();
+    writeRawFile(dir, 'gap.jsonl', `${handLine('r1', 'a')}\n   \n{"recordId": oops}\n`);
+    expect(await readSpillFile(join(dir, 'gap.jsonl'), 'gap.jsonl')).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/^line 3: not JSON/) });
+    const { text } = manyLines(2600);
+    writeRawFile(dir, 'late.jsonl', `${text}${handLine('r1', 'ok')}\n{"recordId":"r1"}\n`);
+    expect(await readSpillFile(join(dir, 'late.jsonl'), 'late.jsonl')).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/^line 2602: /) });
+  });
+
+  // Checked: with the version compared never (`opened.version !== version` made false), the
+  // file is read as it is now and the line added after the scan comes back.
+  it('a file that changed after it was validated is not applied: it is read again later', async () => {
+    const dir = tempDir();
+    writeRawFile(dir, 'grows.jsonl', `${handLine('r1', 'a')}\n`);
+    const path = join(dir, 'grows.jsonl');
+    const scan = await scanSpillFile(path, 'grows.jsonl');
+    appendFileSync(path, `${handLine('r1', 'added later')}\n`);
+    const reading = readSpillChunks(path, 'grows.jsonl', 10, (scan as { version: string }).version).next();
+    await expect(reading).rejects.toThrow(SpillFileChangedError);
+    await expect(readSpillChunks(path, 'grows.jsonl', 10, (scan as { version: string }).version).next()).rejects.toThrow(/changed while it was being read back; it is read again/);
+  });
+
+  // Checked: with the cut line's UTF-8 error not treated as a tear (`!terminated &&
+  // dropTornTail` made false in the decode branch), the segment is malformed; with it made
+  // true, the bad line inside the segment is dropped instead of quarantining the segment;
+  // with `!terminated` dropped from the JSON branch, the cut line inside (mid2) is dropped;
+  // with parseSpillText calling every line terminated, its torn tail is malformed.
+  it('a journal segment cut inside a character: the torn last line is dropped and counted, a bad line inside is not', async () => {
+    const dir = tempDir();
+    const { text, cues } = manyLines(3);
+    const cut = Buffer.concat([Buffer.from(`${text}{"recordId":"r1","entry":{"cue":"caf`), Buffer.from([0xc3])]);
+    writeRawFile(dir, 'seg.jsonl', cut);
+    const torn = await readSpillFile(join(dir, 'seg.jsonl'), 'seg.jsonl', { dropTornTail: true });
+    expect(torn).toMatchObject({ kind: 'pairs', tornLines: 1 });
+    expect(cuesOf(torn)).toEqual(cues);
+    expect(parseSpillText(cut, 'seg.jsonl', { dropTornTail: true })).toMatchObject({ kind: 'pairs', tornLines: 1 });
+    // The same bytes in a spill file (not a dead writer's segment) are a bad last line.
+    expect(await readSpillFile(join(dir, 'seg.jsonl'), 'seg.jsonl')).toMatchObject({ kind: 'malformed', reason: 'line 4: not valid UTF-8 text' });
+    // Inside the segment (a newline follows) the same line is damage, not a tear.
+    writeRawFile(dir, 'mid.jsonl', Buffer.concat([cut, Buffer.from(`\n${handLine('r1', 'after')}\n`)]));
+    expect(await readSpillFile(join(dir, 'mid.jsonl'), 'mid.jsonl', { dropTornTail: true })).toMatchObject({ kind: 'malformed', reason: 'line 4: not valid UTF-8 text' });
+    writeRawFile(dir, 'mid2.jsonl', `${text}{"recordId":"r1","en\n${handLine('r1', 'after')}\n`);
+    expect(await readSpillFile(join(dir, 'mid2.jsonl'), 'mid2.jsonl', { dropTornTail: true })).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/^line 4: not JSON/) });
+  });
+
+  // Checked: with `terminated ? '' : 'truncated or '` swapped, the reasons say the opposite
+  // and this fails.
+  it('a last line without a newline is applied when it is whole, and named as maybe truncated when it is not', async () => {
+    const dir = tempDir();
+    writeRawFile(dir, 'whole.jsonl', `${handLine('r1', 'a')}\n${handLine('r1', 'b')}`);
+    const whole = await readSpillFile(join(dir, 'whole.jsonl'), 'whole.jsonl', { dropTornTail: true });
+    expect(cuesOf(whole)).toEqual(['a', 'b']);
+    expect(whole).not.toHaveProperty('tornLines');
+    writeRawFile(dir, 'cut.jsonl', `${handLine('r1', 'a')}\n{"recordId":"r1","en`);
+    expect(await readSpillFile(join(dir, 'cut.jsonl'), 'cut.jsonl')).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/^line 2: truncated or not JSON/) });
+    writeRawFile(dir, 'bad.jsonl', `{"recordId":"r1","en\n${handLine('r1', 'a')}\n`);
+    expect(await readSpillFile(join(dir, 'bad.jsonl'), 'bad.jsonl')).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/^line 1: not JSON/) });
+  });
+
+  // Checked: with the ELOOP and ENOENT branches of open() removed in turn, the symlink and
+  // the missing file throw instead; with the isFile() check made false, the directory is read
+  // (and throws EISDIR). (Linux opens a directory O_RDONLY without EISDIR: that branch is
+  // not reached here.)
+  it('never follows a symlink, never reads a directory, and reads a file gone meanwhile as gone', async () => {
+    const dir = tempDir();
+    writeRawFile(dir, 'real.jsonl', `${handLine('r1', 'a')}\n`);
+    symlinkSync(join(dir, 'real.jsonl'), join(dir, 'link.jsonl'));
+    mkdirSync(join(dir, 'dir.jsonl'));
+    expect(await readSpillFile(join(dir, 'link.jsonl'), 'link.jsonl')).toEqual({ kind: 'not-a-file', reason: 'is a symlink (never followed)' });
+    expect(await readSpillFile(join(dir, 'dir.jsonl'), 'dir.jsonl')).toEqual({ kind: 'not-a-file', reason: 'is not a regular file' });
+    expect(await readSpillFile(join(dir, 'none.jsonl'), 'none.jsonl')).toEqual({ kind: 'gone' });
+    expect(await readSpillFile(join(dir, 'real.jsonl'), 'real.jsonl')).toMatchObject({ kind: 'pairs' });
+  });
+
+  // Checked: with the limit test removed (made false), the 64 MiB line is gathered and
+  // judged, and the reason is 'not JSON' instead.
+  it('a line over 64 MiB is refused, naming the line and what to do, without reading it into memory', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'huge.jsonl');
+    writeRawFile(dir, 'huge.jsonl', `${handLine('r1', 'a')}\n`);
+    const fd = openSync(path, 'a');
+    const mib = Buffer.alloc(1024 * 1024, 0x78);
+    for (let i = 0; i < 64; i++) writeSync(fd, mib);
+    writeSync(fd, 'x\n');
+    closeSync(fd);
+    expect(await readSpillFile(path, 'huge.jsonl')).toEqual({ kind: 'malformed', reason: `line 2 is longer than ${MAX_SPILL_LINE_BYTES} bytes; split it or remove it` });
   });
 });

@@ -3,8 +3,10 @@
 // when this user owns it and refused, naming it, when another user does (the spill dir's rule).
 // Checked against today's code: the dir came out 0755 and store.mdb 0644 (umask 022), a 0777
 // dir was kept as is, and another user's world-writable dir was opened.
+import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreOpenError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
@@ -17,6 +19,15 @@ afterEach(async () => {
   for (const s of stores.splice(0)) await s.close({ timeoutMs: 2000 });
 });
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const OPEN_WITH_UMASK_002 = `
+  process.umask(0o002);
+  const { LmdbMemoryStore } = await import('./src/store/lmdb-memory-store.ts');
+  const { silentLogger } = await import('./src/log.ts');
+  const store = await LmdbMemoryStore.open({ path: process.argv[1], logger: silentLogger });
+  await store.close({ timeoutMs: 2000 });
+`;
+
 const modeOf = (p: string) => statSync(p).mode & 0o777;
 
 async function open(path: string): Promise<LmdbMemoryStore> {
@@ -26,14 +37,17 @@ async function open(path: string): Promise<LmdbMemoryStore> {
 }
 
 describe('store directory permissions', () => {
-  it('creates the store directory 0700 and its LMDB files 0600, under a permissive umask', async () => {
+  // The store is opened in a child with umask 002: a worker thread (StrykerJS runs vitest in
+  // threads) may not set the umask, and the test's own process keeps its own.
+  it('creates the store directory 0700 and its LMDB files 0600, under a permissive umask', () => {
     const path = join(tempDir(), 'a', 'store');
-    const before = process.umask(0o002);
-    try {
-      await open(path);
-    } finally {
-      process.umask(before);
-    }
+    const opened = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', OPEN_WITH_UMASK_002, path],
+      { cwd: ROOT, encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(opened.stderr).toBe('');
+    expect(opened.status).toBe(0);
     expect(modeOf(path)).toBe(0o700);
     expect(modeOf(join(path, STORE_FILE))).toBe(0o600);
     expect(modeOf(join(path, `${STORE_FILE}-lock`))).toBe(0o600);
