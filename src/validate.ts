@@ -158,7 +158,8 @@ function isKeyString(s: unknown, max: number): s is string {
 // The pairs of one recall share a timestamp, and timestamps repeat within a millisecond:
 // the last one zod accepted is remembered so the date-time check runs once per distinct ts.
 const tsSchema = provenanceEntrySchema.shape.ts;
-let lastValidTs = '';
+/** Nothing is remembered before zod accepted a ts (an initial '' let an empty ts through). */
+let lastValidTs: string | undefined;
 
 function isValidTs(ts: unknown): boolean {
   if (typeof ts !== 'string') return false;

@@ -1,7 +1,7 @@
 // parsePairs has a fast path for the common shape; zod is the judge. On any input the two
 // must agree: a pair the schema rejects is never let through by the fast path.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InvalidPairError } from '../src/errors.js';
 import { provenancePairsSchema, spillLineSchema } from '../src/schemas.js';
 import { isPlainValidSpillLine, parsePairs, checkPairs } from '../src/validate.js';
@@ -127,6 +127,16 @@ describe('parsePairs', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+
+  // Checked: with the remembered ts starting as '' (as it did), a process's first pair with
+  // ts '' was accepted by both checks (fast-check found it, seed 1018762976) and this fails.
+  it('rejects an empty ts also before any ts was accepted (a fresh module)', async () => {
+    vi.resetModules();
+    const fresh = await import('../src/validate.js');
+    const pair = ['r', { ts: '', cue: 'c', sessionId: 's' }];
+    expect(() => fresh.parsePairs([pair])).toThrow(/pairs\[0\]\.entry\.ts/);
+    expect(() => fresh.checkPairs([pair])).toThrow(/pairs\[0\]\.entry\.ts/);
   });
 
   it('rejects a bad ts right after the same-shaped good one (the ts cache never vouches for another string)', () => {

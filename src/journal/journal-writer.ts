@@ -3,7 +3,7 @@
 // from a microtask), so a process crash loses no acknowledged pair. A segment is deleted
 // once every pair in it is saved elsewhere (in the sink or a spill file); while its writer
 // lives it holds a claim on it, so no other process reads it back.
-import { close, closeSync, fdatasync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { close, closeSync, fdatasync, fdatasyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { errorFields, type Logger } from '../log.js';
@@ -49,6 +49,8 @@ export class JournalWriter {
   private pendingHiSeq = 0;
   private scheduled = false;
   private fsyncDue = false;
+  /** Writes since the last fsync: [hiSeq, performance.now()] pairs, oldest first. */
+  private readonly unsynced: number[] = [];
   private failures = 0;
   private lastWriteAt = 0;
 
@@ -140,6 +142,14 @@ export class JournalWriter {
   leaveForRecovery(): void {
     this.writePending();
     for (const s of [...this.full.splice(0), ...(this.current ? [this.current] : [])]) {
+      // The only copy now: on disk before the process ends, not only in the page cache.
+      if (s.fd !== null) {
+        try {
+          fdatasyncSync(s.fd);
+        } catch {
+          // a disk that fails this has failed the writes too; the pairs are on stderr as well
+        }
+      }
       this.closeFd(s, true);
       s.unlock();
       segmentsWrittenHere.delete(s.name); // a queue started later in this process may read them back
@@ -156,7 +166,8 @@ export class JournalWriter {
       seg.pairs += pairs;
       seg.hiSeq = hiSeq;
       this.lastWriteAt = performance.now();
-      this.scheduleFsync();
+      this.unsynced.push(hiSeq, this.lastWriteAt);
+      this.scheduleFsync(this.opts.fsyncMs);
       if (this.failures > 0) this.log.info({ journalDir: this.dir, afterFailures: this.failures }, 'journal writes succeed again');
       this.failures = 0;
     } catch (err) {
@@ -243,17 +254,35 @@ export class JournalWriter {
   }
 
   /**
-   * Power loss loses at most fsyncMs of journaled pairs. A segment whose pairs are all saved
-   * elsewhere by then (the sink committed them, or a spill file holds them) needs no fsync:
-   * a queue that keeps up never adds one to the sink's own.
+   * Power loss loses at most fsyncMs of journaled pairs: each write is fsync'd within
+   * fsyncMs — unless its pairs are all saved elsewhere (the sink committed them, or a spill
+   * file holds them) by then. A queue that keeps up never adds an fsync to the sink's own,
+   * also while its newest pairs are always on their way.
    */
-  private scheduleFsync(): void {
+  private scheduleFsync(inMs: number): void {
     if (this.fsyncDue) return;
     this.fsyncDue = true;
-    setTimeout(() => {
-      this.fsyncDue = false;
-      const cur = this.current;
-      if (cur?.fd != null && cur.hiSeq > this.unsavedFrom()) fdatasync(cur.fd, () => {});
-    }, this.opts.fsyncMs).unref();
+    setTimeout(this.fsyncIfDue, Math.max(0, inMs)).unref();
   }
+
+  private readonly fsyncIfDue = (): void => {
+    this.fsyncDue = false;
+    const u = this.unsynced;
+    const saved = this.unsavedFrom();
+    let i = 0;
+    while (i < u.length && u[i]! <= saved) i += 2; // writes whose pairs are all saved
+    if (i === u.length) {
+      u.length = 0;
+      return;
+    }
+    const dueIn = u[i + 1]! + this.opts.fsyncMs - performance.now();
+    if (dueIn > 1) {
+      u.splice(0, i);
+      this.scheduleFsync(dueIn); // the oldest unsaved write is not due yet
+      return;
+    }
+    u.length = 0;
+    const fd = this.current?.fd;
+    if (fd != null) fdatasync(fd, () => {}); // a rotated segment was fsync'd when it was closed
+  };
 }

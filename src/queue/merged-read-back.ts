@@ -4,13 +4,15 @@
 // to `lanes` calls are in flight. A file is deleted only once every call holding its pairs
 // has resolved. A file whose call failed, or named records the sink does not know, is left
 // in place and read back alone later (the per-file path sets refused pairs aside).
-import fse from 'fs-extra';
+import { unlink } from 'node:fs/promises';
 import type { Logger } from '../log.js';
 import type { SpillClaim } from '../spill/spill-claims.js';
 import type { ChunkDelivered, ReplayOutcome } from '../spill/replay.js';
 import { readSmallSpillFile } from '../spill/spill-reader.js';
 import type { IdentifiedPair } from '../spill/spill-writer.js';
 
+/** Files read ahead before the round knows how big its files are. */
+const FIRST_READ_AHEAD = 4;
 /** Files larger than this are not merged (read whole) but streamed on their own. */
 const MERGE_MAX_FILE_BYTES = 4 * 1024 * 1024;
 
@@ -33,8 +35,13 @@ export interface MergedRoundHost {
 export interface MergedRoundOptions {
   chunkPairs: number;
   lanes: number;
-  /** Files claimed and read ahead of the calls. */
+  /** Files claimed and read ahead of the calls, at most. */
   readAhead: number;
+  /**
+   * Pairs read ahead, about: fewer files are read ahead as they grow (the average of the
+   * round's files so far decides), so 32 files of 16,384 pairs are never parsed at once.
+   */
+  readAheadPairs: number;
   /**
    * A round takes files until it holds `maxPairs`, or `minPairs` once other work waits (the
    * worker looks at memory between rounds): an idle queue drains a backlog in long rounds,
@@ -81,7 +88,11 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
         host.readAlone(f.name);
         return;
       }
-      await fse.rm(f.claim.path, { force: true }); // every pair durable: also safe if the claim was taken over
+      // Every pair durable: also safe if the claim was taken over. One unlink (fs.rm would
+      // lstat first): a file gone already was deleted by whoever took the claim over.
+      await unlink(f.claim.path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
       finished++;
       host.fileDone(f.name, f.torn ? { kind: 'applied', pairs: f.pairs, tornLines: f.torn } : { kind: 'applied', pairs: f.pairs });
     } catch (err) {
@@ -157,8 +168,14 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
   let next = 0;
   let taken = 0;
   const takeMore = () => taken < opts.maxPairs && (taken < opts.minPairs || !host.otherWorkWaiting());
+  let seenFiles = 0;
+  let seenPairs = 0;
+  const aheadLimit = () =>
+    seenFiles === 0
+      ? Math.min(opts.readAhead, FIRST_READ_AHEAD)
+      : Math.max(1, Math.min(opts.readAhead, Math.floor((opts.readAheadPairs * seenFiles) / seenPairs)));
   const fill = () => {
-    while (loading.length < opts.readAhead && next < names.length && takeMore()) loading.push(load(names[next++]!));
+    while (loading.length < aheadLimit() && next < names.length && takeMore()) loading.push(load(names[next++]!));
   };
   fill();
   while (loading.length > 0) {
@@ -172,6 +189,8 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
     if (!loaded) continue;
     const { file, pairs } = loaded;
     taken += pairs.length;
+    seenFiles++;
+    seenPairs += pairs.length;
     for (let i = 0; i < pairs.length; i++) {
       buffer.push(pairs[i]!);
       bufferFiles.add(file);

@@ -15,7 +15,7 @@ import { identifyAll, oldestSeqOf, remainingPairs, type PendingBatch } from './p
 /** Memory mode: overflow pairs waiting for the disk beyond this are spilled inside `enqueue`. */
 export const OVERFLOW_SYNC_SPILL_PAIRS = 4096;
 /** Journal mode: the same bound, for memory only (the pairs are journaled already). */
-export const JOURNAL_OVERFLOW_SYNC_SPILL_PAIRS = 65_536;
+export const JOURNAL_OVERFLOW_SYNC_SPILL_PAIRS = 16_384;
 /** At most this many pairs in one overflow spill file. */
 const SPILL_FILE_PAIRS = 16_384;
 /** Overflow of this many pairs is spilled at once, without waiting coalesceMs for more. */

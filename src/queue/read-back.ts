@@ -43,11 +43,13 @@ export interface ReadBackOptions {
 }
 
 /**
- * Files claimed and read while earlier files' calls commit. A small file costs about eight
- * file-system calls (claim, open, read, close, delete, release) on libuv's thread pool:
+ * Files claimed and read while earlier files' calls commit, at most. A small file costs about
+ * eight file-system calls (claim, open, read, close, delete, release) on libuv's thread pool:
  * many in flight keep the pool busy instead of waiting on one file's calls in turn.
  */
 const READ_AHEAD_FILES = 32;
+/** Pairs read ahead, about: big files (an overload's 16,384-pair spills) are read a few at a time. */
+const READ_AHEAD_PAIRS = 8192;
 /** Pairs a round reads back before it gives way to fresh pairs waiting in memory. */
 const MIN_ROUND_PAIRS = 8192;
 /** Pairs a round reads back at most, with nothing else waiting (then the directory is listed again). */
@@ -143,6 +145,7 @@ export class ReadBack {
         chunkPairs: this.opts.chunkPairs,
         lanes,
         readAhead: READ_AHEAD_FILES,
+        readAheadPairs: READ_AHEAD_PAIRS,
         minPairs: Math.max(this.opts.chunkPairs * lanes, MIN_ROUND_PAIRS),
         maxPairs: MAX_ROUND_PAIRS,
         dropTornTail: journal,

@@ -123,4 +123,33 @@ describe('merged read-back', () => {
     // from the 20,000 of the whole backlog.
     expect(cues.indexOf('fresh')).toBeLessThan(15_000);
   });
+
+  // Checked against its revert: with 32 files always read ahead, about 30 files of 2,000
+  // pairs are claimed and parsed at once (60,000 pairs in memory) and this fails.
+  it('reads big files a few at a time: files read ahead hold about 8,192 pairs, not 32 files’ worth', async () => {
+    const dir = join(tempDir(), 'spill');
+    for (let f = 0; f < 40; f++) {
+      const lines = Array.from({ length: 2000 }, (_, i) => handLine('r1', `big-${f}-${i}`));
+      writeRawFile(dir, `${String(1_000_000_000_000 + f)}-000000-1.jsonl`, `${lines.join('\n')}\n`);
+    }
+    const sink = new RecordingSink(); // one call at a time
+    sink.hold();
+    cleanups.push(() => sink.release());
+    const q = startQueue(sink, dir);
+    q.start();
+    // Watch the claims for a second while the held sink keeps the round where it is.
+    let most = 0;
+    const claims = () => readdirSync(dir).filter((n) => n.endsWith('.lock')).length;
+    const end = Date.now() + 1000;
+    while (Date.now() < end) {
+      most = Math.max(most, claims());
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(most).toBeGreaterThan(0);
+    // The file in the held call, the next whose pairs wait for a slot, and 4 read ahead (8,192 / 2,000).
+    expect(most).toBeLessThanOrEqual(8);
+    sink.release();
+    expect(await until(() => pending(dir).length === 0, 30_000)).toBe(true);
+    expect(new Set(sink.cues()).size).toBe(80_000);
+  });
 });

@@ -88,20 +88,20 @@ describe('overflow spill', () => {
     expect(sink.cues()).toHaveLength(5000);
   });
 
-  // Checked: with the spill inside enqueue removed, all 70,000 pairs stay in memory and the
+  // Checked: with the spill inside enqueue removed, all 20,000 pairs stay in memory and the
   // bound fails.
-  it('with the journal, memory stays bounded in a burst that never yields: enqueue spills itself past 65,536 overflow pairs', async () => {
+  it('with the journal, memory stays bounded in a burst that never yields: enqueue spills itself past 16,384 overflow pairs', async () => {
     const spillDir = join(tempDir(), 'spill');
     const sink = new RecordingSink();
     sink.hold();
     cleanups.unshift(async () => sink.release());
     const q = startQueue(sink, { spillDir, durability: 'journal', maxQueueSize: 2 });
-    for (let i = 0; i < 70_000; i++) q.enqueue([pair('r1', `c${i}`)]);
+    for (let i = 0; i < 20_000; i++) q.enqueue([pair('r1', `c${i}`)]);
     expect(q.stats().spilledFiles).toBeGreaterThan(0);
-    expect(q.stats().pendingPairs).toBeLessThanOrEqual(2 + 1 + 65_536); // memory, in flight, overflow
+    expect(q.stats().pendingPairs).toBeLessThanOrEqual(2 + 1 + 16_384); // memory, in flight, overflow
     sink.release();
     expect(await q.flush(30_000)).toBe(true);
-    expect(new Set(sink.cues()).size).toBe(70_000);
+    expect(new Set(sink.cues()).size).toBe(20_000);
   });
 
   it('never creates the spill directory without overload', async () => {
