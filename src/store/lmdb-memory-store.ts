@@ -70,6 +70,9 @@ function storeIdOf(meta: Database<unknown, string>): string {
  * const hits = await store.recall({ cue: 'tea', sessionId: 's1' });
  * ```
  */
+/** lmdb-js's `batchStartThreshold` (puts per event turn before it starts the transaction early): never. */
+const NEVER_START_BATCH_EARLY = 2 ** 31 - 1;
+
 export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements ProvenanceSink {
   /** The store directory (created 0700 if missing). */
   readonly path: string;
@@ -123,7 +126,18 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     let env: RootDatabase;
     try {
       // overlappingSync off: a resolved write is flushed to disk, not only committed.
-      env = open({ path: join(path, STORE_FILE), overlappingSync: false, maxDbs: 4, permissionsMode: STORE_FILE_MODE } as Parameters<typeof open>[0]);
+      // batchStartThreshold never reached: lmdb-js otherwise starts an event turn's write
+      // transaction once the turn has queued 1,000 puts, and holds it open until its own
+      // setImmediate in the next loop iteration; a process.exit in between then hangs for
+      // ever in lmdb's exit listener (and in the exit drain's sync write). Unstarted, the
+      // batch is simply not committed, and the exit drain writes those pairs itself.
+      env = open({
+        path: join(path, STORE_FILE),
+        overlappingSync: false,
+        batchStartThreshold: NEVER_START_BATCH_EARLY,
+        maxDbs: 4,
+        permissionsMode: STORE_FILE_MODE,
+      } as Parameters<typeof open>[0]);
     } catch (err) {
       throw new StoreOpenError(`cannot open the LMDB store in ${path}: ${(err as Error).message}`, { cause: err });
     }
