@@ -49,6 +49,8 @@ interface ConditionalPuts {
  * into the next transaction, and order and identity live in the [recordId, entryId] keys.
  */
 const LMDB_CONCURRENT_WRITES = 16;
+/** lmdb-js's `batchStartThreshold` (puts per event turn before it starts the transaction early): never. */
+const NEVER_START_BATCH_EARLY = 2 ** 31 - 1;
 
 /** A store's stable identity (kept in LMDB), so its spill dir is never applied to another store. */
 function storeIdOf(meta: Database<unknown, string>): string {
@@ -70,9 +72,6 @@ function storeIdOf(meta: Database<unknown, string>): string {
  * const hits = await store.recall({ cue: 'tea', sessionId: 's1' });
  * ```
  */
-/** lmdb-js's `batchStartThreshold` (puts per event turn before it starts the transaction early): never. */
-const NEVER_START_BATCH_EARLY = 2 ** 31 - 1;
-
 export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements ProvenanceSink {
   /** The store directory (created 0700 if missing). */
   readonly path: string;
