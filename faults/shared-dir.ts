@@ -45,6 +45,7 @@ export async function sharedDirScenario(pairsEach: number): Promise<ScenarioResu
 export async function sharedDirKill9Scenario(runs: number, recallsEach: number): Promise<ScenarioResult> {
   const totals = { acknowledged: 0, durable: 0, lost: 0, duplicated: 0, orderViolations: 0 };
   const notes: string[] = [];
+  const failures: string[] = [];
   let failed = 0;
   for (let run = 0; run < runs; run++) {
     const storePath = await freshStore('shared-kill9');
@@ -64,7 +65,12 @@ export async function sharedDirKill9Scenario(runs: number, recallsEach: number):
     children[0]!.kill('SIGKILL');
     const ends = await Promise.all(children.map((c) => c.done));
     const restart = await startChildScript(RECALL_CHILD, { storePath, mode: 'drain' } satisfies RecallChildConfig).done;
-    if (ends.slice(1).some((e) => e.code !== 0) || restart.code !== 0) failed++;
+    const bad = [...ends.slice(1).map((e, i) => ({ who: `survivor ${prefixes[i + 1]}`, e })), { who: 'restart', e: restart }].filter(({ e }) => e.code !== 0);
+    if (bad.length > 0) {
+      failed++;
+      const tail = (t: string) => t.trim().split('\n').slice(-2).join(' | ').slice(0, 300);
+      failures.push(...bad.map(({ who, e }) => `run ${run} ${who}: exit ${e.code ?? e.signal}${e.timedOut ? ' (hung)' : ''}: ${tail(e.stderr) || tail(e.stdout)}`));
+    }
     const survivorsReadBack = ends.slice(1).reduce((n, e) => n + (lastJsonLine(e.stdout)?.respooledPairs ?? 0), 0);
     notes.push(`${survivorsReadBack}/${lastJsonLine(restart.stdout)?.respooledPairs ?? '?'}`);
     for (const p of prefixes) {
@@ -86,6 +92,6 @@ export async function sharedDirKill9Scenario(runs: number, recallsEach: number):
     orderViolations: totals.orderViolations,
     expectation: '0 acknowledged lost, 0 duplicated, 0 out of order',
     pass: totals.lost === 0 && totals.duplicated === 0 && totals.orderViolations === 0 && failed === 0,
-    note: `runs with a survivor or restart failing: ${failed}; pairs read back by survivors/restart per run: ${notes.join(' ')}`,
+    note: `runs with a survivor or restart failing: ${failed}${failures.length ? ` (${failures.join('; ')})` : ''}; pairs read back by survivors/restart per run: ${notes.join(' ')}`,
   };
 }

@@ -64,6 +64,8 @@ interface FileInRound {
   /** All its pairs are in calls. */
   sent: boolean;
   failed: boolean;
+  /** Deleted or handed back: settled once. */
+  settled: boolean;
 }
 
 type Loaded = { file: FileInRound; pairs: IdentifiedPair[] } | null;
@@ -82,7 +84,10 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
   };
 
   const settle = async (f: FileInRound): Promise<void> => {
-    if (!f.sent || f.open > 0) return;
+    // Not while some of its pairs wait in the buffer for the next call: an earlier call's
+    // success must not delete a file whose last pairs are not even sent (that call could fail).
+    if (!f.sent || f.open > 0 || bufferFiles.has(f) || f.settled) return;
+    f.settled = true;
     try {
       if (f.failed) {
         host.readAlone(f.name);
@@ -146,7 +151,7 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
       // (replayAlone), so a file's size never decides the heap.
       const content = await readSmallSpillFile(claim.path, name, MERGE_MAX_FILE_BYTES, { dropTornTail: opts.dropTornTail });
       if (content.kind === 'pairs') {
-        return { file: { name, claim, pairs: content.pairs.length, torn: content.tornLines ?? 0, open: 0, sent: false, failed: false }, pairs: content.pairs };
+        return { file: { name, claim, pairs: content.pairs.length, torn: content.tornLines ?? 0, open: 0, sent: false, failed: false, settled: false }, pairs: content.pairs };
       }
       if (content.kind === 'gone') {
         // Applied and deleted by another process since the listing: nothing to do (as a claim that found it gone).
