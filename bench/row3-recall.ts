@@ -10,6 +10,7 @@ import { fmt, type RowResult } from './report.js';
 import type { BenchSizes } from './sizes.js';
 import { silentLogger } from '../src/log.js';
 import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
+import { seeded } from '../faults/seeded-random.js';
 
 const DIMS = 16;
 const BLOCK = 500;
@@ -82,13 +83,3 @@ async function timeRecalls(
   }
 }
 
-/** A small deterministic PRNG (mulberry32), so every run recalls the same vectors. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -8,6 +8,7 @@ import { pgStoreWith } from './postgres.js';
 import type { BenchSizes } from './sizes.js';
 import { summarize } from './stats.js';
 import type { PostgresMemoryStore } from '../src/store/postgres-memory-store.js';
+import { seeded } from '../faults/seeded-random.js';
 
 const DIMS = 16;
 const BLOCK = 200;
@@ -65,13 +66,3 @@ async function timeRecalls(
   }
 }
 
-/** mulberry32, so every run recalls the same vectors. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Logger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import { pair, RecordingSink } from '../helpers/sinks.js';
 import { tempDir } from '../helpers/temp.js';
@@ -14,6 +15,16 @@ const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
+
+/** A queue whose sink fails its first call, logging to `logger`: the failure, then the recovery. */
+function queueFailingOnce(logger: Logger): { q: ProvenanceWriteQueue; sink: RecordingSink } {
+  const sink = new RecordingSink();
+  sink.failNext = 1;
+  const q = new ProvenanceWriteQueue(sink, { spillDir: join(tempDir(), 'spill'), logger, coalesceMs: 0, retryBaseMs: 1, durability: 'memory', exitHook: false });
+  q.start();
+  cleanups.push(() => q.stop());
+  return { q, sink };
+}
 
 interface PinoLine {
   level: number;
@@ -27,19 +38,7 @@ describe('a pino logger', () => {
     const dir = tempDir();
     const file = join(dir, 'log.jsonl');
     const destination = pino.destination({ dest: file, sync: true });
-    const logger = pino({ level: 'debug' }, destination);
-    const sink = new RecordingSink();
-    sink.failNext = 1;
-    const q = new ProvenanceWriteQueue(sink, {
-      spillDir: join(dir, 'spill'),
-      logger,
-      coalesceMs: 0,
-      retryBaseMs: 1,
-      durability: 'memory',
-      exitHook: false,
-    });
-    q.start();
-    cleanups.push(() => q.stop());
+    const { q, sink } = queueFailingOnce(pino({ level: 'debug' }, destination));
     q.enqueue([pair('r1', 'a'), pair('r1', 'b'), pair('r1', 'c')]);
     expect(await q.flush(10_000)).toBe(true);
     expect(sink.cues()).toEqual(['a', 'b', 'c']);
@@ -61,18 +60,7 @@ describe('the default JSON logger', () => {
   it('writes pino-shaped lines that keep the fields and the error', async () => {
     const { jsonLogger } = await import('../../src/log.js');
     const lines: string[] = [];
-    const sink = new RecordingSink();
-    sink.failNext = 1;
-    const q = new ProvenanceWriteQueue(sink, {
-      spillDir: join(tempDir(), 'spill'),
-      logger: jsonLogger((l) => lines.push(l)),
-      coalesceMs: 0,
-      retryBaseMs: 1,
-      durability: 'memory',
-      exitHook: false,
-    });
-    q.start();
-    cleanups.push(() => q.stop());
+    const { q } = queueFailingOnce(jsonLogger((l) => lines.push(l)));
     q.enqueue([pair('r1', 'a'), pair('r1', 'b')]);
     expect(await q.flush(10_000)).toBe(true);
     const failed = lines.map((l) => JSON.parse(l) as PinoLine).find((l) => l.msg === 'sink write failed; retrying with backoff');

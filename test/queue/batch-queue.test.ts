@@ -2,17 +2,8 @@
 // array doing the same operations, across wrap-around, growth and shrinking.
 import { describe, expect, it } from 'vitest';
 import { BatchQueue, pendingBatch, type PendingBatch } from '../../src/queue/pending-batches.js';
+import { seeded } from '../../faults/seeded-random.js';
 
-/** A small deterministic PRNG (mulberry32): the same operation sequence every run. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const batch = (n: number): PendingBatch => pendingBatch([], 0, n, false);
 
