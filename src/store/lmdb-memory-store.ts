@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { open, type Database, type PutOptions, type RootDatabase } from 'lmdb';
 import { StoreClosedError, StoreOpenError } from '../errors.js';
-import { jsonLogger, type Logger } from '../log.js';
+import { errorFields, jsonLogger, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
 import { guardLmdbCommits, quietCommitError } from './lmdb-commit-guard.js';
 import { deadlineOf, parseStopOptions } from '../queue/deadline.js';
@@ -125,11 +125,9 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     let env: RootDatabase;
     try {
       // overlappingSync off: a resolved write is flushed to disk, not only committed.
-      // batchStartThreshold never reached: lmdb-js otherwise starts an event turn's write
-      // transaction once the turn has queued 1,000 puts, and holds it open until its own
-      // setImmediate in the next loop iteration; a process.exit in between then hangs for
-      // ever in lmdb's exit listener (and in the exit drain's sync write). Unstarted, the
-      // batch is simply not committed, and the exit drain writes those pairs itself.
+      // batchStartThreshold never reached: lmdb-js would start a turn's transaction at 1,000
+      // puts and hold it until its next-iteration setImmediate; a process.exit in between hung
+      // for ever. Unstarted, the batch is dropped at exit and the exit drain writes its pairs.
       env = open({
         path: join(path, STORE_FILE),
         overlappingSync: false,
@@ -299,7 +297,10 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
       const puts = Promise.allSettled(this.appending);
       if ((await Promise.race([puts.then(() => 'settled' as const), deadline.reached.then(() => 'deadline' as const)])) === 'deadline') {
         this.logger.warn({ path: this.path, putsUnderWay: this.appending.size }, 'close deadline reached with LMDB writes under way; the environment closes once they settle');
-        void puts.then(() => this.closeEnv());
+        // Never an unhandled rejection: this runs after close() has resolved.
+        void puts
+          .then(() => this.closeEnv())
+          .catch((err: unknown) => this.logger.error({ path: this.path, ...errorFields(err) }, 'closing LMDB after the writes under way failed'));
         return;
       }
     } finally {
