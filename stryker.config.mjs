@@ -4,7 +4,7 @@
 export default {
   testRunner: 'vitest',
   vitest: {
-    configFile: 'vitest.config.ts',
+    configFile: 'vitest.mutate.config.ts',
     // Child-process tests reach src/ through faults/ and dist/, not through imports that
     // vitest's "related files" can see: run every test file, let coverage pick the tests.
     related: false,
