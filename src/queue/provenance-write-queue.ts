@@ -306,6 +306,10 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     if (timedOut && !this.halted) {
       this.log.warn({ pendingPairs: this.backlog.pendingPairs }, 'stop deadline reached; saving what is not yet durable');
       this.haltAndSave('stop deadline', 'spill');
+    } else if (!this.halted && this.backlog.pendingPairs > 0) {
+      // Enqueued after the worker found the queue drained and ended (a microtask of a
+      // listener, say): no worker will write these, so they are saved now.
+      this.haltAndSave('enqueued as stop finished');
     }
     this.state = 'stopped';
     unregisterExitDrain(this);
