@@ -66,3 +66,22 @@ describe('enqueue while stop() finishes', () => {
     });
   }
 });
+
+/** A sink whose calls never settle: the worst a network store can do. */
+const neverSettles = { appendProvenanceBatch: () => new Promise<void>(() => {}) };
+
+describe('flush() after a stop deadline', () => {
+  // Checked: with the pairs saved at the deadline not counted as pending, both flushes
+  // resolve true although no pair ever reached the sink.
+  it('a flush waiting when the deadline spills, and one after, resolve false: the pairs are in a spill file, not the sink', async () => {
+    const spillDir = join(tempDir(), 'spill');
+    const q = new ProvenanceWriteQueue(neverSettles, { spillDir, logger: silentLogger, coalesceMs: 0, durability: 'memory', exitHook: false });
+    q.start();
+    q.enqueue([pair('r1', 'a')]);
+    const waiting = q.flush(30_000);
+    await q.stop({ timeoutMs: 100 });
+    expect(spilledCues(spillDir)).toEqual(['a']);
+    expect(await waiting).toBe(false);
+    expect(await q.flush(100)).toBe(false);
+  });
+});
