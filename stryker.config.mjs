@@ -40,7 +40,9 @@ export default {
   timeoutFactor: 3,
   timeoutMS: 30_000,
   dryRunTimeoutMinutes: 30,
-  reporters: ['clear-text', 'progress', 'html', 'json'],
+  // mutant-log: each verdict appended to reports/mutants.jsonl as it comes (an interrupted run keeps them).
+  plugins: ['@stryker-mutator/*', './test/mutation/mutant-log-reporter.mjs'],
+  reporters: ['clear-text', 'progress', 'html', 'json', 'mutant-log'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   thresholds: { high: 85, low: 70, break: null },
