@@ -3,6 +3,7 @@
 // the end of a run, and a whole-core run takes hours: an interrupted run keeps its verdicts
 // here (test/mutation/scores.mjs turns them into per-file scores).
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { PluginKind, declareClassPlugin } from '@stryker-mutator/api/plugin';
 
 const FILE = 'reports/mutants.jsonl';
@@ -16,7 +17,7 @@ class MutantLogReporter {
   onMutantTested(m) {
     const line = {
       id: m.id,
-      file: m.fileName,
+      file: relative(process.cwd(), m.fileName),
       line: m.location.start.line,
       mutator: m.mutatorName,
       replacement: m.replacement,
