@@ -1,12 +1,13 @@
 // A StrykerJS reporter for `npm run mutate`: appends every mutant's verdict to
-// reports/mutants.jsonl the moment it is known. StrykerJS 9.6 writes its own reports only at
+// reports/mutants.jsonl (or $MUTANT_LOG) the moment it is known. StrykerJS 9.6 writes its own reports only at
 // the end of a run, and a whole-core run takes hours: an interrupted run keeps its verdicts
 // here (test/mutation/scores.mjs turns them into per-file scores).
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { PluginKind, declareClassPlugin } from '@stryker-mutator/api/plugin';
 
-const FILE = 'reports/mutants.jsonl';
+/** `MUTANT_LOG` names another file (for runs over parts of the core, one log each). */
+const FILE = process.env.MUTANT_LOG ?? 'reports/mutants.jsonl';
 
 class MutantLogReporter {
   constructor() {

@@ -1,10 +1,14 @@
 // Per-file mutation scores from reports/mutants.jsonl (written by mutant-log-reporter.mjs as
-// `npm run mutate` goes): `node test/mutation/scores.mjs [--survivors]`. Scores are counted
+// `npm run mutate` goes): `node test/mutation/scores.mjs [--survivors] [log files...]`. Scores are counted
 // as StrykerJS counts them: (killed + timeout) / (killed + timeout + survived + no coverage);
 // ignored (static) and errors are left out.
 import { readFileSync } from 'node:fs';
 
-const lines = readFileSync('reports/mutants.jsonl', 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const files = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const lines = (files.length ? files : ['reports/mutants.jsonl'])
+  .flatMap((f) => readFileSync(f, 'utf8').split('\n'))
+  .filter(Boolean)
+  .map((l) => JSON.parse(l));
 const byFile = new Map();
 for (const m of lines) {
   const f = byFile.get(m.file) ?? { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, Ignored: 0, other: 0 };
