@@ -42,7 +42,7 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
     case 'empty':
       await fse.rm(claim.path, { force: true });
       opts.logger.info({ file: claim.name }, 'empty spill file removed');
-      return { kind: 'applied', pairs: 0 };
+      return content.tornLines ? { kind: 'applied', pairs: 0, tornLines: content.tornLines } : { kind: 'applied', pairs: 0 };
     case 'untrusted':
     case 'malformed': {
       const as = await quarantineSpillFile(opts.dir, claim.name, content.reason);

@@ -16,7 +16,8 @@ export { MAX_SPILL_LINE_BYTES };
 export type SpillFileContent =
   /** `tornLines`: a cut last line of a journal segment, dropped (never acknowledged). */
   | { kind: 'pairs'; pairs: IdentifiedPair[]; tornLines?: number }
-  | { kind: 'empty' }
+  /** No pair; `tornLines`: a journal segment whose writer died in its first write. */
+  | { kind: 'empty'; tornLines?: number }
   | { kind: 'malformed'; reason: string }
   | { kind: 'not-a-file'; reason: string }
   /** Another user's, or writable by others: quarantined, never applied. */
@@ -176,6 +177,11 @@ function untrustedBecause(st: { uid: number; mode: number }): string | undefined
   return undefined;
 }
 
+/** A file without a pair, keeping the count of a torn last line (it is counted where it is dropped). */
+function emptyFile(judge: LineJudge): { kind: 'empty'; tornLines?: number } {
+  return judge.tornLines > 0 ? { kind: 'empty', tornLines: judge.tornLines } : { kind: 'empty' };
+}
+
 /** The validating pass: every line checked, nothing kept but a count. */
 export async function scanSpillFile(path: string, name: string, opts: ReadOptions = {}): Promise<SpillFileScan> {
   const opened = await openSpillFile(path);
@@ -190,7 +196,7 @@ export async function scanSpillFile(path: string, name: string, opts: ReadOption
   } finally {
     await opened.fh.close();
   }
-  if (pairs === 0) return { kind: 'empty' };
+  if (pairs === 0) return emptyFile(judge);
   return judge.tornLines > 0 ? { kind: 'pairs', pairs, tornLines: judge.tornLines, version: opened.version } : { kind: 'pairs', pairs, version: opened.version };
 }
 
@@ -248,7 +254,7 @@ export async function readSmallSpillFile(path: string, name: string, maxBytes: n
   } finally {
     await opened.fh.close();
   }
-  if (pairs.length === 0) return { kind: 'empty' };
+  if (pairs.length === 0) return emptyFile(judge);
   return judge.tornLines ? { kind: 'pairs', pairs, tornLines: judge.tornLines } : { kind: 'pairs', pairs };
 }
 
@@ -266,6 +272,6 @@ export function parseSpillText(bytes: Uint8Array, name: string, opts: ReadOption
     if (v) pairs.push(v);
     start = end + 1;
   }
-  if (pairs.length === 0) return { kind: 'empty' };
+  if (pairs.length === 0) return emptyFile(judge);
   return judge.tornLines > 0 ? { kind: 'pairs', pairs, tornLines: judge.tornLines } : { kind: 'pairs', pairs };
 }

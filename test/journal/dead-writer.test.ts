@@ -59,6 +59,18 @@ describe('a dead writer’s journal segment', () => {
     expect(readdirSync(join(path, JOURNAL_DIR_NAME)).filter((n) => n.includes('.failed-'))).toEqual([]);
   });
 
+  // Checked: with a segment of nothing but a torn line taken as empty (the torn count
+  // dropped with it), it was removed with tornJournalLines 0 and this failed.
+  it('holding nothing but a torn line (the writer died in its first write): removed, and the line counted', { timeout: 90_000 }, async () => {
+    const path = await makeStore(['r1']);
+    const name = segmentName(deadPid());
+    writeRawFile(join(path, JOURNAL_DIR_NAME), name, '{"recordId":"r1","entryId":"00');
+    const { stats, cues } = await readBackWith(path, (st) => st.tornJournalLines + st.quarantinedFiles > 0 || !existsSync(join(path, JOURNAL_DIR_NAME, name)));
+    expect(existsSync(join(path, JOURNAL_DIR_NAME, name))).toBe(false);
+    expect(cues).toEqual([]);
+    expect(stats).toMatchObject({ tornJournalLines: 1, quarantinedFiles: 0 });
+  });
+
   // Checked against its revert: dropping any unparsable line (not only the last) applies
   // a and c and this fails.
   it('torn in the middle is quarantined whole', { timeout: 90_000 }, async () => {
