@@ -12,7 +12,8 @@ import { RECORDS, scratchDir, type ScenarioResult } from './scenario.js';
 type Line = { text: string; good: boolean; recordId?: string; cue?: string };
 
 const goodLine = (tag: string) =>
-  fc.record({ r: fc.integer({ min: 0, max: RECORDS - 1 }), n: fc.nat(), withId: fc.boolean(), extra: fc.jsonValue({ maxDepth: 2 }) }).map(
+  // A key named __proto__ is refused by the validator (the line is bad, not good): left out here.
+  fc.record({ r: fc.integer({ min: 0, max: RECORDS - 1 }), n: fc.nat(), withId: fc.boolean(), extra: fc.jsonValue({ maxDepth: 2 }).filter((v) => !JSON.stringify(v).includes('"__proto__"')) }).map(
     ({ r, n, withId, extra }): Line => {
       const cue = `${tag}-${n}`;
       const entry = { ts: '2026-01-31T12:00:00.000Z', cue, sessionId: 'fuzz', extra };
