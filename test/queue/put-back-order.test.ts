@@ -42,6 +42,8 @@ describe('calls failing out of order while the spill disk is full', () => {
       coalesceMs: 0,
       maxBatchPairs: 1,
       maxAttempts: 1,
+      retryBaseMs: 2000, // spilling is not tried again (nor the sink) for at least a second
+      retryMaxMs: 60_000,
       exitHook: false,
     });
     q.start();
