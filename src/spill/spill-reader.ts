@@ -93,8 +93,9 @@ type Opened = { fh: FileHandle; size: number; version: string } | Exclude<SpillF
 async function openSpillFile(path: string): Promise<Opened> {
   let fh: FileHandle;
   try {
-    // O_NOFOLLOW: a symlink planted as *.jsonl is never followed.
-    fh = await fse.promises.open(path, fse.constants.O_RDONLY | fse.constants.O_NOFOLLOW);
+    // O_NOFOLLOW: a symlink planted as *.jsonl is never followed; O_NONBLOCK: a FIFO does not
+    // hold a pool thread in open() waiting for a writer (fstat then refuses it).
+    fh = await fse.promises.open(path, fse.constants.O_RDONLY | fse.constants.O_NOFOLLOW | fse.constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'gone' };
