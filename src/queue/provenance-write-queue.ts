@@ -9,7 +9,7 @@ import { InvalidOptionsError, QueueNotRunningError } from '../errors.js';
 import { saveSync, type SaveFirst } from '../exit/exit-save.js';
 import { registerExitDrain, unregisterExitDrain } from '../exit/exit-hook.js';
 import { JournalWriter } from '../journal/journal-writer.js';
-import { errorFields, jsonLogger, type Logger } from '../log.js';
+import { errorFields, jsonLogger, neverThrowing, type Logger } from '../log.js';
 import {
   queueOptionsSchema,
   type FlushOptions,
@@ -116,7 +116,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     if (this.journalDir === this.spillDir) {
       throw new InvalidOptionsError(`invalid queue options: journalDir must not be the spillDir (${this.spillDir}); give the journal its own directory`);
     }
-    this.log = this.opts.logger ?? jsonLogger();
+    this.log = neverThrowing(this.opts.logger ?? jsonLogger());
     this.sinkId = sink.sinkId ?? ANONYMOUS_SINK;
     const maxInFlight = Math.max(1, Math.floor(sink.maxConcurrentWrites ?? 1));
     this.spillWriter = new SpillWriter(this.spillDir);
