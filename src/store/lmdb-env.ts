@@ -1,4 +1,5 @@
 // The LMDB environment a store opens, with the lmdb-js options its guarantees depend on.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { StoreOpenError } from '../errors.js';
@@ -16,9 +17,34 @@ const NEVER_START_BATCH_EARLY = 2 ** 31 - 1;
  * old map, one with the new size, and closing the store unmapped memory it was still walking
  * (SIGSEGV). A map this large is never resized while the store holds less than this.
  */
-export const LMDB_MAP_BYTES = 64 * 2 ** 30;
+const LMDB_MAP_BYTES = 64 * 2 ** 30;
 /** Named databases: records, provenance, meta. */
 const MAX_DBS = 4;
+/** Under an address-space limit (`ulimit -v`), the map takes at most this share of it. */
+const MAP_SHARE_OF_LIMIT = 4;
+const MIB = 2 ** 20;
+
+/**
+ * The map size for this process: {@link LMDB_MAP_BYTES}, or a quarter of a `ulimit -v` that
+ * would not leave room for it (lmdb-js ends the process with SIGSEGV when its map cannot be
+ * made, instead of throwing).
+ */
+function storeMapBytes(limitBytes = readAddressSpaceLimit()): number {
+  if (limitBytes === null) return LMDB_MAP_BYTES;
+  return Math.max(MIB, Math.min(LMDB_MAP_BYTES, Math.floor(limitBytes / MAP_SHARE_OF_LIMIT / MIB) * MIB));
+}
+
+/** The soft address-space limit in bytes from /proc/self/limits; null when unlimited or not Linux. */
+function readAddressSpaceLimit(): number | null {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return null;
+  }
+  const soft = /^Max address space\s+(\S+)/m.exec(text)?.[1];
+  return soft === undefined || soft === 'unlimited' ? null : Number(soft);
+}
 
 /** Opens `<path>/store.mdb`; throws StoreOpenError saying why it could not. */
 export function openStoreEnv(path: string): RootDatabase {
@@ -31,7 +57,7 @@ export function openStoreEnv(path: string): RootDatabase {
       path: join(path, STORE_FILE),
       overlappingSync: false,
       batchStartThreshold: NEVER_START_BATCH_EARLY,
-      mapSize: LMDB_MAP_BYTES,
+      mapSize: storeMapBytes(),
       maxDbs: MAX_DBS,
       permissionsMode: STORE_FILE_MODE,
     } as Parameters<typeof open>[0]);

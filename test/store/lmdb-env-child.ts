@@ -1,5 +1,6 @@
-// Harness for test/store/shared-map-growth.test.ts, run as real child processes on one store
-// after another (`storePaths`), two at a time:
+// Harness for test/store/lmdb-env.test.ts, run as real child processes on one store
+// after another (`storePaths`), two at a time (or a writer alone, `growToBytes` 0: it opens,
+// writes a record and closes each store):
 // - 'grow' waits for the writer's `ready` file in each store, then inserts 64 KiB records
 //   until the store file reaches `growToBytes`: the data passes the other process's memory
 //   map again and again (lmdb-js starts a map at 128 KiB and doubles it when data pass it).
