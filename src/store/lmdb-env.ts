@@ -20,7 +20,7 @@ const NEVER_START_BATCH_EARLY = 2 ** 31 - 1;
 const LMDB_MAP_BYTES = 64 * 2 ** 30;
 /** Named databases: records, provenance, meta. */
 const MAX_DBS = 4;
-/** Under an address-space limit (`ulimit -v`), the map takes at most this share of it. */
+/** Under an address-space limit (`ulimit -v`), the map takes at most 1/this of it. */
 const MAP_SHARE_OF_LIMIT = 4;
 const MIB = 2 ** 20;
 
@@ -42,8 +42,8 @@ function readAddressSpaceLimit(): number | null {
   } catch {
     return null;
   }
-  const soft = /^Max address space\s+(\S+)/m.exec(text)?.[1];
-  return soft === undefined || soft === 'unlimited' ? null : Number(soft);
+  const soft = Number(/^Max address space\s+(\d+)/m.exec(text)?.[1]);
+  return Number.isFinite(soft) ? soft : null; // 'unlimited' (or a line this parser does not know)
 }
 
 /** Opens `<path>/store.mdb`; throws StoreOpenError saying why it could not. */
