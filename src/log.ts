@@ -32,6 +32,29 @@ export function jsonLogger(
   return { debug: opts.debug ? emit('debug') : () => {}, info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
+/**
+ * The logger as the library calls it: a method that throws (a field it cannot serialize, a
+ * closed transport) must not break a worker, a read-back, stop() or the exit drain. The
+ * line then goes to stderr as the default logger writes it, with the logger's error.
+ */
+export function neverThrowing(logger: Logger): Logger {
+  let fallback: Logger | undefined;
+  const guard =
+    (level: keyof typeof LEVELS) =>
+    (obj: object, msg: string): void => {
+      try {
+        logger[level](obj, msg);
+      } catch (err) {
+        try {
+          (fallback ??= jsonLogger())[level]({ ...obj, loggerError: err instanceof Error ? err.message : String(err) }, msg);
+        } catch {
+          // stderr failed as well: nothing more to try, and the caller goes on
+        }
+      }
+    };
+  return { debug: guard('debug'), info: guard('info'), warn: guard('warn'), error: guard('error') };
+}
+
 /** A logger that writes nothing (tests, or apps that watch the queue's events instead). */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 

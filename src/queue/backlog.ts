@@ -49,9 +49,16 @@ export class Backlog {
     if (this.busy.delete(t)) this.busyPairs -= t.pairs.length;
   }
 
-  /** Puts pairs whose write failed back in front of memory, oldest first. */
+  /**
+   * Puts pairs whose write failed back in memory, in front of the pairs enqueued after
+   * them. Calls in flight fail in any order: a later call's pairs go behind an earlier
+   * call's put back before them, so memory's first batch is always its oldest (the frontier).
+   */
   putBack(t: TakenPairs): void {
+    const older: PendingBatch[] = [];
+    for (let b = this.memory.first(); b && oldestSeqOf(b) < t.minSeq; b = this.memory.first()) older.push(this.memory.shift()!);
     this.memory.unshift(identifiedBatch(t.pairs, t.minSeq, t.inputIds ?? false));
+    for (let i = older.length - 1; i >= 0; i--) this.memory.unshift(older[i]!);
     this.memoryPairs += t.pairs.length;
   }
 

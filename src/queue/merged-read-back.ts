@@ -68,7 +68,8 @@ interface FileInRound {
   settled: boolean;
 }
 
-type Loaded = { file: FileInRound; pairs: IdentifiedPair[] } | null;
+/** A file read whole to be merged, or one to replay on its own (too big to merge, malformed, ...) in its turn. */
+type Loaded = { file: FileInRound; pairs: IdentifiedPair[] } | { alone: SpillClaim } | null;
 
 /** Runs one round; resolves with the number of files it finished (applied, quarantined, ...). */
 export async function mergedReadBackRound(names: string[], host: MergedRoundHost, opts: MergedRoundOptions): Promise<{ finished: number; sinkFailed: boolean }> {
@@ -158,14 +159,29 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
         await claim.release().catch(() => {});
         return null;
       }
-      const outcome = await host.replayAlone(claim);
-      if (outcome.kind !== 'skipped' || outcome.reason !== 'already gone') finished++;
-      host.fileDone(name, outcome);
+      // Replayed in its turn by the loop below, once the calls before it have resolved: not
+      // here, beside them (past the sink's maxConcurrentWrites, and ahead of older files).
+      return { alone: claim };
     } catch (err) {
       host.failed(name, err);
     }
     await claim.release().catch(() => {});
     return null;
+  };
+
+  const replayAlone = async (claim: SpillClaim): Promise<void> => {
+    await send(); // the pairs of older files go first
+    while (calls.size > 0) await Promise.race(calls);
+    try {
+      if (!sinkFailed && !host.sinkDown()) {
+        const outcome = await host.replayAlone(claim);
+        if (outcome.kind !== 'skipped' || outcome.reason !== 'already gone') finished++;
+        host.fileDone(claim.name, outcome);
+      }
+    } catch (err) {
+      host.failed(claim.name, err);
+    }
+    await claim.release().catch(() => {});
   };
 
   // Files are claimed and read `readAhead` at a time, and fed to calls in name order.
@@ -187,11 +203,15 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
     const loaded = await loading.shift()!;
     if (host.sinkDown() || sinkFailed) {
       // Stop here: files read ahead are left for later, untouched.
-      if (loaded) await loaded.file.claim.release().catch(() => {});
+      if (loaded) await ('alone' in loaded ? loaded.alone : loaded.file.claim).release().catch(() => {});
       continue;
     }
     fill();
     if (!loaded) continue;
+    if ('alone' in loaded) {
+      await replayAlone(loaded.alone);
+      continue;
+    }
     const { file, pairs } = loaded;
     taken += pairs.length;
     seenFiles++;

@@ -9,7 +9,7 @@ import { InvalidOptionsError, QueueNotRunningError } from '../errors.js';
 import { saveSync, type SaveFirst } from '../exit/exit-save.js';
 import { registerExitDrain, unregisterExitDrain } from '../exit/exit-hook.js';
 import { JournalWriter } from '../journal/journal-writer.js';
-import { errorFields, jsonLogger, type Logger } from '../log.js';
+import { errorFields, jsonLogger, neverThrowing, type Logger } from '../log.js';
 import {
   queueOptionsSchema,
   type FlushOptions,
@@ -29,7 +29,7 @@ import { deadlineOf, parseStopOptions } from './deadline.js';
 import type { QueueEvents } from './events.js';
 import { FlushWaiters, parseFlushArgument } from './flush-waiters.js';
 import { JOURNAL_OVERFLOW_SYNC_SPILL_PAIRS, OVERFLOW_SYNC_SPILL_PAIRS, SpillScheduler } from './overflow.js';
-import { identifyAll, pendingBatch } from './pending-batches.js';
+import { identifyAll, oldestSeqOf, pendingBatch, type PendingBatch } from './pending-batches.js';
 import { ReadBack } from './read-back.js';
 import { SinkDelivery } from './sink-delivery.js';
 import { newQueueCounters, type QueueStats } from './queue-stats.js';
@@ -86,6 +86,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   private running_: Promise<void> | null = null;
   private stopped: Promise<void> | null = null;
   private seqEnd = 0;
+  /** The lowest sequence saved synchronously somewhere other than the sink (a spill file, stderr): flush stays false for it. */
+  private savedOutsideSinkSeq = Infinity;
   private spillDirOwned = false;
   private wasBusy = false;
 
@@ -114,7 +116,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     if (this.journalDir === this.spillDir) {
       throw new InvalidOptionsError(`invalid queue options: journalDir must not be the spillDir (${this.spillDir}); give the journal its own directory`);
     }
-    this.log = this.opts.logger ?? jsonLogger();
+    this.log = neverThrowing(this.opts.logger ?? jsonLogger());
     this.sinkId = sink.sinkId ?? ANONYMOUS_SINK;
     const maxInFlight = Math.max(1, Math.floor(sink.maxConcurrentWrites ?? 1));
     this.spillWriter = new SpillWriter(this.spillDir);
@@ -220,7 +222,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   flush(opts?: number | FlushOptions): Promise<boolean> {
     const { timeoutMs, signal } = parseFlushArgument(opts);
     const target = this.seqEnd;
-    if (this.backlog.oldestPendingSeq() >= target) return Promise.resolve(true);
+    if (this.sinkFrontier() >= target) return Promise.resolve(true);
     if (!this.running) return Promise.resolve(false);
     if (target > this.worker.urgentUntilSeq) this.worker.urgentUntilSeq = target;
     this.worker.wake();
@@ -278,7 +280,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     for (let i = 0; i < n; i++) if (valid[i]![1].entryId !== undefined) inputIds = true;
     const batch = pendingBatch(valid, ids.ms, ids.seq0, inputIds);
     if (this.halted) {
-      this.saveNow(identifyAll([batch]), 'enqueue after the queue was halted');
+      this.saveNow([batch], 'enqueue after the queue was halted');
       return;
     }
     this.journal?.add(batch, this.seqEnd);
@@ -306,11 +308,15 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     if (timedOut && !this.halted) {
       this.log.warn({ pendingPairs: this.backlog.pendingPairs }, 'stop deadline reached; saving what is not yet durable');
       this.haltAndSave('stop deadline', 'spill');
+    } else if (!this.halted && this.backlog.pendingPairs > 0) {
+      // Enqueued after the worker found the queue drained and ended (a microtask of a
+      // listener, say): no worker will write these, so they are saved now.
+      this.haltAndSave('enqueued as stop finished');
     }
     this.state = 'stopped';
     unregisterExitDrain(this);
     if (!this.halted) this.journal?.removeAll();
-    this.flushWaiters.settleAll(this.backlog.oldestPendingSeq());
+    this.flushWaiters.settleAll(this.sinkFrontier());
   }
 
   /** Nothing left that stop() waits for: memory empty, no call under way, own spill files read back (or the sink down). */
@@ -326,22 +332,29 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     this.saveFirst = first;
     // This turn's pairs are not journaled yet: the sync save makes them durable directly, and
     // only if it fails are they journaled (leaveForRecovery) — never formatted twice.
-    const saved = this.saveNow(identifyAll(this.backlog.takeAllUnsaved()), reason);
+    const saved = this.saveNow(this.backlog.takeAllUnsaved(), reason);
     if (saved) this.journal?.removeAll();
     else this.journal?.leaveForRecovery();
     this.worker.wake();
   }
 
   /** Saves pairs synchronously; false only when they reached nothing but stderr. */
-  private saveNow(pairs: ReturnType<typeof identifyAll>, reason: string): boolean {
+  private saveNow(batches: PendingBatch[], reason: string): boolean {
+    const pairs = identifyAll(batches);
     if (pairs.length === 0) return true;
     const saved = saveSync(pairs, this.sink, this.spillWriter, this.log, reason, this.saveFirst);
     if (saved.to === 'sink') this.counters.writtenPairs += pairs.length;
+    else for (const b of batches) this.savedOutsideSinkSeq = Math.min(this.savedOutsideSinkSeq, oldestSeqOf(b));
     if (saved.to === 'spill') {
       this.counters.spilledPairs += pairs.length;
       this.counters.spilledFiles += saved.files.length;
     }
     return saved.to !== 'stderr';
+  }
+
+  /** The lowest sequence not yet durable in the sink: flush's frontier. */
+  private sinkFrontier(): number {
+    return Math.min(this.backlog.oldestPendingSeq(), this.savedOutsideSinkSeq);
   }
 
   // ---- bookkeeping --------------------------------------------------------------------
@@ -382,7 +395,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   /** The frontier may have moved: journal segments go, flush waiters settle, 'idle' is told. */
   private changed(): void {
     this.journal?.release(this.backlog.oldestUnsavedSeq());
-    this.flushWaiters.check(this.backlog.oldestPendingSeq());
+    this.flushWaiters.check(this.sinkFrontier());
     const busy = this.backlog.pendingPairs > 0 || this.backlog.ownFiles.size > 0;
     if (this.wasBusy && !busy) this.emitSafely('idle');
     this.wasBusy = busy;

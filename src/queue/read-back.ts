@@ -89,12 +89,15 @@ export class ReadBack {
   }
 
   private async nextIn(dir: string, journal: boolean): Promise<boolean> {
+    // Only files of ours that were in place before the listing began can be missing from it
+    // for good: one spilled while the directory was being read may simply not be listed.
+    const ownBefore = journal ? [] : [...this.host.ownFiles.keys()];
     const pending = await this.pendingIn(dir, journal);
     if (pending === null) return false;
     if (!journal) {
       // A file of ours that another process applied and deleted is durable: forget it.
       const present = new Set(pending);
-      for (const name of [...this.host.ownFiles.keys()]) if (!present.has(name)) this.host.fileDone(name, { kind: 'skipped', reason: 'gone' });
+      for (const name of ownBefore) if (!present.has(name) && this.host.ownFiles.has(name)) this.host.fileDone(name, { kind: 'skipped', reason: 'gone' });
     }
     const picks = pending.filter((name) => {
       if (journal && (!isJournalSegmentName(name) || journalWriterMayLive(name))) return false;

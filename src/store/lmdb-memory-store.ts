@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Database, PutOptions, RootDatabase } from 'lmdb';
 import { StoreClosedError } from '../errors.js';
-import { errorFields, jsonLogger, type Logger } from '../log.js';
+import { errorFields, jsonLogger, neverThrowing, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
 import { guardLmdbCommits, quietCommitError } from './lmdb-commit-guard.js';
 import { deadlineOf, parseStopOptions } from '../queue/deadline.js';
@@ -125,7 +125,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     await tightenStoreFiles(path, STORE_FILE);
     const records = env.openDB<StoredRecord, string>({ name: 'records' });
     const provenance = env.openDB<StoredProvenanceEntry, ProvenanceKey>({ name: 'provenance' });
-    return new LmdbMemoryStore<Extra>(path, env, records, provenance, logger ?? jsonLogger());
+    return new LmdbMemoryStore<Extra>(path, env, records, provenance, neverThrowing(logger ?? jsonLogger()));
   }
 
   /** The running queue, or null while writes take the synchronous path. */

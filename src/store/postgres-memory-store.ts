@@ -9,7 +9,7 @@ import pg from 'pg';
 import { raiseEntryIdFloor } from '../entry-id.js';
 import { ProvenanceQueueError, StoreClosedError, StoreOpenError, StoreUnavailableError } from '../errors.js';
 import { parseStopOptions } from '../queue/deadline.js';
-import { errorFields, jsonLogger, type Logger } from '../log.js';
+import { errorFields, jsonLogger, neverThrowing, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
 import {
   postgresStoreOpenOptionsSchema,
@@ -79,7 +79,7 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
   /** Connects (a pool of `maxConnections`), creates the tables if missing, floors entry ids at this host's mark. */
   static async open<Extra extends object = DefaultExtras>(opts: PostgresStoreOpenOptions): Promise<PostgresMemoryStore<Extra>> {
     const o = parseOptions(postgresStoreOpenOptionsSchema, opts, 'PostgresMemoryStore.open options', "{ connectionString: 'postgres://…', spillDir: './spill' }");
-    const logger = o.logger ?? jsonLogger();
+    const logger = neverThrowing(o.logger ?? jsonLogger());
     const location = `${redactedUrl(o.connectionString)} (schema ${o.schema})`;
     const pool = new pg.Pool({
       connectionString: o.connectionString,
