@@ -10,6 +10,7 @@ import { errorFields, jsonLogger, neverThrowing, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
 import { guardLmdbCommits, quietCommitError } from './lmdb-commit-guard.js';
 import { deadlineOf, parseStopOptions } from '../queue/deadline.js';
+import { byRecord } from './by-record.js';
 import { EntryKeys, type ProvenanceKey } from './entry-keys.js';
 import { IdHighWater } from './id-high-water.js';
 import { ensureStoreDir, tightenStoreFiles } from './store-dir.js';
@@ -369,15 +370,4 @@ function mayBeStored(pairs: ProvenancePair[], context: SinkWriteContext | undefi
   if (context) return context.replayed || context.inputIds === true;
   for (let i = 0; i < pairs.length; i++) if (pairs[i]![1].entryId !== undefined) return true;
   return false;
-}
-
-/** Indices of the pairs grouped by record, in their order within each: LMDB's B-tree is then walked in key order. */
-function byRecord(pairs: readonly ProvenancePair[]): Uint32Array {
-  const order = new Uint32Array(pairs.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  return order.sort((a, b) => {
-    const ra = pairs[a]![0];
-    const rb = pairs[b]![0];
-    return ra < rb ? -1 : ra > rb ? 1 : a - b;
-  });
 }
