@@ -99,8 +99,9 @@ describe('the journal of a live queue', () => {
   });
 
   // Checked: with release() deleting every full segment whatever the frontier (its
-  // `hiSeq <= frontier` test made true), the segments of the pairs still waiting go as
-  // soon as the first call is saved and this fails: a crash then would lose them.
+  // `hiSeq <= frontier` test made true), or the current one once quiet whatever the
+  // frontier (`cur.hiSeq <= frontier` made true), the segments of the pairs still waiting go
+  // as soon as the first call is saved and this fails: a crash then would lose them.
   it('keeps the segments of pairs not yet saved when earlier pairs are saved', async () => {
     const journalDir = join(tempDir(), 'journal');
     const sink = new RecordingSink();
@@ -111,6 +112,9 @@ describe('the journal of a live queue', () => {
       await nextTurn();
     }
     expect(segments(journalDir).length).toBeGreaterThan(2);
+    // A current segment quiet for 500 ms is deleted once its pairs are saved: let it become
+    // quiet first (time passing is the precondition here, not a synchronisation).
+    await new Promise((r) => setTimeout(r, 700));
     // Let the call under way finish, and hold every later one: the frontier moves past the
     // first pairs only.
     sink.release();
@@ -128,6 +132,23 @@ describe('the journal of a live queue', () => {
     );
     const unsaved = Array.from({ length: 400 }, (_, k) => `t${Math.floor(k / 20)}-${k % 20}`).filter((c) => !saved.has(c));
     expect(unsaved.filter((c) => !journaled.has(c))).toEqual([]);
+    sink.release();
+  });
+
+  // Checked: with a segment's pair count not kept (`seg.pairs += pairs` made `-=`), the
+  // pair cap never rotates and one segment holds all 17,000 lines: this fails.
+  it('puts at most 16,384 pairs in a segment, as in a spill file', async () => {
+    const journalDir = join(tempDir(), 'journal');
+    const sink = new RecordingSink();
+    sink.hold();
+    const q = startQueue(sink, journalDir);
+    for (let t = 0; t < 17; t++) {
+      q.enqueue(Array.from({ length: 1000 }, (_, i) => pair('r1', `t${t}-${i}`)));
+      await nextTurn();
+    }
+    const perSegment = segments(journalDir).map((s) => readFileSync(join(journalDir, s), 'utf8').split('\n').filter(Boolean).length);
+    expect(perSegment.reduce((a, b) => a + b, 0)).toBe(17_000);
+    expect(Math.max(...perSegment)).toBeLessThanOrEqual(16_384);
     sink.release();
   });
 
