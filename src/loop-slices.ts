@@ -20,6 +20,11 @@ export class LoopSlices {
     this.sliceStart = performance.now();
   }
 
+  /** Starts a new slice: the caller resumes after a wait (a timer or a wake-up), not in the middle of its own work. */
+  restart(): void {
+    this.sliceStart = performance.now();
+  }
+
   /** Yields when the slice is used up. */
   async maybeYield(): Promise<void> {
     if (this.due()) await this.yieldNow();

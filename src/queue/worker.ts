@@ -6,6 +6,7 @@ import type { Backlog, TakenPairs } from './backlog.js';
 import type { SpillScheduler } from './overflow.js';
 import { identifyInto, oldestSeqOf, remainingPairs } from './pending-batches.js';
 import type { ReadBack } from './read-back.js';
+import { LoopSlices } from '../loop-slices.js';
 import type { SinkDelivery } from './sink-delivery.js';
 
 export interface WorkerHost {
@@ -26,6 +27,11 @@ export class Worker {
   private calls = 0;
   /** Pairs enqueued before this sequence are wanted now (flush, stop): no coalescing wait. */
   urgentUntilSeq = 0;
+  /**
+   * Starting a call serialises its pairs (about 1 ms for 256): calls are started a slice of
+   * the loop at a time, so a backlog that frees many slots at once never makes one long turn.
+   */
+  private readonly slices = new LoopSlices();
 
   constructor(
     private readonly backlog: Backlog,
@@ -58,6 +64,10 @@ export class Worker {
       if (b.memoryPairs > 0 && this.calls < this.maxInFlight) {
         await this.coalesce();
         if (this.host.halted()) break;
+        if (this.slices.due()) {
+          await this.slices.yieldNow();
+          continue;
+        }
         if (b.memoryPairs > 0 && this.calls < this.maxInFlight) void this.write(this.takeBatch());
         continue;
       }
@@ -156,11 +166,13 @@ export class Worker {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waker = null;
+        this.slices.restart();
         resolve();
       }, ms).unref();
       this.waker = () => {
         clearTimeout(timer);
         this.waker = null;
+        this.slices.restart();
         resolve();
       };
     });

@@ -4,11 +4,11 @@
 // is held at a time beyond the chunk being written.
 import type { FileHandle } from 'node:fs/promises';
 import fse from 'fs-extra';
-import { derivedEntryId } from '../entry-id.js';
 import { SpillFileChangedError } from '../errors.js';
-import { describeIssues, MAX_SPILL_LINE_BYTES, spillLineSchema, type SpillLine } from '../schemas.js';
-import { isPlainValidSpillLine } from '../validate.js';
+import { MAX_SPILL_LINE_BYTES } from '../schemas.js';
 import { LoopSlices } from '../loop-slices.js';
+import { isBad, LineJudge, untrustedBecause, type Verdict } from './spill-line-judge.js';
+import { parseSpillBytes, readWholeSmallFile, SYNC_READ_MAX_BYTES } from './small-spill-file.js';
 import type { IdentifiedPair } from './spill-writer.js';
 
 export { MAX_SPILL_LINE_BYTES };
@@ -28,7 +28,6 @@ export type SpillFileScan =
   | { kind: 'pairs'; pairs: number; tornLines?: number; version: string }
   | Exclude<SpillFileContent, { kind: 'pairs' }>;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** The most read from a file at once; a small file gets a buffer of its own size. */
 const READ_BYTES = 1024 * 1024;
 const MIN_READ_BYTES = 4096;
@@ -40,50 +39,6 @@ export interface ReadOptions {
   sliceMs?: number;
 }
 
-/** Judges one line; the verdict of a bad line names it and why. */
-class LineJudge {
-  tornLines = 0;
-  constructor(
-    private readonly name: string,
-    private readonly opts: ReadOptions,
-  ) {}
-
-  /** `terminated`: a newline follows the line (the last line of a file may have none). */
-  judge(raw: Uint8Array, lineNo: number, terminated: boolean): IdentifiedPair | null | { reason: string } {
-    let text: string;
-    try {
-      text = utf8.decode(raw);
-    } catch {
-      if (!terminated && this.opts.dropTornTail) return this.torn();
-      return { reason: `line ${lineNo}: not valid UTF-8 text` };
-    }
-    if (text.trim() === '') return null;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      if (!terminated && this.opts.dropTornTail) return this.torn();
-      return { reason: `line ${lineNo}: ${terminated ? '' : 'truncated or '}not JSON (${(err as Error).message})` };
-    }
-    let line: SpillLine;
-    if (isPlainValidSpillLine(json)) line = json;
-    else {
-      const r = spillLineSchema.safeParse(json);
-      if (!r.success) return { reason: `line ${lineNo}: ${describeIssues(r.error)}` };
-      line = r.data;
-    }
-    const { recordId, entry } = line;
-    const entryId = line.entryId ?? entry.entryId ?? derivedEntryId(this.name, lineNo, entry.ts);
-    return [recordId, entry.entryId === entryId ? entry : { ...entry, entryId }];
-  }
-
-  private torn(): null {
-    this.tornLines++;
-    return null;
-  }
-}
-
-type Verdict = ReturnType<LineJudge['judge']>;
 
 /**
  * Every line of an open file, in order, each judged; stops at a line over the limit. The
@@ -133,17 +88,14 @@ async function* judgedLines(fh: FileHandle, size: number, judge: LineJudge, slic
   if (partialBytes > 0) yield judge.judge(Buffer.concat(partial), lineNo, false);
 }
 
-function isBad(v: Verdict): v is { reason: string } {
-  return v !== null && !Array.isArray(v);
-}
-
 type Opened = { fh: FileHandle; size: number; version: string } | Exclude<SpillFileContent, { kind: 'pairs' | 'empty' | 'malformed' }>;
 
 async function openSpillFile(path: string): Promise<Opened> {
   let fh: FileHandle;
   try {
-    // O_NOFOLLOW: a symlink planted as *.jsonl is never followed.
-    fh = await fse.promises.open(path, fse.constants.O_RDONLY | fse.constants.O_NOFOLLOW);
+    // O_NOFOLLOW: a symlink planted as *.jsonl is never followed; O_NONBLOCK: a FIFO does not
+    // hold a pool thread in open() waiting for a writer (fstat then refuses it).
+    fh = await fse.promises.open(path, fse.constants.O_RDONLY | fse.constants.O_NOFOLLOW | fse.constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'gone' };
@@ -162,18 +114,6 @@ async function openSpillFile(path: string): Promise<Opened> {
     return { kind: 'untrusted', reason: untrusted };
   }
   return { fh, size: st.size, version: `${st.ino}:${st.size}:${st.mtimeMs}` };
-}
-
-/** Another user's file, or one others could have written, may be forged history: never applied. */
-function untrustedBecause(st: { uid: number; mode: number }): string | undefined {
-  const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) {
-    return `owned by uid ${st.uid}, not this process (uid ${uid}): never applied; if you trust it, chown it, then: provq spill retry <file>`;
-  }
-  if (st.mode & 0o022) {
-    return `writable by group or others (mode 0${(st.mode & 0o777).toString(8)}): never applied; if you trust it, chmod 600 it, then: provq spill retry <file>`;
-  }
-  return undefined;
 }
 
 /** The validating pass: every line checked, nothing kept but a count. */
@@ -233,8 +173,14 @@ export async function readSpillFile(path: string, name: string, opts: ReadOption
   return (await readSmallSpillFile(path, name, Infinity, opts)) as SpillFileContent;
 }
 
-/** {@link readSpillFile} for a file of at most `maxBytes`; a larger one is not read: `too-large`. */
+/**
+ * {@link readSpillFile} for a file of at most `maxBytes`; a larger one is not read: `too-large`.
+ * A file of up to SYNC_READ_MAX_BYTES is read with synchronous calls (small-spill-file.ts).
+ */
 export async function readSmallSpillFile(path: string, name: string, maxBytes: number, opts: ReadOptions = {}): Promise<SpillFileContent | { kind: 'too-large' }> {
+  const whole = readWholeSmallFile(path, Math.min(maxBytes, SYNC_READ_MAX_BYTES));
+  if (whole.kind === 'bytes') return parseSpillBytes(whole.bytes, name, opts);
+  if (whole.kind !== 'large') return whole;
   const opened = await openSpillFile(path);
   if (!('fh' in opened)) return opened;
   const judge = new LineJudge(name, opts);

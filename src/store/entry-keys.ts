@@ -1,5 +1,6 @@
 // The LMDB keys of a batch's pairs: [recordId, entryId], with ids reserved for pairs that
-// have none, and records looked up once per batch.
+// have none. A record the store knows exists (records are never deleted) is not looked up;
+// any other is looked up once per batch.
 import type { Database } from 'lmdb';
 import type { ProvenancePair, StoredProvenanceEntry } from '../schemas.js';
 import { BatchEntryIds } from './batch-entry-ids.js';
@@ -8,25 +9,29 @@ export type ProvenanceKey = [recordId: string, entryId: string];
 
 /**
  * The keys of a batch's pairs: a pair whose record is unknown has none (and is counted); a
- * pair without an entryId gets one from a block reserved for the batch. Each record is
- * looked up once per batch, however many of its pairs the batch holds.
+ * pair without an entryId gets one from a block reserved for the batch. A record `stored`
+ * vouches for is taken as it is (a batch spread over 256 records paid 256 reads); any other
+ * is looked up in LMDB once per batch, however many of its pairs the batch holds — another
+ * process may have inserted it since.
  */
 export class EntryKeys {
   readonly unknown: ProvenancePair[] = [];
-  private readonly known = new Map<string, boolean>();
+  private readonly looked = new Map<string, boolean>();
   private readonly ids: BatchEntryIds;
 
+  /** `stored(id)`: true only for a record known to be in LMDB (records are never deleted). */
   constructor(
     private readonly records: Database<unknown, string>,
     private readonly pairs: ProvenancePair[],
+    private readonly stored: (recordId: string) => boolean = () => false,
   ) {
     this.ids = new BatchEntryIds(pairs);
   }
 
   keyOf(i: number): ProvenanceKey | undefined {
     const recordId = this.pairs[i]![0];
-    let exists = this.known.get(recordId);
-    if (exists === undefined) this.known.set(recordId, (exists = this.records.doesExist(recordId)));
+    let exists = this.stored(recordId) || this.looked.get(recordId);
+    if (exists === undefined) this.looked.set(recordId, (exists = this.records.doesExist(recordId)));
     if (!exists) {
       this.unknown.push(this.pairs[i]!);
       return undefined;

@@ -49,8 +49,12 @@ interface ConditionalPuts {
 /**
  * Sink calls a store's queue keeps in flight: lmdb-js folds puts issued while a commit runs
  * into the next transaction, and order and identity live in the [recordId, entryId] keys.
+ * 64 calls of 256 pairs: every transaction rewrites the leaf pages of the records it touches
+ * (with 1,000 records, about all of them), so fewer, larger commits are most of the speed —
+ * at 16 the JS thread waited on commits a quarter of the time (bench row 2: 78 transactions
+ * for 300,000 pairs at 16, 36–64 at 64; docs/performance.md).
  */
-const LMDB_CONCURRENT_WRITES = 16;
+const LMDB_CONCURRENT_WRITES = 64;
 
 /** A store's stable identity (kept in LMDB), so its spill dir is never applied to another store. */
 function storeIdOf(meta: Database<unknown, string>): string {
@@ -87,6 +91,8 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   private readonly appending = new Set<Promise<unknown>>();
   private readonly releaseCommitGuard = guardLmdbCommits();
   private readonly idHighWater: IdHighWater;
+  /** A record in the recall index is in LMDB (indexed once its put resolved; never deleted): no read per pair. */
+  private readonly recordStored = (id: string): boolean => this.index.has(id);
 
   private constructor(
     path: string,
@@ -196,7 +202,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   appendProvenanceBatchSync(pairs: ProvenancePair[], context?: SinkWriteContext): SinkWriteResult {
     this.assertOpen('appendProvenanceBatchSync');
     const valid = context?.validated ? pairs : checkPairs(pairs);
-    const entries = new EntryKeys(this.records, valid);
+    const entries = new EntryKeys(this.records, valid, this.recordStored);
     let duplicates = 0;
     // Always conditional: here it costs nothing, and at exit a call still under way may have landed.
     const order = byRecord(valid);
@@ -308,7 +314,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
    * pair rewrites the same bytes).
    */
   private async putBatch(pairs: ProvenancePair[], replay: boolean): Promise<SinkWriteResult> {
-    const entries = new EntryKeys(this.records, pairs);
+    const entries = new EntryKeys(this.records, pairs, this.recordStored);
     const checked: Promise<boolean>[] = [];
     // Plain puts share one promise per transaction; a batch may span several transactions,
     // and every one of them must have committed (one failing must fail the call).

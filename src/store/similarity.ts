@@ -34,6 +34,11 @@ export class RecallIndex {
     return this.byId.size;
   }
 
+  /** True for a record upserted here (the store's records, loaded at open or inserted since). */
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
   upsert(id: string, text: string, embedding: readonly number[] | undefined): void {
     this.byId.set(id, { id, vector: unitVector(embedding), tokens: tokenize(text) });
   }

@@ -1,7 +1,9 @@
 // What the read-back accepts from a spill file, byte by byte: a file is applied exactly as
 // written or quarantined whole with its reason — never applied altered.
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SpillFileChangedError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
@@ -10,6 +12,7 @@ import { formatEntryId, reserveEntryIds } from '../../src/entry-id.js';
 import type { ProvenancePair } from '../../src/schemas.js';
 import { MAX_SPILL_LINE_BYTES, parseSpillText, readSpillChunks, readSpillFile, scanSpillFile, type SpillFileContent } from '../../src/spill/spill-reader.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
+import { SYNC_READ_MAX_BYTES } from '../../src/spill/small-spill-file.js';
 import { RecordingSink } from '../helpers/sinks.js';
 import { handLine, writeRawFile } from '../helpers/spill-files.js';
 import { tempDir } from '../helpers/temp.js';
@@ -92,6 +95,44 @@ describe('reading a spill file', () => {
     reading = false;
     expect(content.kind === 'pairs' && content.pairs.length).toBe(n);
     expect(ticks).toBeGreaterThanOrEqual(n); // at least one turn of the loop per line parsed
+  });
+
+  // Checked: with the yield in parseSpillBytes removed (small-spill-file.ts), the file is
+  // parsed in the turn that read it, 1 tick is counted, and this fails.
+  it('a small file, read whole with synchronous calls, is parsed in slices too', async () => {
+    const dir = tempDir();
+    const n = 1000;
+    writeRawFile(dir, 'small.jsonl', `${lines(0, n)}\n`);
+    expect(statSync(join(dir, 'small.jsonl')).size).toBeLessThan(SYNC_READ_MAX_BYTES); // the whole-file path, not the streaming one
+    let ticks = 0;
+    let reading = true;
+    const tick = () => {
+      ticks++;
+      if (reading) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const content = await readSpillFile(join(dir, 'small.jsonl'), 'small.jsonl', { sliceMs: 0 });
+    reading = false;
+    expect(content.kind === 'pairs' && content.pairs.map(([, e]) => e.cue)).toEqual(Array.from({ length: n }, (_, i) => `c${i}`));
+    expect(ticks).toBeGreaterThanOrEqual(n);
+  });
+
+  // Checked: with O_NONBLOCK taken out of the whole-file open (small-spill-file.ts), or out
+  // of the streaming open (spill-reader.ts, what scanSpillFile uses), the child's open of
+  // the FIFO waits for a writer that never comes, it is killed at the timeout, and this
+  // fails. Run in a child: a blocked open would hold this test's thread.
+  it('a FIFO named *.jsonl is refused as not a regular file; opening it does not wait for a writer', () => {
+    const dir = tempDir();
+    const fifo = join(dir, 'pipe.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    const reader = pathToFileURL(join(process.cwd(), 'dist/spill/spill-reader.js')).href;
+    const out = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(reader)}); console.log(JSON.stringify([await m.readSpillFile(${JSON.stringify(fifo)}, 'pipe.jsonl'), await m.scanSpillFile(${JSON.stringify(fifo)}, 'pipe.jsonl')]));`],
+      { timeout: 10_000, encoding: 'utf8' },
+    );
+    const notAFile = { kind: 'not-a-file', reason: 'is not a regular file' };
+    expect(JSON.parse(out)).toEqual([notAFile, notAFile]);
   });
 
   // Checked: with the piece of a line left at the end of a read kept as a view of the read

@@ -98,6 +98,22 @@ describe('LmdbMemoryStore', () => {
     expect(store.stats()).toMatchObject({ unknownRecordPairs: 2, entries: 1 });
   });
 
+  it('writes pairs for a record another handle inserted after this one opened, also after one was refused', async () => {
+    // The store skips the LMDB read for records it has indexed; any other record is looked
+    // up. Checked: with the lookup removed (keyOf trusting the index alone) the pairs for
+    // 'late' are counted unknown and this fails; with an unknown record remembered across
+    // batches, the second append is refused and this fails too.
+    const path = tempDir();
+    const a = await openStore(path);
+    const b = await openStore(path);
+    await a.appendProvenanceBatch([pair('late', 'before')]);
+    await b.insert({ id: 'late', text: 'inserted by another handle' });
+    await a.appendProvenanceBatch([pair('late', 'async')]);
+    a.appendProvenanceBatchSync([pair('late', 'sync')]);
+    expect((await a.get('late'))!.provenance.map((e) => e.cue)).toEqual(['async', 'sync']);
+    expect(a.stats()).toMatchObject({ unknownRecordPairs: 1, entries: 2 });
+  });
+
   it('rejects an invalid pair in appendProvenanceBatch, naming the field, and writes nothing of the batch', async () => {
     const store = await openStore();
     await store.insert({ id: 'r1', text: 'x' });
