@@ -4,8 +4,8 @@
 // read returns the history in enqueue order whatever order the writes arrived in.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { open, type Database, type PutOptions, type RootDatabase } from 'lmdb';
-import { StoreClosedError, StoreOpenError } from '../errors.js';
+import type { Database, PutOptions, RootDatabase } from 'lmdb';
+import { StoreClosedError } from '../errors.js';
 import { errorFields, jsonLogger, neverThrowing, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
 import { guardLmdbCommits, quietCommitError } from './lmdb-commit-guard.js';
@@ -13,7 +13,8 @@ import { deadlineOf, parseStopOptions } from '../queue/deadline.js';
 import { byRecord } from './by-record.js';
 import { EntryKeys, type ProvenanceKey } from './entry-keys.js';
 import { IdHighWater } from './id-high-water.js';
-import { ensureStoreDir, STORE_FILE_MODE, tightenStoreFiles } from './store-dir.js';
+import { ensureStoreDir, tightenStoreFiles } from './store-dir.js';
+import { openStoreEnv } from './lmdb-env.js';
 import { QueueToggle, type StoreQueueOptions } from './queue-toggle.js';
 import {
   recallQuerySchema,
@@ -54,8 +55,6 @@ interface ConditionalPuts {
  * for 300,000 pairs at 16, 36–64 at 64; docs/performance.md).
  */
 const LMDB_CONCURRENT_WRITES = 64;
-/** lmdb-js's `batchStartThreshold` (puts per event turn before it starts the transaction early): never. */
-const NEVER_START_BATCH_EARLY = 2 ** 31 - 1;
 
 /** A store's stable identity (kept in LMDB), so its spill dir is never applied to another store. */
 function storeIdOf(meta: Database<unknown, string>): string {
@@ -129,22 +128,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   static async open<Extra extends object = DefaultExtras>(opts: StoreOpenOptions): Promise<LmdbMemoryStore<Extra>> {
     const { path, logger } = parseOptions(storeOpenOptionsSchema, opts, 'LmdbMemoryStore.open options', "{ path: './memories' }");
     await ensureStoreDir(path);
-    let env: RootDatabase;
-    try {
-      // overlappingSync off: a resolved write is flushed to disk, not only committed.
-      // batchStartThreshold never reached: lmdb-js would start a turn's transaction at 1,000
-      // puts and hold it until its next-iteration setImmediate; a process.exit in between hung
-      // for ever. Unstarted, the batch is dropped at exit and the exit drain writes its pairs.
-      env = open({
-        path: join(path, STORE_FILE),
-        overlappingSync: false,
-        batchStartThreshold: NEVER_START_BATCH_EARLY,
-        maxDbs: 4,
-        permissionsMode: STORE_FILE_MODE,
-      } as Parameters<typeof open>[0]);
-    } catch (err) {
-      throw new StoreOpenError(`cannot open the LMDB store in ${path}: ${(err as Error).message}`, { cause: err });
-    }
+    const env = openStoreEnv(path);
     await tightenStoreFiles(path, STORE_FILE);
     const records = env.openDB<StoredRecord, string>({ name: 'records' });
     const provenance = env.openDB<StoredProvenanceEntry, ProvenanceKey>({ name: 'provenance' });
