@@ -6,7 +6,7 @@
 // Larger files are streamed by spill-reader.ts.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { LoopSlices } from '../loop-slices.js';
-import { isBad, LineJudge, untrustedBecause } from './spill-line-judge.js';
+import { isBad, judgedLinesOf, LineJudge, untrustedBecause } from './spill-line-judge.js';
 import type { SpillFileContent } from './spill-reader.js';
 import type { IdentifiedPair } from './spill-writer.js';
 
@@ -64,15 +64,9 @@ export async function parseSpillBytes(bytes: Buffer, name: string, opts: { dropT
   const judge = new LineJudge(name, opts);
   const slices = new LoopSlices(opts.sliceMs);
   const pairs: IdentifiedPair[] = [];
-  let start = 0;
-  for (let lineNo = 1; start <= bytes.length; lineNo++) {
-    const nl = bytes.indexOf(0x0a, start);
-    const end = nl === -1 ? bytes.length : nl;
-    if (nl === -1 && end === start) break; // nothing after the last newline
-    const v = judge.judge(bytes.subarray(start, end), lineNo, nl !== -1);
+  for (const v of judgedLinesOf(bytes, judge)) {
     if (isBad(v)) return { kind: 'malformed', reason: v.reason };
     if (v) pairs.push(v);
-    start = end + 1;
     if (slices.due()) await slices.yieldNow(); // the bytes are this call's own: nothing reuses them meanwhile
   }
   if (pairs.length === 0) return judge.tornLines > 0 ? { kind: 'empty', tornLines: judge.tornLines } : { kind: 'empty' };

@@ -72,3 +72,15 @@ export function untrustedBecause(st: { uid: number; mode: number }): string | un
   }
   return undefined;
 }
+
+/** The verdicts on the lines of a whole file's bytes, in order (a line the judge skips is null). */
+export function* judgedLinesOf(bytes: Uint8Array, judge: LineJudge): Generator<Verdict> {
+  let start = 0;
+  for (let lineNo = 1; start <= bytes.length; lineNo++) {
+    const nl = bytes.indexOf(0x0a, start);
+    const end = nl === -1 ? bytes.length : nl;
+    if (nl === -1 && end === start) return; // nothing after the last newline
+    yield judge.judge(bytes.subarray(start, end), lineNo, nl !== -1);
+    start = end + 1;
+  }
+}

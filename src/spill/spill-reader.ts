@@ -7,7 +7,7 @@ import fse from 'fs-extra';
 import { SpillFileChangedError } from '../errors.js';
 import { MAX_SPILL_LINE_BYTES } from '../schemas.js';
 import { LoopSlices } from '../loop-slices.js';
-import { isBad, LineJudge, untrustedBecause, type Verdict } from './spill-line-judge.js';
+import { isBad, judgedLinesOf, LineJudge, untrustedBecause, type Verdict } from './spill-line-judge.js';
 import { parseSpillBytes, readWholeSmallFile, SYNC_READ_MAX_BYTES } from './small-spill-file.js';
 import type { IdentifiedPair } from './spill-writer.js';
 
@@ -208,15 +208,9 @@ export async function readSmallSpillFile(path: string, name: string, maxBytes: n
 export function parseSpillText(bytes: Uint8Array, name: string, opts: ReadOptions = {}): SpillFileContent {
   const judge = new LineJudge(name, opts);
   const pairs: IdentifiedPair[] = [];
-  let start = 0;
-  for (let lineNo = 1; start <= bytes.length; lineNo++) {
-    const nl = bytes.indexOf(0x0a, start);
-    const end = nl === -1 ? bytes.length : nl;
-    if (nl === -1 && end === start) break; // nothing after the last newline
-    const v = judge.judge(bytes.subarray(start, end), lineNo, nl !== -1);
+  for (const v of judgedLinesOf(bytes, judge)) {
     if (isBad(v)) return { kind: 'malformed', reason: v.reason };
     if (v) pairs.push(v);
-    start = end + 1;
   }
   if (pairs.length === 0) return emptyFile(judge);
   return judge.tornLines > 0 ? { kind: 'pairs', pairs, tornLines: judge.tornLines } : { kind: 'pairs', pairs };
