@@ -66,7 +66,11 @@ export class FsyncFailures {
         'journal fsync failed: pairs journaled in this segment may not survive a power loss (the kernel may drop what it could not write, and a second fsync would not tell); writing the pairs not yet saved to a fresh segment',
       );
     }
-    if (s.failedGen !== 0 || !this.host.held(s)) return; // known already, or removed: its pairs are saved
+    if (!this.host.held(s)) {
+      this.unsynced.delete(s); // removed: its pairs are saved, it holds nothing the rewrite needs
+      return;
+    }
+    if (s.failedGen !== 0) return; // known already
     s.failedGen = this.gen + 1;
     this.failedSegments.add(s);
     this.host.retire(s);
