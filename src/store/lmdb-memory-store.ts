@@ -323,19 +323,30 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
       for (let i = 0; i < pairs.length; i++) {
         const key = entries.keyOf(i);
         if (!key) continue;
-        if (replay) checked.push(watchCommit(this.conditional.put(key, entries.valueOf(i, key), NO_OVERWRITE)));
+        if (replay) checked.push(this.conditional.put(key, entries.valueOf(i, key), NO_OVERWRITE));
         else commits.add(this.provenance.put(key, entries.valueOf(i, key)));
       }
     } catch (err) {
       // A put that threw (a full disk, say) leaves the ones before it unawaited: watch them.
       for (const p of commits) watchCommit(p);
+      for (const p of checked) watchCommit(p);
       throw err;
     }
     this.unknownRecordPairs += entries.unknown.length;
-    for (const p of commits) watchCommit(p);
-    await Promise.all(commits);
+    // One wait on every put at once gives each a handler, so a failed commit is no unhandled
+    // rejection; the `commitError`s are quieted only when one failed (a read-back batch has a
+    // conditional put, and so a promise, per pair: a second promise each to watch it was a
+    // good part of its garbage).
+    let stored: boolean[];
+    try {
+      [, stored] = await Promise.all([Promise.all(commits), Promise.all(checked)]);
+    } catch (err) {
+      for (const p of commits) watchCommit(p);
+      for (const p of checked) watchCommit(p);
+      throw err;
+    }
     let duplicates = 0;
-    for (const stored of await Promise.all(checked)) if (!stored) duplicates++;
+    for (let i = 0; i < stored.length; i++) if (!stored[i]) duplicates++;
     this.duplicatePairs += duplicates;
     return entries.unknown.length > 0 ? { unknownRecords: entries.unknown, duplicates } : { duplicates };
   }
