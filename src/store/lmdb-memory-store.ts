@@ -81,6 +81,11 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   readonly path: string;
   /** This store's identity as a sink: `lmdb:<uuid>`, kept in the store. */
   readonly sinkId: string;
+  /**
+   * Sink calls a queue may keep in flight (64): also for a queue built directly on the store
+   * (`new ProvenanceWriteQueue(store, ...)`), which would otherwise get a custom sink's 1.
+   */
+  readonly maxConcurrentWrites = LMDB_CONCURRENT_WRITES;
   private readonly toggle: QueueToggle;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -110,7 +115,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     const sink: ProvenanceSink = {
       appendProvenanceBatch: (p, c) => this.appendProvenanceBatch(p, c),
       appendProvenanceBatchSync: (p, c) => this.appendProvenanceBatchSync(p, c),
-      maxConcurrentWrites: LMDB_CONCURRENT_WRITES,
+      maxConcurrentWrites: this.maxConcurrentWrites,
       sinkId: this.sinkId,
     };
     this.toggle = new QueueToggle(sink, () => ({
