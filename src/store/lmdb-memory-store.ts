@@ -81,6 +81,11 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   readonly path: string;
   /** This store's identity as a sink: `lmdb:<uuid>`, kept in the store. */
   readonly sinkId: string;
+  /**
+   * Sink calls a queue may keep in flight (64): also for a queue built directly on the store
+   * (`new ProvenanceWriteQueue(store, ...)`), which would otherwise get a custom sink's 1.
+   */
+  readonly maxConcurrentWrites = LMDB_CONCURRENT_WRITES;
   private readonly toggle: QueueToggle;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -111,7 +116,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     const sink: ProvenanceSink = {
       appendProvenanceBatch: (p, c) => this.appendProvenanceBatch(p, c),
       appendProvenanceBatchSync: (p, c) => this.appendProvenanceBatchSync(p, c),
-      maxConcurrentWrites: LMDB_CONCURRENT_WRITES,
+      maxConcurrentWrites: this.maxConcurrentWrites,
       sinkId: this.sinkId,
     };
     this.toggle = new QueueToggle(sink, () => ({
@@ -334,19 +339,30 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
       for (let i = 0; i < pairs.length; i++) {
         const key = entries.keyOf(i);
         if (!key) continue;
-        if (replay) checked.push(watchCommit(this.conditional.put(key, entries.valueOf(i, key), NO_OVERWRITE)));
+        if (replay) checked.push(this.conditional.put(key, entries.valueOf(i, key), NO_OVERWRITE));
         else commits.add(this.provenance.put(key, entries.valueOf(i, key)));
       }
     } catch (err) {
       // A put that threw (a full disk, say) leaves the ones before it unawaited: watch them.
       for (const p of commits) watchCommit(p);
+      for (const p of checked) watchCommit(p);
       throw err;
     }
     this.unknownRecordPairs += entries.unknown.length;
-    for (const p of commits) watchCommit(p);
-    await Promise.all(commits);
+    // One wait on every put at once gives each a handler, so a failed commit is no unhandled
+    // rejection; the `commitError`s are quieted only when one failed (a read-back batch has a
+    // conditional put, and so a promise, per pair: a second promise each to watch it was a
+    // good part of its garbage).
+    let stored: boolean[];
+    try {
+      [, stored] = await Promise.all([Promise.all(commits), Promise.all(checked)]);
+    } catch (err) {
+      for (const p of commits) watchCommit(p);
+      for (const p of checked) watchCommit(p);
+      throw err;
+    }
     let duplicates = 0;
-    for (const stored of await Promise.all(checked)) if (!stored) duplicates++;
+    for (let i = 0; i < stored.length; i++) if (!stored[i]) duplicates++;
     this.duplicatePairs += duplicates;
     return entries.unknown.length > 0 ? { unknownRecords: entries.unknown, duplicates } : { duplicates };
   }
