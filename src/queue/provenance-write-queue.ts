@@ -167,7 +167,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     });
     this.journal = this.journalDir
       ? new JournalWriter(this.journalDir, { segmentBytes: this.opts.journalSegmentBytes, fsyncMs: this.opts.fsyncMs, claimStaleMs: this.opts.claimStaleMs },
-          this.log, this.counters, () => this.backlog.oldestUnsavedSeq())
+          this.log, this.counters, this.backlog)
       : null;
   }
 

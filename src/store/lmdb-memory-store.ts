@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Database, PutOptions, RootDatabase } from 'lmdb';
-import { StoreClosedError } from '../errors.js';
+import { ProvenanceQueueError, StoreClosedError, StoreOpenError } from '../errors.js';
 import { errorFields, jsonLogger, neverThrowing, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
 import { guardLmdbCommits, quietCommitError } from './lmdb-commit-guard.js';
@@ -94,7 +94,8 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   private readonly index = new RecallIndex();
   private readonly conditional: ConditionalPuts;
   private readonly appending = new Set<Promise<unknown>>();
-  private readonly releaseCommitGuard = guardLmdbCommits();
+  /** Installed by the constructor's last line: a store that failed to open leaves no guard behind. */
+  private readonly releaseCommitGuard: () => void;
   private readonly idHighWater: IdHighWater;
   /** A record in the recall index is in LMDB (indexed once its put resolved; never deleted): no read per pair. */
   private readonly recordStored = (id: string): boolean => this.index.has(id);
@@ -124,6 +125,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
       journalDir: join(this.path, JOURNAL_DIR_NAME),
     }));
     for (const { value } of records.getRange()) this.index.upsert(value.id, value.text, value.embedding);
+    this.releaseCommitGuard = guardLmdbCommits();
   }
 
   /**
@@ -134,10 +136,19 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     const { path, logger } = parseOptions(storeOpenOptionsSchema, opts, 'LmdbMemoryStore.open options', "{ path: './memories' }");
     await ensureStoreDir(path);
     const env = openStoreEnv(path);
-    await tightenStoreFiles(path, STORE_FILE);
-    const records = env.openDB<StoredRecord, string>({ name: 'records' });
-    const provenance = env.openDB<StoredProvenanceEntry, ProvenanceKey>({ name: 'provenance' });
-    return new LmdbMemoryStore<Extra>(path, env, records, provenance, neverThrowing(logger ?? jsonLogger()));
+    try {
+      await tightenStoreFiles(path, STORE_FILE);
+      const records = env.openDB<StoredRecord, string>({ name: 'records' });
+      const provenance = env.openDB<StoredProvenanceEntry, ProvenanceKey>({ name: 'provenance' });
+      return new LmdbMemoryStore<Extra>(path, env, records, provenance, neverThrowing(logger ?? jsonLogger()));
+    } catch (err) {
+      // Its first writes (the store id, the entry-id high-water mark) failed: a full or
+      // failing disk, say. The caller gets one typed error, never lmdb's raw one (which the
+      // commit guard of another open store would take for a failed batch and swallow).
+      await env.close().catch(() => {});
+      if (err instanceof ProvenanceQueueError) throw err;
+      throw new StoreOpenError(`cannot open the LMDB store in ${path}: ${(err as Error).message}; check that disk (free space, errors) and open it again`, { cause: err });
+    }
   }
 
   /** The running queue, or null while writes take the synchronous path. */
