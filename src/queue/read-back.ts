@@ -115,7 +115,7 @@ export class ReadBack {
     const claims = await this.claimsFor(dir, journal);
     if (!claims) return false; // another process holds the lease: it reads these files back
     try {
-      return await this.roundIn(dir, journal, claims);
+      return await this.roundIn(dir, journal, claims, listing);
     } finally {
       await claims.end();
     }
@@ -154,20 +154,16 @@ export class ReadBack {
   }
 
   /** One round over the directory's files: those to read alone first, then merged calls. */
-  private async roundIn(dir: string, journal: boolean, claims: RoundClaims): Promise<boolean> {
-    let pending: string[];
+  private async roundIn(dir: string, journal: boolean, claims: RoundClaims, first: SpillListing): Promise<boolean> {
+    let listing: SpillListing | null = first;
     if (claims.lease) {
       // Listed again now that the lease is held: a file claimed before this listing is
       // seen claimed (and claimed alone); one claimed after it gives way to the lease.
-      const listing = await listSpillDir(dir);
-      pending = listing.pending;
-      this.claimedAlone = new Set(listing.claims.map((n) => n.slice(0, -'.lock'.length)));
-    } else {
-      const listing = await this.listingOf(dir, journal);
+      listing = await this.listingOf(dir, journal);
       if (listing === null) return false;
-      pending = listing.pending;
+      this.claimedAlone = new Set(listing.claims.map((n) => n.slice(0, -'.lock'.length)));
     }
-    const picks = this.picksOf(pending, journal);
+    const picks = this.picksOf(listing.pending, journal);
     // Files whose merged call failed go alone first, through the per-file path (which sets
     // refused pairs aside, and stops at a sink that is down).
     let applied = 0;
