@@ -56,16 +56,37 @@ export async function takeLock(path: string, label: string, opts: LockOptions): 
   };
 }
 
+/** A claim's mtime this far ahead of the wall clock was set before the clock stepped back. */
+const AHEAD_SLACK_MS = 1000;
+/** How often a claim whose mtime is ahead of the clock is looked at again. */
+const AHEAD_POLL_MS = 100;
+
 /**
  * True when a claim on `path` exists that its holder refreshed within `staleMs` (by the wall
- * clock, as proper-lockfile judges it): one file-system call.
+ * clock, as proper-lockfile judges it): one file-system call. A claim refreshed last before
+ * the clock stepped back has an mtime ahead of the clock, so its age says nothing (a dead
+ * holder's would look fresh for as long as the step): it is watched for up to `staleMs` of
+ * monotonic time, and held only if its holder refreshes it meanwhile.
  */
 export async function lockHeld(path: string, staleMs: number): Promise<boolean> {
-  const st = await fse.stat(`${path}.lock`).catch((err: NodeJS.ErrnoException) => {
+  const st = await statLock(path);
+  if (st === null) return false;
+  if (st.mtimeMs <= Date.now() + AHEAD_SLACK_MS) return st.mtimeMs >= Date.now() - staleMs;
+  const end = performance.now() + staleMs;
+  while (performance.now() < end) {
+    await new Promise((r) => setTimeout(r, AHEAD_POLL_MS));
+    const now = await statLock(path);
+    if (now === null) return false; // released
+    if (now.mtimeMs !== st.mtimeMs) return true; // refreshed: its holder lives
+  }
+  return false;
+}
+
+async function statLock(path: string): Promise<fse.Stats | null> {
+  return fse.stat(`${path}.lock`).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null;
     throw err;
   });
-  return st !== null && st.mtimeMs >= Date.now() - staleMs;
 }
 
 /** Each claim seen held by another process: its mtime and when (monotonic) that mtime was first seen. */

@@ -71,6 +71,27 @@ describe('the read-back lease', () => {
     await claim!.release();
   });
 
+  // Checked against its revert (lockHeld judging the mtime by its age alone): the first claim
+  // is null (the dead lease an hour "fresh" for as long as the step) and the first expectation
+  // fails; this is what made `provq spill replay` exit 0 with "claimed by another process,
+  // which applies it" while no process existed.
+  it('after the clock stepped back, a dead holder\'s lease (mtime ahead of the clock) is given up once it is not refreshed, a live one is still respected', async () => {
+    const dir = join(tempDir(), 'spill');
+    const [name] = await spillFiles(dir, 1, 1);
+    const lease = join(dir, 'read-back.lock');
+    mkdirSync(lease);
+    const ahead = (ms: number) => new Date(Date.now() + ms);
+    utimesSync(lease, ahead(3_600_000), ahead(3_600_000)); // refreshed last an hour "ahead": then the clock stepped back
+    const claim = await claimSpillFile(dir, name!, { staleMs: 2000, logger: silentLogger });
+    expect(claim?.name).toBe(name);
+    await claim!.release();
+    // A live holder refreshes it (with the stepped-back clock, still ahead here): it keeps the file.
+    let step = 0;
+    const refresher = setInterval(() => utimesSync(lease, ahead(3_600_000 - ++step), ahead(3_600_000 - step)), 300);
+    cleanups.push(() => clearInterval(refresher));
+    expect(await claimSpillFile(dir, name!, { staleMs: 2000, logger: silentLogger })).toBeNull();
+  });
+
   // Checked against its revert (claimSpillFile without the lease check): in 3 of 3 runs files
   // were applied by both, 20–180 pairs delivered twice.
   it('a queue reading back under the lease and a single-file claimant (provq spill replay) on one directory: every pair delivered once', async () => {
