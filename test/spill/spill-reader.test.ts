@@ -1,7 +1,7 @@
 // What the read-back accepts from a spill file, byte by byte: a file is applied exactly as
 // written or quarantined whole with its reason — never applied altered.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -272,6 +272,57 @@ describe('reading a spill file, line by line', () => {
     expect(await readSpillFile(join(dir, 'dir.jsonl'), 'dir.jsonl')).toEqual({ kind: 'not-a-file', reason: 'is not a regular file' });
     expect(await readSpillFile(join(dir, 'none.jsonl'), 'none.jsonl')).toEqual({ kind: 'gone' });
     expect(await readSpillFile(join(dir, 'real.jsonl'), 'real.jsonl')).toMatchObject({ kind: 'pairs' });
+    // The same through the streaming open, which read-back's validating pass uses
+    // (scanSpillFile): a small file read whole goes through another open.
+    expect(await scanSpillFile(join(dir, 'link.jsonl'), 'link.jsonl')).toEqual({ kind: 'not-a-file', reason: 'is a symlink (never followed)' });
+    expect(await scanSpillFile(join(dir, 'dir.jsonl'), 'dir.jsonl')).toEqual({ kind: 'not-a-file', reason: 'is not a regular file' });
+    expect(await scanSpillFile(join(dir, 'none.jsonl'), 'none.jsonl')).toEqual({ kind: 'gone' });
+    // A file gone between the two passes is read again later, never taken as read.
+    await expect(readSpillChunks(join(dir, 'none.jsonl'), 'none.jsonl', 10, '1:2:3').next()).rejects.toThrow(SpillFileChangedError);
+  });
+
+  // Checked: with the scan's tornLines result emptied (`{}`) or its kind emptied (`""`), or
+  // the empty-file result emptied, the scans below fail; with the streaming whole-file
+  // read's torn result emptied, the 300 KiB segment fails.
+  it('a journal segment whose writer died mid-line: each reader drops and counts the torn line, whatever the size', async () => {
+    const dir = tempDir();
+    const { text } = manyLines(3);
+    const tear = '{"recordId":"r1","entry":{"cue":"cut he';
+    writeRawFile(dir, 'seg.jsonl', `${text}${tear}`);
+    expect(await scanSpillFile(join(dir, 'seg.jsonl'), 'seg.jsonl', { dropTornTail: true })).toMatchObject({ kind: 'pairs', pairs: 3, tornLines: 1 });
+    // Died in its first write: no pair, one torn line (counted, then the segment removed).
+    writeRawFile(dir, 'first.jsonl', tear);
+    expect(await scanSpillFile(join(dir, 'first.jsonl'), 'first.jsonl', { dropTornTail: true })).toEqual({ kind: 'empty', tornLines: 1 });
+    expect(await readSpillFile(join(dir, 'first.jsonl'), 'first.jsonl', { dropTornTail: true })).toEqual({ kind: 'empty', tornLines: 1 });
+    // Over SYNC_READ_MAX_BYTES: streamed, not read whole.
+    const big = manyLines(300);
+    writeRawFile(dir, 'big-seg.jsonl', `${big.text}${tear}`);
+    expect(statSync(join(dir, 'big-seg.jsonl')).size).toBeGreaterThan(SYNC_READ_MAX_BYTES);
+    const read = await readSpillFile(join(dir, 'big-seg.jsonl'), 'big-seg.jsonl', { dropTornTail: true });
+    expect(read).toMatchObject({ kind: 'pairs', tornLines: 1 });
+    expect(cuesOf(read)).toEqual(big.cues);
+  });
+
+  // Checked: with the reason left out of the error (its template emptied), this fails.
+  it('a file altered in place between its two passes (same size and time) is not applied: the read stops, naming the line', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'edited.jsonl');
+    writeRawFile(dir, 'edited.jsonl', `${handLine('r1', 'a')}\n${handLine('r1', 'b')}\n`);
+    utimesSync(path, 1_000_000, 1_000_000); // a whole second: the version compares equal after the edit
+    const scan = await scanSpillFile(path, 'edited.jsonl');
+    expect(scan).toMatchObject({ kind: 'pairs', pairs: 2 });
+    const fd = openSync(path, 'r+');
+    writeSync(fd, '#', Buffer.byteLength(`${handLine('r1', 'a')}\n`)); // line 2 no longer JSON, same size
+    closeSync(fd);
+    utimesSync(path, 1_000_000, 1_000_000);
+    const chunks = readSpillChunks(path, 'edited.jsonl', 10, (scan as { version: string }).version);
+    await expect(chunks.next()).rejects.toThrow(/^spill file edited\.jsonl changed while it was being read back \(line 2: not JSON .*\); it is read again$/);
+  });
+
+  // Checked: with parseSpillText's malformed result emptied (`{}`, or its reason `""`), this fails.
+  it('text recovered in memory with a bad line is malformed as a whole, naming the line', () => {
+    const text = Buffer.from(`${handLine('r1', 'a')}\n{"recordId":"r1"}\n`);
+    expect(parseSpillText(text, 'tmp.jsonl')).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/^line 2: /) });
   });
 
   // Checked: with the limit test removed (made false), the 64 MiB line is gathered and
