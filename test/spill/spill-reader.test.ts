@@ -281,6 +281,17 @@ describe('reading a spill file, line by line', () => {
     await expect(readSpillChunks(join(dir, 'none.jsonl'), 'none.jsonl', 10, '1:2:3').next()).rejects.toThrow(SpillFileChangedError);
   });
 
+  // Checked: with the ELOOP test of either open made true (small-spill-file.ts,
+  // spill-reader.ts), or the ENOENT test made true, the path through a file reads as a
+  // symlink or as gone, and this fails.
+  it('a file that cannot be opened for another reason is an error to retry, not a verdict on the file', async () => {
+    const dir = tempDir();
+    writeRawFile(dir, 'plain', 'not a directory');
+    const through = join(dir, 'plain', 'x.jsonl'); // ENOTDIR: as a passing fault (EMFILE, EIO) would be
+    await expect(readSpillFile(through, 'x.jsonl')).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(scanSpillFile(through, 'x.jsonl')).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
   // Checked: with the scan's tornLines result emptied (`{}`) or its kind emptied (`""`), or
   // the empty-file result emptied, the scans below fail; with the streaming whole-file
   // read's torn result emptied, the 300 KiB segment fails.
