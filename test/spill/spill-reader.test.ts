@@ -292,6 +292,27 @@ describe('reading a spill file, line by line', () => {
     await expect(scanSpillFile(through, 'x.jsonl')).rejects.toMatchObject({ code: 'ENOTDIR' });
   });
 
+  // Checked: with the whole-file reader's `finally { closeSync(fd) }` emptied
+  // (small-spill-file.ts), 300 descriptors stay open and this fails.
+  it('reading files leaves none of them open: a long-running read-back never runs out of descriptors', async () => {
+    const dir = tempDir();
+    writeRawFile(dir, 'a.jsonl', `${handLine('r1', 'a')}\n`);
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    for (let i = 0; i < 300; i++) expect(await readSpillFile(join(dir, 'a.jsonl'), 'a.jsonl')).toMatchObject({ kind: 'pairs' });
+    // Generous: other test files' workers share this process's table under `--pool threads`.
+    expect(openFds() - before).toBeLessThan(100);
+  });
+
+  // Checked: with the whole-file reader's `pairs.length === 0` test made false, the blank
+  // file reads as pairs: [] and this fails.
+  it('a file of blank lines holds no pair: every reader says empty', async () => {
+    const dir = tempDir();
+    writeRawFile(dir, 'blank.jsonl', '\n  \n\n');
+    expect(await readSpillFile(join(dir, 'blank.jsonl'), 'blank.jsonl')).toEqual({ kind: 'empty' });
+    expect(await scanSpillFile(join(dir, 'blank.jsonl'), 'blank.jsonl')).toEqual({ kind: 'empty' });
+  });
+
   // Checked: with the scan's tornLines result emptied (`{}`) or its kind emptied (`""`), or
   // the empty-file result emptied, the scans below fail; with the streaming whole-file
   // read's torn result emptied, the 300 KiB segment fails.
