@@ -122,6 +122,31 @@ describe('overflow spill', () => {
     expect(new Set(sink.cues()).size).toBe(5001);
   });
 
+  // Checked: with `if (this.next && this.next.at <= at) return` made false (each new batch
+  // puts the spill off by another coalesceMs), nothing is spilled in 3 s and this fails.
+  it('overflow that keeps arriving is spilled within coalesceMs of its first batch, not put off by each new one', async () => {
+    const spillDir = join(tempDir(), 'spill');
+    const sink = new RecordingSink();
+    sink.hold();
+    cleanups.unshift(async () => sink.release());
+    const q = startQueue(sink, { spillDir, durability: 'memory', maxQueueSize: 1, maxBatchPairs: 1, coalesceMs: 300 });
+    const t0 = performance.now();
+    let firstSpillMs = -1;
+    q.on('spilled', () => {
+      if (firstSpillMs < 0) firstSpillMs = performance.now() - t0;
+    });
+    // A steady trickle, one batch every 20 ms: far apart for enqueue, close for coalesceMs.
+    for (let i = 0; firstSpillMs < 0 && performance.now() - t0 < 3000; i++) {
+      q.enqueue([pair('r1', `t${i}`)]);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(firstSpillMs).toBeGreaterThan(0);
+    expect(firstSpillMs).toBeLessThan(2000); // 300 ms and a spill, with room for a loaded machine
+    sink.release();
+    expect(await q.flush(20_000)).toBe(true);
+    expect(new Set(sink.cues()).size).toBe(q.stats().enqueuedPairs);
+  });
+
   it('never creates the spill directory without overload', async () => {
     const spillDir = join(tempDir(), 'spill');
     const sink = new RecordingSink();
