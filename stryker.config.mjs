@@ -41,8 +41,10 @@ export default {
   timeoutMS: 30_000,
   dryRunTimeoutMinutes: 30,
   // mutant-log: each verdict appended to reports/mutants.jsonl as it comes (an interrupted run keeps them).
-  plugins: ['@stryker-mutator/*', './test/mutation/mutant-log-reporter.mjs'],
-  reporters: ['clear-text', 'progress', 'html', 'json', 'mutant-log'],
+  // incremental-snapshot: the incremental file rewritten once a minute, so an interrupted run
+  // resumes where it stopped (StrykerJS 9.6 writes it only at the end of a run).
+  plugins: ['@stryker-mutator/*', './test/mutation/mutant-log-reporter.mjs', './test/mutation/incremental-snapshot-reporter.mjs'],
+  reporters: ['clear-text', 'progress', 'html', 'json', 'mutant-log', 'incremental-snapshot'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   thresholds: { high: 85, low: 70, break: null },
