@@ -69,4 +69,25 @@ describe('spill failures', () => {
     expect(new Set(sink.cues()).size).toBe(100);
     expect(q.stats()).toMatchObject({ writtenPairs: 100, pendingPairs: 0, spilledPairs: 0 });
   });
+
+  // Checked: with `&& this.canSpill` dropped from either test in addOverflow (the spill
+  // before a batch is added, or after), every enqueue past 4,096 waiting pairs tries the
+  // full disk again on the caller's turn: spillErrors reaches hundreds and this fails.
+  it('while the disk fails, enqueue does not try it again on every call past 4,096 waiting pairs: once per backoff, and nothing is lost', async () => {
+    const { spillDir } = brokenSpillDir();
+    const sink = new RecordingSink();
+    sink.hold();
+    cleanups.push(() => sink.release());
+    // A backoff of 2.5-5 s: no retry is due while the burst below runs.
+    const q = new ProvenanceWriteQueue(sink, { spillDir, durability: 'memory', maxQueueSize: 1, maxBatchPairs: 1, coalesceMs: 0, retryBaseMs: 5000, retryMaxMs: 5000, logger: silentLogger });
+    q.start();
+    cleanups.push(() => q.stop({ timeoutMs: 5000 }));
+    for (let i = 0; i < 6000; i++) q.enqueue([pair('r1', `c${i}`)]);
+    expect(q.stats()).toMatchObject({ spillErrors: 1, spilledPairs: 0, pendingPairs: 6000 });
+    sink.release(); // the disk never heals: overflow moves into memory as the sink frees room
+    expect(await q.flush(30_000)).toBe(true);
+    expect(sink.cues()).toHaveLength(6000);
+    expect(new Set(sink.cues()).size).toBe(6000);
+  });
 });
+
