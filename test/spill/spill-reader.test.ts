@@ -315,7 +315,9 @@ describe('reading a spill file, line by line', () => {
 
   // Checked: with the scan's tornLines result emptied (`{}`) or its kind emptied (`""`), or
   // the empty-file result emptied, the scans below fail; with the streaming whole-file
-  // read's torn result emptied, the 300 KiB segment fails.
+  // read's torn result emptied, or its last line judged as terminated, the 300-line segment
+  // fails; with the streaming reader calling every line unterminated (`lineNo++, true` →
+  // `false`), its damaged inner line is dropped as torn and the segment applied without it.
   it('a journal segment whose writer died mid-line: each reader drops and counts the torn line, whatever the size', async () => {
     const dir = tempDir();
     const { text } = manyLines(3);
@@ -333,6 +335,12 @@ describe('reading a spill file, line by line', () => {
     const read = await readSpillFile(join(dir, 'big-seg.jsonl'), 'big-seg.jsonl', { dropTornTail: true });
     expect(read).toMatchObject({ kind: 'pairs', tornLines: 1 });
     expect(cuesOf(read)).toEqual(big.cues);
+    // A damaged line inside a streamed segment (a newline follows it) is damage, not a tear:
+    // the segment is quarantined, never applied without it.
+    writeRawFile(dir, 'big-bad.jsonl', `${big.text}${tear}\n${handLine('r1', 'after')}\n`);
+    const bad = { kind: 'malformed', reason: expect.stringMatching(/^line 301: not JSON/) };
+    expect(await readSpillFile(join(dir, 'big-bad.jsonl'), 'big-bad.jsonl', { dropTornTail: true })).toMatchObject(bad);
+    expect(await scanSpillFile(join(dir, 'big-bad.jsonl'), 'big-bad.jsonl', { dropTornTail: true })).toMatchObject(bad);
   });
 
   // Checked: with the reason left out of the error (its template emptied), this fails.
