@@ -1,7 +1,7 @@
 // What the read-back accepts from a spill file, byte by byte: a file is applied exactly as
 // written or quarantined whole with its reason — never applied altered.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import { formatEntryId, reserveEntryIds } from '../../src/entry-id.js';
 import type { ProvenancePair } from '../../src/schemas.js';
-import { MAX_SPILL_LINE_BYTES, parseSpillText, readSpillChunks, readSpillFile, scanSpillFile, type SpillFileContent } from '../../src/spill/spill-reader.js';
+import { MAX_SPILL_LINE_BYTES, parseSpillText, readSmallSpillFile, readSpillChunks, readSpillFile, scanSpillFile, type SpillFileContent } from '../../src/spill/spill-reader.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { SYNC_READ_MAX_BYTES } from '../../src/spill/small-spill-file.js';
 import { RecordingSink } from '../helpers/sinks.js';
@@ -180,7 +180,8 @@ describe('reading a spill file, line by line', () => {
   });
 
   // Checked: with `chunk.length >= chunkPairs` made `>`, the chunks hold 1,001 pairs; with
-  // the last chunk not yielded (`chunk.length > 0` made `< 0`), 600 pairs are missing.
+  // the last chunk not yielded (`chunk.length > 0` made `< 0`), 600 pairs are missing; with
+  // it made true, an empty chunk follows the two full ones.
   it('is handed over in chunks of the size asked for, the last one holding the rest', async () => {
     const dir = tempDir();
     const { text, cues } = manyLines(2600);
@@ -196,6 +197,10 @@ describe('reading a spill file, line by line', () => {
     }
     expect(chunks).toEqual([1000, 1000, 600]);
     expect(read).toEqual(cues);
+    // A file of exactly two chunks: no empty third call.
+    const exact: number[] = [];
+    for await (const chunk of readSpillChunks(path, 'big.jsonl', 1300, (scan as { version: string }).version)) exact.push(chunk.length);
+    expect(exact).toEqual([1300, 1300]);
   });
 
   // Checked: with the line counter counting down (`lineNo++` made `lineNo--`), the reason
@@ -293,14 +298,112 @@ describe('reading a spill file, line by line', () => {
   });
 
   // Checked: with the whole-file reader's `finally { closeSync(fd) }` emptied
-  // (small-spill-file.ts), 300 descriptors stay open and this fails.
+  // (small-spill-file.ts), or the `finally` that closes the file emptied in scanSpillFile,
+  // readSpillChunks or the streaming readSmallSpillFile, or the close on a version mismatch
+  // skipped (`'fh' in opened` made false), the file is still open after the call and this
+  // fails. (A FileHandle left open is closed by the garbage collector some time later, with
+  // a warning: counting descriptors over many reads does not see it, looking at once does.)
+  it('every reader closes the file before it returns: a long-running read-back never runs out of descriptors', async () => {
+    const dir = tempDir();
+    const small = join(dir, 'a.jsonl');
+    const big = join(dir, 'big.jsonl');
+    writeRawFile(dir, 'a.jsonl', `${handLine('r1', 'a')}\n`);
+    writeRawFile(dir, 'big.jsonl', manyLines(300).text); // over SYNC_READ_MAX_BYTES: streamed
+    const stillOpen = (path: string) =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === path;
+        } catch {
+          return false; // closed meanwhile (the directory's own descriptor, another thread's)
+        }
+      }).length;
+    expect(await readSpillFile(small, 'a.jsonl')).toMatchObject({ kind: 'pairs' });
+    expect(stillOpen(small)).toBe(0);
+    const scan = await scanSpillFile(small, 'a.jsonl');
+    expect(scan).toMatchObject({ kind: 'pairs' });
+    expect(stillOpen(small)).toBe(0);
+    for await (const chunk of readSpillChunks(small, 'a.jsonl', 10, (scan as { version: string }).version)) expect(chunk).toHaveLength(1);
+    expect(stillOpen(small)).toBe(0);
+    await expect(readSpillChunks(small, 'a.jsonl', 10, 'another version').next()).rejects.toThrow(SpillFileChangedError);
+    expect(stillOpen(small)).toBe(0);
+    expect(await readSpillFile(big, 'big.jsonl')).toMatchObject({ kind: 'pairs' });
+    expect(stillOpen(big)).toBe(0);
+  });
+
+  // Checked: with `pairs.length === 0` made false in the whole-file reader
+  // (small-spill-file.ts), the streaming readSmallSpillFile or parseSpillText, or
+  // `pairs === 0` in scanSpillFile, a blank file reads as pairs and this fails; with a blank
+  // line's null counted or kept (`if (v)` made true in scanSpillFile, readSmallSpillFile,
+  // parseSpillText; `if (!v) continue` made false in readSpillChunks), this fails.
+  it('blank lines hold no pair: a blank file is empty for every reader, and blank lines between pairs are skipped', async () => {
+    const dir = tempDir();
+    writeRawFile(dir, 'blank.jsonl', '\n  \n\n');
+    writeRawFile(dir, 'big-blank.jsonl', '\n'.repeat(SYNC_READ_MAX_BYTES + 10)); // streamed
+    for (const name of ['blank.jsonl', 'big-blank.jsonl']) {
+      expect(await readSpillFile(join(dir, name), name)).toEqual({ kind: 'empty' });
+      expect(await scanSpillFile(join(dir, name), name)).toEqual({ kind: 'empty' });
+    }
+    expect(parseSpillText(Buffer.from('\n  \n'), 'blank.jsonl')).toEqual({ kind: 'empty' });
+
+    const gaps = `${handLine('r1', 'a')}\n\n  \n${handLine('r1', 'b')}\n\n`;
+    writeRawFile(dir, 'gaps.jsonl', gaps);
+    const path = join(dir, 'gaps.jsonl');
+    const scan = await scanSpillFile(path, 'gaps.jsonl');
+    expect(scan).toMatchObject({ kind: 'pairs', pairs: 2 });
+    const chunks: string[][] = [];
+    for await (const chunk of readSpillChunks(path, 'gaps.jsonl', 10, (scan as { version: string }).version)) chunks.push(chunk.map(([, e]) => e.cue));
+    expect(chunks).toEqual([['a', 'b']]);
+    expect(cuesOf(parseSpillText(Buffer.from(gaps), 'gaps.jsonl'))).toEqual(['a', 'b']);
+    const big = manyLines(300);
+    writeRawFile(dir, 'big-gaps.jsonl', `\n${big.text}\n\n`); // streamed
+    expect(cuesOf(await readSpillFile(join(dir, 'big-gaps.jsonl'), 'big-gaps.jsonl'))).toEqual(big.cues);
+  });
+
+  // Checked: with the streaming readSmallSpillFile's size test made false, the file over
+  // maxBytes is read whole; made `>=`, the file of exactly maxBytes is refused; with its
+  // result emptied (`{}`, `""`), this fails.
+  it('a file over the size asked for is not read whole (merged read-back sends it alone): too-large', async () => {
+    const dir = tempDir();
+    const { text } = manyLines(300);
+    writeRawFile(dir, 'big.jsonl', text);
+    const size = statSync(join(dir, 'big.jsonl')).size;
+    expect(await readSmallSpillFile(join(dir, 'big.jsonl'), 'big.jsonl', size - 1)).toEqual({ kind: 'too-large' });
+    expect(await readSmallSpillFile(join(dir, 'big.jsonl'), 'big.jsonl', size)).toMatchObject({ kind: 'pairs' });
+  });
+
+  // Checked: with the ELOOP test of either open made true (small-spill-file.ts,
+  // spill-reader.ts), or the ENOENT test made true, the path through a file reads as a
+  // symlink or as gone, and this fails.
+  it('a file that cannot be opened for another reason is an error to retry, not a verdict on the file', async () => {
+    const dir = tempDir();
+    writeRawFile(dir, 'plain', 'not a directory');
+    const through = join(dir, 'plain', 'x.jsonl'); // ENOTDIR: as a passing fault (EMFILE, EIO) would be
+    await expect(readSpillFile(through, 'x.jsonl')).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(scanSpillFile(through, 'x.jsonl')).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  // Checked: with the whole-file reader's `finally { closeSync(fd) }` emptied
+  // (small-spill-file.ts), or the `finally` that closes the file emptied in scanSpillFile,
+  // readSpillChunks or the streaming readSmallSpillFile, or the close on a version mismatch
+  // skipped (`'fh' in opened` made false), descriptors stay open and this fails.
   it('reading files leaves none of them open: a long-running read-back never runs out of descriptors', async () => {
     const dir = tempDir();
     writeRawFile(dir, 'a.jsonl', `${handLine('r1', 'a')}\n`);
+    writeRawFile(dir, 'big.jsonl', manyLines(300).text); // over SYNC_READ_MAX_BYTES: streamed
+    const path = join(dir, 'a.jsonl');
+    const scan = await scanSpillFile(path, 'a.jsonl');
+    const version = (scan as { version: string }).version;
     const openFds = () => readdirSync('/proc/self/fd').length;
     const before = openFds();
-    for (let i = 0; i < 300; i++) expect(await readSpillFile(join(dir, 'a.jsonl'), 'a.jsonl')).toMatchObject({ kind: 'pairs' });
+    for (let i = 0; i < 200; i++) {
+      expect(await readSpillFile(path, 'a.jsonl')).toMatchObject({ kind: 'pairs' });
+      expect(await scanSpillFile(path, 'a.jsonl')).toMatchObject({ kind: 'pairs' });
+      for await (const chunk of readSpillChunks(path, 'a.jsonl', 10, version)) expect(chunk).toHaveLength(1);
+      await expect(readSpillChunks(path, 'a.jsonl', 10, 'another version').next()).rejects.toThrow(SpillFileChangedError);
+      expect(await readSpillFile(join(dir, 'big.jsonl'), 'big.jsonl')).toMatchObject({ kind: 'pairs' });
+    }
     // Generous: other test files' workers share this process's table under `--pool threads`.
+    console.log('FDDELTA', openFds() - before);
     expect(openFds() - before).toBeLessThan(100);
   });
 
