@@ -5,7 +5,7 @@ import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
-import { silentLogger } from '../src/log.js';
+import { jsonLogger, silentLogger } from '../src/log.js';
 import { listSpillDir } from '../src/spill/spill-dir.js';
 import { journalStatus } from '../src/journal/journal-status.js';
 import type { ProvenancePair, QueueOptions } from '../src/schemas.js';
@@ -86,6 +86,8 @@ export interface WorkloadConfig {
   fillDisk?: string;
   /** Extra bytes of padding in every entry (a `pad` field), so few pairs fill a disk. */
   padBytes?: number;
+  /** The queue logs its JSON lines to stderr (silent otherwise). */
+  logToStderr?: boolean;
 }
 
 export function recordId(i: number): string {
@@ -114,7 +116,7 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
   }
   if (cfg.probeAtExit) process.on('exit', () => process.stdout.write(`entries at an earlier exit listener: ${store.stats().entries}\n`));
   const sinkCalls = injectSinkFaults(store, cfg);
-  const queue = store.enableProvenanceQueue({ logger: silentLogger, ...cfg.queue });
+  const queue = store.enableProvenanceQueue({ logger: cfg.logToStderr ? jsonLogger() : silentLogger, ...cfg.queue });
   if (cfg.spillDirBlocker) writeFileSync(cfg.spillDirBlocker, 'a file where the spill dir should be');
   if (cfg.fillDisk) fillDisk(cfg.fillDisk);
   const batch = cfg.batchPairs ?? 10;

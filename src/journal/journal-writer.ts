@@ -2,21 +2,30 @@
 // segment file before the turn of the event loop that enqueued it ends (one write per turn,
 // from a microtask), so a process crash loses no acknowledged pair. A segment is deleted
 // once every pair in it is saved elsewhere (in the sink or a spill file); while its writer
-// lives it holds a claim on it, so no other process reads it back.
-import { close, closeSync, fdatasync, fdatasyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
+// lives it holds a claim on it, so no other process reads it back. Writes are fsync'd
+// within fsyncMs; what a failed fsync means, and does, is in fsync-failures.ts.
+import { fdatasyncSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { errorFields, type Logger } from '../log.js';
 import { identifiedPair, type PendingBatch } from '../queue/pending-batches.js';
-import { ensureSpillDirSync } from '../spill/spill-dir.js';
 import { MAX_SPILL_FILE_PAIRS, spillLine } from '../spill/spill-writer.js';
-import { journalSegmentName, segmentsWrittenHere } from './journal-names.js';
+import { FsyncFailures } from './fsync-failures.js';
+import { segmentsWrittenHere } from './journal-names.js';
+import { closeSegment, openSegment, syncSegment, type Segment } from './journal-segment.js';
 
 export interface JournalOptions {
   segmentBytes: number;
   fsyncMs: number;
   /** The claim a live writer holds is refreshed at half this period. */
   claimStaleMs: number;
+}
+
+/** What the writer asks of the queue's backlog: asked when needed, never remembered (it moves back as pairs are enqueued). */
+export interface JournalBacklog {
+  /** The lowest sequence number not yet saved in the sink or a spill file. */
+  oldestUnsavedSeq(): number;
+  /** Every batch not yet saved, left where it is: written again after an fsync failed. */
+  unsavedBatches(): PendingBatch[];
 }
 
 /** A turn's lines are written in pieces of at most this many bytes (and never past a segment). */
@@ -27,16 +36,6 @@ const KEEP_PENDING_SLOTS = 8192;
 
 /** A saved current segment is deleted once it has had no write for this long. */
 const QUIET_MS = 500;
-
-interface Segment {
-  readonly name: string;
-  fd: number | null;
-  bytes: number;
-  pairs: number;
-  /** One past the highest sequence number written to it. */
-  hiSeq: number;
-  readonly unlock: () => void;
-}
 
 export class JournalWriter {
   private current: Segment | null = null;
@@ -53,18 +52,40 @@ export class JournalWriter {
   private readonly unsynced: number[] = [];
   private failures = 0;
   private lastWriteAt = 0;
+  private readonly fsyncFailures: FsyncFailures;
 
-  /**
-   * `unsavedFrom`: the lowest sequence number not yet saved in the sink or a spill file
-   * (asked when an fsync is due, never remembered: it moves back as pairs are enqueued).
-   */
   constructor(
     readonly dir: string,
     private readonly opts: JournalOptions,
     private readonly log: Logger,
     private readonly counters: { journalErrors: number },
-    private readonly unsavedFrom: () => number,
-  ) {}
+    private readonly backlog: JournalBacklog,
+  ) {
+    this.fsyncFailures = new FsyncFailures(dir, log, counters, {
+      unsavedBatches: () => backlog.unsavedBatches(),
+      write: (batch) => {
+        this.writePending(); // this turn's lines first, as they would have gone
+        this.pending[this.pendingCount++] = batch;
+        const before = this.counters.journalErrors;
+        this.writePending();
+        return this.counters.journalErrors === before;
+      },
+      current: () => this.current,
+      retire: (s) => {
+        if (s !== this.current) return;
+        this.current = null;
+        this.full.push(s);
+        closeSegment(s);
+      },
+      held: (s) => s === this.current || this.full.includes(s),
+      remove: (s) => {
+        const i = this.full.indexOf(s);
+        if (i >= 0) this.full.splice(i, 1);
+        this.remove(s);
+      },
+      sync: (s) => this.sync(s),
+    });
+  }
 
   /** Journals a batch before this turn ends. `hiSeq`: one past its last sequence number. */
   add(batch: PendingBatch, hiSeq: number): void {
@@ -131,6 +152,7 @@ export class JournalWriter {
 
   /** At exit or a stop deadline, after everything was saved: removes every segment now. */
   removeAll(): void {
+    this.fsyncFailures.stop();
     this.pending = [];
     this.pendingCount = 0;
     for (const s of this.full.splice(0)) this.remove(s);
@@ -140,21 +162,34 @@ export class JournalWriter {
 
   /** At exit when saving failed: what is journaled stays for the next start to read back. */
   leaveForRecovery(): void {
+    this.fsyncFailures.stop();
     this.writePending();
+    const unsynced: string[] = [];
+    let error: unknown;
     for (const s of [...this.full.splice(0), ...(this.current ? [this.current] : [])]) {
-      // The only copy now: on disk before the process ends, not only in the page cache.
-      if (s.fd !== null) {
+      // The only copy now: on disk before the process ends, not only in the page cache. A
+      // segment whose fsync failed once is not asked again: a second fsync would not tell.
+      if (s.failedGen !== 0) unsynced.push(s.name);
+      else if (s.openFd !== null) {
         try {
-          fdatasyncSync(s.fd);
-        } catch {
-          // a disk that fails this has failed the writes too; the pairs are on stderr as well
+          fdatasyncSync(s.openFd);
+        } catch (err) {
+          this.counters.journalErrors++;
+          unsynced.push(s.name);
+          error = err;
         }
       }
-      this.closeFd(s, true);
+      closeSegment(s);
       s.unlock();
       segmentsWrittenHere.delete(s.name); // a queue started later in this process may read them back
     }
     this.current = null;
+    if (unsynced.length > 0) {
+      this.log.error(
+        { journalDir: this.dir, files: unsynced, ...(error ? errorFields(error) : {}) },
+        'journal segments left for recovery at exit are not fsynced: their pairs survive this process ending but maybe not a power loss (they are on stderr too)',
+      );
+    }
   }
 
   private write(bytes: Buffer, pairs: number, hiSeq: number): void {
@@ -165,6 +200,7 @@ export class JournalWriter {
       seg.bytes += bytes.length;
       seg.pairs += pairs;
       seg.hiSeq = hiSeq;
+      this.fsyncFailures.wrote(seg);
       this.lastWriteAt = performance.now();
       this.unsynced.push(hiSeq, this.lastWriteAt);
       this.scheduleFsync(this.opts.fsyncMs);
@@ -190,50 +226,24 @@ export class JournalWriter {
     const cur = this.current;
     if (cur && cur.bytes > 0 && (cur.bytes + bytes > this.opts.segmentBytes || cur.pairs + pairs > MAX_SPILL_FILE_PAIRS)) this.rotate();
     if (this.current) return this.current;
-    ensureSpillDirSync(this.dir);
-    const name = journalSegmentName();
-    const path = join(this.dir, name);
-    // Claimed before it exists, so no other process can claim and read it half-written.
-    const release = lockfile.lockSync(path, {
-      realpath: false,
-      stale: this.opts.claimStaleMs,
-      // Refreshed every second: a reader takes a dead pid's claim once it is 2 s old, and a
-      // live writer's (say, in another pid namespace) is never that old.
-      update: 1000,
-      onCompromised: (err: Error) => {
-        this.log.warn({ file: name, err: { message: err.message } }, 'journal claim lost (clock jump or stalled process); rotating');
-        if (this.current?.name === name) this.rotate();
-      },
+    this.current = openSegment(this.dir, this.opts.claimStaleMs, this.log, (name) => {
+      if (this.current?.name === name) this.rotate();
     });
-    const unlock = () => {
-      try {
-        release();
-      } catch {
-        // already released or taken over: nothing of ours to undo
-      }
-    };
-    let fd: number;
-    try {
-      fd = openSync(path, 'wx', 0o600);
-    } catch (err) {
-      unlock();
-      throw err;
-    }
-    segmentsWrittenHere.add(name);
-    this.current = { name, fd, bytes: 0, pairs: 0, hiSeq: 0, unlock };
     return this.current;
   }
 
+  /** The current segment takes no more writes; it is fsync'd (unless one failed) and closed. */
   private rotate(): void {
     const cur = this.current;
     if (!cur) return;
     this.current = null;
     this.full.push(cur);
-    this.closeFd(cur, false);
+    if (cur.failedGen === 0) this.sync(cur);
+    closeSegment(cur);
   }
 
   private remove(s: Segment): void {
-    this.closeFd(s, true);
+    closeSegment(s);
     try {
       unlinkSync(join(this.dir, s.name));
     } catch (err) {
@@ -245,12 +255,9 @@ export class JournalWriter {
     s.unlock();
   }
 
-  private closeFd(s: Segment, sync: boolean): void {
-    const fd = s.fd;
-    if (fd === null) return;
-    s.fd = null;
-    if (sync) closeSync(fd);
-    else fdatasync(fd, () => close(fd, () => {}));
+  private sync(s: Segment): void {
+    const genAtStart = s.rewriteGen; // only an fsync begun after a rewrite was written covers it
+    syncSegment(s, (err) => (err ? this.fsyncFailures.failed(s, err) : this.fsyncFailures.synced(s, genAtStart)));
   }
 
   /**
@@ -268,7 +275,7 @@ export class JournalWriter {
   private readonly fsyncIfDue = (): void => {
     this.fsyncDue = false;
     const u = this.unsynced;
-    const saved = this.unsavedFrom();
+    const saved = this.backlog.oldestUnsavedSeq();
     let i = 0;
     while (i < u.length && u[i]! <= saved) i += 2; // writes whose pairs are all saved
     if (i === u.length) {
@@ -282,7 +289,6 @@ export class JournalWriter {
       return;
     }
     u.length = 0;
-    const fd = this.current?.fd;
-    if (fd != null) fdatasync(fd, () => {}); // a rotated segment was fsync'd when it was closed
+    if (this.current) this.sync(this.current); // a rotated segment was fsync'd when it was closed
   };
 }

@@ -95,10 +95,21 @@ export class Backlog {
    * the entry ids make the second write a no-op.
    */
   takeAllUnsaved(): PendingBatch[] {
-    const busy = [...this.busy].sort((a, b) => a.minSeq - b.minSeq).map((t) => identifiedBatch(t.pairs, t.minSeq, t.inputIds ?? false));
-    const all = [...busy, ...this.memory.takeAll(), ...this.overflow.splice(0)];
+    const all = [...this.busyBatches(), ...this.memory.takeAll(), ...this.overflow.splice(0)];
     this.busy.clear();
     this.memoryPairs = this.overflowPairs = this.busyPairs = 0;
     return all;
+  }
+
+  /**
+   * Everything not yet saved, oldest first, left where it is: the journal writes it again
+   * after an fsync of a segment failed (pairs of calls under way included, as above).
+   */
+  unsavedBatches(): PendingBatch[] {
+    return [...this.busyBatches(), ...this.memory.toArray(), ...this.overflow];
+  }
+
+  private busyBatches(): PendingBatch[] {
+    return [...this.busy].sort((a, b) => a.minSeq - b.minSeq).map((t) => identifiedBatch(t.pairs, t.minSeq, t.inputIds ?? false));
   }
 }

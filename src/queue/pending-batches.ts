@@ -100,6 +100,13 @@ export class BatchQueue {
     return b;
   }
 
+  /** Every batch, oldest first; the queue is left as it is. */
+  toArray(): PendingBatch[] {
+    const all = new Array<PendingBatch>(this.count);
+    for (let i = 0; i < all.length; i++) all[i] = this.ring[(this.head + i) % this.ring.length]!;
+    return all;
+  }
+
   /** Every batch, oldest first; the queue is left empty. */
   takeAll(): PendingBatch[] {
     const all = new Array<PendingBatch>(this.count);

@@ -1,39 +1,35 @@
 // The coalescing queue's public face: admission (`enqueue` validates, stamps an id block,
 // journals and pushes), the lifecycle (start, flush, stop once, bounded), events and stats.
 // The work itself is done by the parts it wires together: Worker (coalescing and sink
-// calls), SinkDelivery (retries), SpillScheduler (overflow), ReadBack, JournalWriter, and
-// the exit drain.
+// calls), SinkDelivery (retries), SpillScheduler (overflow), ReadBack, JournalWriter,
+// QueueProgress (counters, events, frontiers) and HaltSave (the exit drain, stop deadlines).
 import { EventEmitter } from 'node:events';
 import { reserveEntryIds } from '../entry-id.js';
 import { InvalidOptionsError, QueueNotRunningError } from '../errors.js';
-import { saveSync, type SaveFirst } from '../exit/exit-save.js';
+import type { SaveFirst } from '../exit/exit-save.js';
 import { registerExitDrain, unregisterExitDrain } from '../exit/exit-hook.js';
+import { HaltSave } from '../exit/halt-save.js';
 import { JournalWriter } from '../journal/journal-writer.js';
 import { errorFields, jsonLogger, neverThrowing, type Logger } from '../log.js';
-import {
-  queueOptionsSchema,
-  type FlushOptions,
-  type ProvenancePair,
-  type QueueOptions,
-  type ResolvedQueueOptions,
-  type StopOptions,
-} from '../schemas.js';
+import type { FlushOptions, ProvenancePair, ResolvedQueueOptions, StopOptions } from '../schemas.js';
 import type { ProvenanceSink } from '../sink.js';
 import { ANONYMOUS_SINK, assertDirOwner } from '../spill/dir-owner.js';
 import { checkSpillDirSync } from '../spill/spill-dir.js';
-import type { ReplayOutcome } from '../spill/replay.js';
 import { SpillWriter } from '../spill/spill-writer.js';
-import { parseOptions, parsePairs } from '../validate.js';
+import { parsePairs } from '../validate.js';
 import { Backlog } from './backlog.js';
 import { deadlineOf, parseStopOptions } from './deadline.js';
 import type { QueueEvents } from './events.js';
 import { FlushWaiters, parseFlushArgument } from './flush-waiters.js';
-import { JOURNAL_OVERFLOW_SYNC_SPILL_PAIRS, OVERFLOW_SYNC_SPILL_PAIRS, SpillScheduler } from './overflow.js';
-import { identifyAll, oldestSeqOf, pendingBatch, type PendingBatch } from './pending-batches.js';
-import { ReadBack } from './read-back.js';
-import { SinkDelivery } from './sink-delivery.js';
+import type { SpillScheduler } from './overflow.js';
+import { pendingBatch } from './pending-batches.js';
+import { resolveQueueOptions, type DirectQueueOptions } from './queue-options.js';
+import { wireQueueParts } from './queue-parts.js';
+import { QueueProgress } from './queue-progress.js';
+import type { ReadBack } from './read-back.js';
+import type { SinkDelivery } from './sink-delivery.js';
 import { newQueueCounters, type QueueStats } from './queue-stats.js';
-import { Worker } from './worker.js';
+import type { Worker } from './worker.js';
 
 export type { QueueStats } from './queue-stats.js';
 
@@ -41,11 +37,7 @@ export { JOURNAL_OVERFLOW_SYNC_SPILL_PAIRS, OVERFLOW_SYNC_SPILL_PAIRS } from './
 
 type State = 'new' | 'running' | 'stopping' | 'stopped';
 
-/** Options of a queue built directly: as {@link QueueOptions}, with `spillDir` required. */
-export type DirectQueueOptions = QueueOptions & {
-  /** Required: where overflow and failed writes go (created 0700 on the first spill). */
-  spillDir: string;
-};
+export type { DirectQueueOptions } from './queue-options.js';
 
 /**
  * A coalescing write queue in front of a {@link ProvenanceSink}: `enqueue` returns at once,
@@ -78,18 +70,12 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   private readonly worker: Worker;
   private readonly journal: JournalWriter | null;
   private readonly flushWaiters = new FlushWaiters();
+  private readonly progress: QueueProgress;
+  private readonly halt: HaltSave;
   private state: State = 'new';
-  /** After a stop deadline the sink is not answering: a spill file first, not its sync write. */
-  private saveFirst: SaveFirst = 'sink';
-  /** Set by the exit drain or a stop deadline: from then on every enqueue is saved synchronously. */
-  private halted = false;
   private running_: Promise<void> | null = null;
   private stopped: Promise<void> | null = null;
   private seqEnd = 0;
-  /** The lowest sequence saved synchronously somewhere other than the sink (a spill file, stderr): flush stays false for it. */
-  private savedOutsideSinkSeq = Infinity;
-  private spillDirOwned = false;
-  private wasBusy = false;
 
   private readonly counters = newQueueCounters();
 
@@ -98,77 +84,39 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
    * (a store's `enableProvenanceQueue` fills it in). Throws InvalidOptionsError naming a bad option.
    */
   constructor(
-    private readonly sink: ProvenanceSink,
+    sink: ProvenanceSink,
     opts: DirectQueueOptions,
   ) {
     super();
     if (!sink || typeof sink.appendProvenanceBatch !== 'function') {
       throw new InvalidOptionsError('ProvenanceWriteQueue: sink must have an appendProvenanceBatch(pairs) method');
     }
-    this.opts = parseOptions(queueOptionsSchema, opts, 'queue options', "{ spillDir: './provenance-spill' }");
-    if (!this.opts.spillDir) {
-      throw new InvalidOptionsError(
-        'invalid queue options: spillDir is required for a queue built directly (store queues default it to <store path>/provenance-overflow)',
-      );
-    }
-    this.spillDir = this.opts.spillDir;
-    this.journalDir = this.opts.durability === 'journal' ? (this.opts.journalDir ?? `${this.spillDir}-journal`) : null;
-    if (this.journalDir === this.spillDir) {
-      throw new InvalidOptionsError(`invalid queue options: journalDir must not be the spillDir (${this.spillDir}); give the journal its own directory`);
-    }
+    ({ opts: this.opts, spillDir: this.spillDir, journalDir: this.journalDir } = resolveQueueOptions(opts));
     this.log = neverThrowing(this.opts.logger ?? jsonLogger());
     this.sinkId = sink.sinkId ?? ANONYMOUS_SINK;
-    const maxInFlight = Math.max(1, Math.floor(sink.maxConcurrentWrites ?? 1));
     this.spillWriter = new SpillWriter(this.spillDir);
-    const halted = () => this.halted;
-    this.delivery = new SinkDelivery(sink, this.opts, this.log, this.counters, {
-      halted,
-      onWriteError: (error, pairs, attempt) => this.emitSafely('writeError', { error, pairs, attempt }),
-    });
-    const syncSpillPairs = this.journalDir ? JOURNAL_OVERFLOW_SYNC_SPILL_PAIRS : OVERFLOW_SYNC_SPILL_PAIRS;
-    this.spill = new SpillScheduler(this.backlog, this.spillWriter, { ...this.opts, syncSpillPairs }, this.log, {
-      halted,
-      assertSpillDirOwned: () => this.assertSpillDirOwned(),
-      spilled: (files, minSeq) => this.noteSpilled(files, minSeq),
-      changed: () => {
-        this.changed();
-        this.worker.wake(); // overflow may have moved back to memory
-      },
-    });
-    this.readBack = new ReadBack(
-      {
-        spillDir: this.spillDir,
-        journalDir: this.journalDir,
-        chunkPairs: this.opts.maxBatchPairs,
-        claimStaleMs: this.opts.claimStaleMs,
-        retryBaseMs: this.opts.retryBaseMs,
-        retryMaxMs: this.opts.retryMaxMs,
-        parallelFiles: maxInFlight,
-      },
-      this.log,
-      {
-        sinkId: this.sinkId,
-        deliver: async (pairs) => {
-          const d = await this.delivery.deliver(pairs, true);
-          return d.ok ? { ok: true, unknownRecords: d.result.unknownRecords } : { ok: false };
-        },
-        sinkDown: () => this.delivery.breakerOpen,
-        stopping: () => this.state === 'stopping',
-        ownFiles: this.backlog.ownFiles,
-        fileDone: (name, outcome) => this.noteReadBack(name, outcome),
-        otherWorkWaiting: () => this.halted || this.backlog.memoryPairs > 0 || this.backlog.overflowPairs > 0,
-      },
-    );
-    this.worker = new Worker(this.backlog, this.delivery, this.spill, this.readBack, this.opts, maxInFlight, {
-      halted,
-      stopping: () => this.state === 'stopping',
-      drained: () => this.drained(),
-      changed: () => this.changed(),
-    });
     this.journal = this.journalDir
       ? new JournalWriter(this.journalDir, { segmentBytes: this.opts.journalSegmentBytes, fsyncMs: this.opts.fsyncMs, claimStaleMs: this.opts.claimStaleMs },
-          this.log, this.counters, () => this.backlog.oldestUnsavedSeq())
+          this.log, this.counters, this.backlog)
       : null;
+    this.halt = new HaltSave(sink, this.spillWriter, this.backlog, this.journal, this.log, this.counters);
+    const frontiers = { backlog: this.backlog, journal: this.journal, flushWaiters: this.flushWaiters, sinkFrontier: () => this.sinkFrontier() };
+    this.progress = new QueueProgress(this, this.log, this.counters, frontiers, this.spillDir, this.sinkId);
+    ({ delivery: this.delivery, spill: this.spill, readBack: this.readBack, worker: this.worker } = wireQueueParts({
+      sink,
+      sinkId: this.sinkId,
+      opts: this.opts,
+      spillDir: this.spillDir,
+      journalDir: this.journalDir,
+      log: this.log,
+      counters: this.counters,
+      backlog: this.backlog,
+      spillWriter: this.spillWriter,
+      progress: this.progress,
+      halt: this.halt,
+      stopping: () => this.state === 'stopping',
+      drained: () => this.drained(),
+    }));
   }
 
   /** True between start() and the end of stop(): enqueue accepts pairs. */
@@ -255,7 +203,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
    * @internal Called by the exit hook.
    */
   drainSync(reason: string): void {
-    if (this.halted) return;
+    if (this.halt.halted) return;
     this.haltAndSave(reason);
   }
 
@@ -275,12 +223,12 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     const ids = reserveEntryIds(n);
     this.seqEnd = ids.seq0 + n;
     this.counters.enqueuedPairs += n;
-    this.wasBusy = true;
+    this.progress.noteBusy();
     let inputIds = false;
     for (let i = 0; i < n; i++) if (valid[i]![1].entryId !== undefined) inputIds = true;
     const batch = pendingBatch(valid, ids.ms, ids.seq0, inputIds);
-    if (this.halted) {
-      this.saveNow([batch], 'enqueue after the queue was halted');
+    if (this.halt.halted) {
+      this.halt.save([batch], 'enqueue after the queue was halted');
       return;
     }
     this.journal?.add(batch, this.seqEnd);
@@ -307,17 +255,17 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     let timedOut = false;
     await Promise.race([this.running_, deadline.reached.then(() => (timedOut = true))]);
     deadline.cancel();
-    if (timedOut && !this.halted) {
+    if (timedOut && !this.halt.halted) {
       this.log.warn({ pendingPairs: this.backlog.pendingPairs }, 'stop deadline reached; saving what is not yet durable');
       this.haltAndSave('stop deadline', 'spill');
-    } else if (!this.halted && this.backlog.pendingPairs > 0) {
+    } else if (!this.halt.halted && this.backlog.pendingPairs > 0) {
       // Enqueued after the worker found the queue drained and ended (a microtask of a
       // listener, say): no worker will write these, so they are saved now.
       this.haltAndSave('enqueued as stop finished');
     }
     this.state = 'stopped';
     unregisterExitDrain(this);
-    if (!this.halted) this.journal?.removeAll();
+    if (!this.halt.halted) this.journal?.removeAll();
     this.flushWaiters.settleAll(this.sinkFrontier());
   }
 
@@ -330,85 +278,12 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
 
   /** Exit or a stop deadline: from now on nothing is asynchronous; what is unsaved is saved now. */
   private haltAndSave(reason: string, first: SaveFirst = 'sink'): void {
-    this.halted = true;
-    this.saveFirst = first;
-    // This turn's pairs are not journaled yet: the sync save makes them durable directly, and
-    // only if it fails are they journaled (leaveForRecovery) — never formatted twice.
-    const saved = this.saveNow(this.backlog.takeAllUnsaved(), reason);
-    if (saved) this.journal?.removeAll();
-    else this.journal?.leaveForRecovery();
+    this.halt.halt(reason, first);
     this.worker.wake();
-  }
-
-  /** Saves pairs synchronously; false only when they reached nothing but stderr. */
-  private saveNow(batches: PendingBatch[], reason: string): boolean {
-    const pairs = identifyAll(batches);
-    if (pairs.length === 0) return true;
-    const saved = saveSync(pairs, this.sink, this.spillWriter, this.log, reason, this.saveFirst);
-    if (saved.to === 'sink') this.counters.writtenPairs += pairs.length;
-    else for (const b of batches) this.savedOutsideSinkSeq = Math.min(this.savedOutsideSinkSeq, oldestSeqOf(b));
-    if (saved.to === 'spill') {
-      this.counters.spilledPairs += pairs.length;
-      this.counters.spilledFiles += saved.files.length;
-    }
-    return saved.to !== 'stderr';
   }
 
   /** The lowest sequence not yet durable in the sink: flush's frontier. */
   private sinkFrontier(): number {
-    return Math.min(this.backlog.oldestPendingSeq(), this.savedOutsideSinkSeq);
-  }
-
-  // ---- bookkeeping --------------------------------------------------------------------
-
-  private assertSpillDirOwned(): void {
-    if (this.spillDirOwned) return;
-    // The writer creates the dir on the first spill; mark it ours before anything lands there.
-    this.spillDirOwned = assertDirOwner(this.spillDir, this.sinkId, 'spill directory');
-  }
-
-  private noteSpilled(files: { name: string; pairs: number }[], minSeq: number): void {
-    if (!this.spillDirOwned) this.assertSpillDirOwned(); // the first spill made the dir: mark it ours
-    for (const { name, pairs } of files) {
-      this.counters.spilledPairs += pairs;
-      this.counters.spilledFiles++;
-      this.backlog.ownFiles.set(name, minSeq);
-      this.emitSafely('spilled', { file: name, pairs });
-    }
-  }
-
-  private noteReadBack(name: string, outcome: ReplayOutcome): void {
-    this.backlog.ownFiles.delete(name);
-    this.wasBusy = true; // a file read back is work done: 'idle' follows
-    if (outcome.kind === 'quarantined') {
-      this.counters.quarantinedFiles++;
-      this.emitSafely('quarantined', { file: name, reason: outcome.reason });
-    }
-    if (outcome.kind === 'applied') {
-      if (outcome.setAside) {
-        this.counters.quarantinedFiles++;
-        this.emitSafely('quarantined', { file: outcome.setAside.as, reason: `${outcome.setAside.pairs} pairs of ${name} set aside` });
-      }
-      if (outcome.tornLines) this.counters.tornJournalLines += outcome.tornLines;
-    }
-    this.changed();
-  }
-
-  /** The frontier may have moved: journal segments go, flush waiters settle, 'idle' is told. */
-  private changed(): void {
-    this.journal?.release(this.backlog.oldestUnsavedSeq());
-    this.flushWaiters.check(this.sinkFrontier());
-    const busy = this.backlog.pendingPairs > 0 || this.backlog.ownFiles.size > 0;
-    if (this.wasBusy && !busy) this.emitSafely('idle');
-    this.wasBusy = busy;
-  }
-
-  /** A listener that throws must not break the worker: its error is logged. */
-  private emitSafely<K extends keyof QueueEvents>(event: K, ...args: QueueEvents[K]): void {
-    try {
-      this.emit(event, ...(args as never));
-    } catch (err) {
-      this.log.error({ event, ...errorFields(err) }, 'a queue event listener threw; the queue goes on');
-    }
+    return Math.min(this.backlog.oldestPendingSeq(), this.halt.savedOutsideSinkSeq);
   }
 }

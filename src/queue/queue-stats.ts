@@ -20,7 +20,11 @@ export interface QueueStats {
   writeErrors: number;
   /** Failed attempts to write a spill file (disk full, no permission, ...). */
   spillErrors: number;
-  /** Failed journal writes (those pairs stayed in memory without crash protection). */
+  /**
+   * Failed journal writes (those pairs stayed in memory without crash protection) and
+   * failed journal fsyncs (the pairs not yet saved are written again to a fresh segment;
+   * until its fsync succeeds, a power loss may lose more than `fsyncMs` of them).
+   */
   journalErrors: number;
   /** Cut last lines of dead writers' journal segments, dropped (never acknowledged). */
   tornJournalLines: number;

@@ -7,7 +7,9 @@ import { isJournalSegmentName, journalWriterMayLive } from '../journal/journal-n
 import type { IdentifiedPair } from '../spill/spill-writer.js';
 import { assertDirOwner } from '../spill/dir-owner.js';
 import { claimSpillFile } from '../spill/spill-claims.js';
-import { checkSpillDir, listSpillDir } from '../spill/spill-dir.js';
+import { checkSpillDir, listSpillDir, type SpillListing } from '../spill/spill-dir.js';
+import { takeReadBackLease, type ReadBackLease } from '../spill/read-back-lease.js';
+import type { SpillClaim } from '../spill/spill-claims.js';
 import { replayClaimedFile, type ChunkDelivered, type ReplayOutcome } from '../spill/replay.js';
 import { mergedReadBackRound } from './merged-read-back.js';
 import { recoverAbandonedTmpFiles } from '../spill/stale-tmp.js';
@@ -55,6 +57,14 @@ const MIN_ROUND_PAIRS = 8192;
 /** Pairs a round reads back at most, with nothing else waiting (then the directory is listed again). */
 const MAX_ROUND_PAIRS = 262_144;
 
+/** How a round claims its files (see claimsFor). */
+interface RoundClaims {
+  lease: ReadBackLease | null;
+  /** Null when another process holds the file (or the lease was lost). */
+  claim(name: string, checkPresent: boolean): Promise<SpillClaim | null>;
+  end(): Promise<void>;
+}
+
 /** A dead writer's claim on its journal segment is taken over after this (proper-lockfile's minimum). */
 const DEAD_WRITER_STALE_MS = 2000;
 
@@ -65,6 +75,8 @@ export class ReadBack {
   private readonly problemsLogged = new Set<string>();
   /** Files to read back on their own: their merged call failed or named unknown records. */
   private readonly alone = new Set<string>();
+  /** Files the lease's listing saw with a claim of their own: claimed alone, not covered. */
+  private claimedAlone = new Set<string>();
 
   constructor(
     private readonly opts: ReadBackOptions,
@@ -92,25 +104,72 @@ export class ReadBack {
     // Only files of ours that were in place before the listing began can be missing from it
     // for good: one spilled while the directory was being read may simply not be listed.
     const ownBefore = journal ? [] : [...this.host.ownFiles.keys()];
-    const pending = await this.pendingIn(dir, journal);
-    if (pending === null) return false;
+    const listing = await this.listingOf(dir, journal);
+    if (listing === null) return false;
     if (!journal) {
       // A file of ours that another process applied and deleted is durable: forget it.
-      const present = new Set(pending);
+      const present = new Set(listing.pending);
       for (const name of ownBefore) if (!present.has(name) && this.host.ownFiles.has(name)) this.host.fileDone(name, { kind: 'skipped', reason: 'gone' });
     }
-    const picks = pending.filter((name) => {
-      if (journal && (!isJournalSegmentName(name) || journalWriterMayLive(name))) return false;
-      if (!journal && this.host.stopping() && !this.host.ownFiles.has(name)) return false;
-      const retry = this.retryAt.get(name);
-      return !(retry && retry.at > performance.now());
-    });
+    if (this.picksOf(listing.pending, journal).length === 0) return false;
+    const claims = await this.claimsFor(dir, journal);
+    if (!claims) return false; // another process holds the lease: it reads these files back
+    try {
+      return await this.roundIn(dir, journal, claims, listing);
+    } finally {
+      await claims.end();
+    }
+  }
+
+  /**
+   * How this round claims files: in the spill dir under the directory's lease (a file with
+   * a claim of its own is claimed as before), in the journal dir file by file (a live
+   * writer holds its segment's claim). Null while another process holds the lease.
+   */
+  private async claimsFor(dir: string, journal: boolean): Promise<RoundClaims | null> {
+    const staleMs = journal ? DEAD_WRITER_STALE_MS : this.opts.claimStaleMs;
+    const alone = (underLease: boolean) => (name: string, checkPresent: boolean) =>
+      claimSpillFile(dir, name, { staleMs, logger: this.log, checkPresent, underLease });
+    if (journal) return { lease: null, claim: alone(false), end: async () => {} };
+    let lease: ReadBackLease | null;
+    try {
+      lease = await takeReadBackLease(dir, { staleMs, logger: this.log });
+    } catch (err) {
+      // Cannot be taken (a read-only or failing filesystem): file by file, as before, so
+      // each file's failure is retried with its own backoff.
+      this.log.debug({ dir, ...errorFields(err) }, 'read-back lease not taken; claiming files one by one');
+      return { lease: null, claim: alone(false), end: async () => {} };
+    }
+    if (!lease) return null;
+    const held = lease;
+    const claimAlone = alone(true);
+    return {
+      lease: held,
+      claim: (name, checkPresent) => {
+        if (held.compromised) return Promise.resolve(null); // lost: take no more files
+        return this.claimedAlone.has(name) ? claimAlone(name, checkPresent) : Promise.resolve(held.cover(name));
+      },
+      end: () => held.release().catch(() => {}),
+    };
+  }
+
+  /** One round over the directory's files: those to read alone first, then merged calls. */
+  private async roundIn(dir: string, journal: boolean, claims: RoundClaims, first: SpillListing): Promise<boolean> {
+    let listing: SpillListing | null = first;
+    if (claims.lease) {
+      // Listed again now that the lease is held: a file claimed before this listing is
+      // seen claimed (and claimed alone); one claimed after it gives way to the lease.
+      listing = await this.listingOf(dir, journal);
+      if (listing === null) return false;
+      this.claimedAlone = new Set(listing.claims.map((n) => n.slice(0, -'.lock'.length)));
+    }
+    const picks = this.picksOf(listing.pending, journal);
     // Files whose merged call failed go alone first, through the per-file path (which sets
     // refused pairs aside, and stops at a sink that is down).
     let applied = 0;
     for (const name of picks.filter((n) => this.alone.has(n))) {
       if (this.host.sinkDown()) break;
-      const outcome = await this.apply(dir, name, journal);
+      const outcome = await this.apply(dir, name, journal, claims);
       if (outcome === 'busy' || outcome === 'failed') continue;
       this.retryAt.delete(name);
       this.alone.delete(name);
@@ -129,7 +188,7 @@ export class ReadBack {
         deliver: (p) => this.host.deliver(p),
         sinkDown: () => this.host.sinkDown(),
         // The merged path opens the file right after and takes a missing one as gone.
-        claim: (name) => claimSpillFile(dir, name, { staleMs: journal ? DEAD_WRITER_STALE_MS : this.opts.claimStaleMs, logger: this.log, checkPresent: false }),
+        claim: (name) => claims.claim(name, false),
         replayAlone: (claim) => replayClaimedFile(claim, { dir, chunkPairs: this.opts.chunkPairs, logger: this.log, deliver: (p) => this.host.deliver(p), dropTornTail: journal }),
         fileDone: (name, outcome) => {
           this.retryAt.delete(name);
@@ -159,8 +218,18 @@ export class ReadBack {
     return applied + round.finished > 0;
   }
 
-  /** The directory's pending files, oldest first; null when it cannot be used now. */
-  private async pendingIn(dir: string, journal: boolean): Promise<string[] | null> {
+  /** The files a round may take, oldest first: not a live writer's segment, not one waiting to be retried. */
+  private picksOf(pending: string[], journal: boolean): string[] {
+    return pending.filter((name) => {
+      if (journal && (!isJournalSegmentName(name) || journalWriterMayLive(name))) return false;
+      if (!journal && this.host.stopping() && !this.host.ownFiles.has(name)) return false;
+      const retry = this.retryAt.get(name);
+      return !(retry && retry.at > performance.now());
+    });
+  }
+
+  /** The directory's listing (pending files oldest first); null when it cannot be used now. */
+  private async listingOf(dir: string, journal: boolean): Promise<SpillListing | null> {
     try {
       if (!(await checkSpillDir(dir))) return null;
       assertDirOwner(dir, this.host.sinkId, journal ? 'journal directory' : 'spill directory');
@@ -172,7 +241,7 @@ export class ReadBack {
         this.problemsLogged.add(`${dir}/${name}`);
         this.log.warn({ file: name }, 'spill entry skipped: not a regular file (symlinks are never followed)');
       }
-      return listing.pending;
+      return listing;
     } catch (err) {
       if (!this.problemsLogged.has(dir)) this.log.error({ dir, ...errorFields(err) }, 'cannot read back from this directory; trying again later');
       this.problemsLogged.add(dir);
@@ -180,13 +249,12 @@ export class ReadBack {
     }
   }
 
-  private async apply(dir: string, name: string, journal: boolean): Promise<ReplayOutcome | 'busy' | 'failed'> {
+  private async apply(dir: string, name: string, journal: boolean, claims: RoundClaims): Promise<ReplayOutcome | 'busy' | 'failed'> {
     // A journal segment gets here only once its writer is gone: its claim is taken over as
     // soon as proper-lockfile allows.
-    const staleMs = journal ? DEAD_WRITER_STALE_MS : this.opts.claimStaleMs;
     let claim;
     try {
-      claim = await claimSpillFile(dir, name, { staleMs, logger: this.log });
+      claim = await claims.claim(name, true);
     } catch (err) {
       this.noteFailure(name, err);
       return 'failed';

@@ -20,21 +20,32 @@ export type WholeSmallFile =
   | Extract<SpillFileContent, { kind: 'gone' | 'not-a-file' | 'untrusted' }>;
 
 /**
+ * How every reader opens a spill file. O_NOFOLLOW: a symlink planted as *.jsonl is never
+ * followed; O_NONBLOCK: a FIFO does not hold the open waiting for a writer (fstat then
+ * refuses it).
+ */
+export const OPEN_SPILL_FILE = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** What a failed open of a spill file means: gone, or not a file to read; any other error is thrown back (retried later). */
+export function refusedOpen(err: unknown): Extract<SpillFileContent, { kind: 'gone' | 'not-a-file' }> {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return { kind: 'gone' };
+  if (code === 'ELOOP') return { kind: 'not-a-file', reason: 'is a symlink (never followed)' };
+  if (code === 'EISDIR') return { kind: 'not-a-file', reason: 'is a directory' };
+  throw err;
+}
+
+/**
  * The bytes of a regular file this user owns and only this user may write, if it holds at
- * most `maxBytes`. O_NOFOLLOW: a symlink planted as *.jsonl is never followed; O_NONBLOCK:
- * a FIFO swapped in after the listing cannot hold the event loop in `open` (fstat then
- * finds it is not a regular file).
+ * most `maxBytes` (opened with OPEN_SPILL_FILE: a FIFO swapped in after the listing cannot
+ * hold the event loop in `open`; fstat then finds it is not a regular file).
  */
 export function readWholeSmallFile(path: string, maxBytes: number): WholeSmallFile {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(path, OPEN_SPILL_FILE);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'gone' };
-    if (code === 'ELOOP') return { kind: 'not-a-file', reason: 'is a symlink (never followed)' };
-    if (code === 'EISDIR') return { kind: 'not-a-file', reason: 'is a directory' };
-    throw err;
+    return refusedOpen(err);
   }
   try {
     const st = fstatSync(fd);

@@ -1,9 +1,13 @@
-// Cross-process claims on spill files (proper-lockfile): one process works a file at a
-// time; a holder that died stops refreshing its claim and another takes it over.
+// Cross-process claims on single spill files: one process works a file at a time; a holder
+// that died stops refreshing its claim and another takes it over. A process reading back a
+// whole round holds the directory's read-back lease instead (read-back-lease.ts), which
+// covers every file that has no claim of its own: a file claimed alone is given up while
+// another process holds the lease.
 import fse from 'fs-extra';
-import lockfile from 'proper-lockfile';
 import type { Logger } from '../log.js';
+import { lockHeld, takeLock } from './claim-lock.js';
 import { listSpillDir, spillPath } from './spill-dir.js';
+import { READ_BACK_LEASE } from './spill-file-name.js';
 
 export interface SpillClaim {
   readonly name: string;
@@ -21,76 +25,44 @@ export interface ClaimOptions {
    * file next and handles ENOENT itself may skip this check (one file-system call a file).
    */
   checkPresent?: boolean;
+  /** The caller holds the directory's read-back lease (so another process cannot). */
+  underLease?: boolean;
 }
 
 export async function claimSpillFile(dir: string, name: string, opts: ClaimOptions): Promise<SpillClaim | null> {
   const path = spillPath(dir, name);
-  let compromised = false;
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(path, {
-      stale: opts.staleMs,
-      update: Math.max(1000, Math.floor(opts.staleMs / 2)),
-      realpath: false, // the file is deleted while claimed
-      retries: 0,
-      onCompromised: (err) => {
-        compromised = true;
-        opts.logger.warn({ file: name, error: err.message }, 'spill claim lost; another process took the file over');
-      },
-    });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-    if (!(await frozenFor(path, opts.staleMs))) return null;
-    // The holder stopped refreshing its claim staleMs ago by the monotonic clock, whatever the
-    // wall clock says (stepped back, a claim's mtime looks fresh for as long as the step).
-    opts.logger.warn({ file: name }, 'spill claim not refreshed for claimStaleMs (monotonic); taking it over');
-    await fse.remove(`${path}.lock`);
-    return claimSpillFile(dir, name, opts);
-  }
+  const held = await takeLock(path, name, opts);
+  if (!held) return null;
   const claim: SpillClaim = {
     name,
     path,
     get compromised() {
-      return compromised;
+      return held.compromised;
     },
-    release: async () => {
-      await release().catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ERELEASED' && err.code !== 'ENOTACQUIRED') throw err;
-      });
-    },
+    release: () => held.release(),
   };
+  // The lease holder listed the directory after taking the lease: a file claimed before
+  // that was seen claimed and left alone; one claimed after it finds the lease here and
+  // gives way. So a file is never worked under a claim and under the lease at once.
+  if (!opts.underLease) {
+    let leaseHeld: boolean;
+    try {
+      leaseHeld = await lockHeld(spillPath(dir, READ_BACK_LEASE), opts.staleMs);
+    } catch (err) {
+      await claim.release().catch(() => {});
+      throw err;
+    }
+    if (leaseHeld) {
+      await claim.release();
+      return null;
+    }
+  }
   // Another process may have finished and deleted the file between listing and claiming.
   if (opts.checkPresent !== false && !(await fse.pathExists(path))) {
     await claim.release();
     return null;
   }
   return claim;
-}
-
-/** Each claim seen held by another process: its mtime and when (monotonic) that mtime was first seen. */
-const seenClaims = new Map<string, { mtimeMs: number; since: number }>();
-
-/**
- * True once a claim has kept the same mtime for `staleMs` of monotonic time: its holder,
- * which refreshes it every staleMs / 2, is gone. proper-lockfile judges staleness by
- * `Date.now() - mtime`, which a clock stepped back stretches by the size of the step.
- */
-async function frozenFor(path: string, staleMs: number): Promise<boolean> {
-  const st = await fse.stat(`${path}.lock`).catch(() => null);
-  if (!st) {
-    seenClaims.delete(path);
-    return false;
-  }
-  const seen = seenClaims.get(path);
-  const now = performance.now();
-  if (!seen || seen.mtimeMs !== st.mtimeMs) {
-    if (seenClaims.size > 10_000) seenClaims.clear(); // bounded: files come and go
-    seenClaims.set(path, { mtimeMs: st.mtimeMs, since: now });
-    return false;
-  }
-  if (now - seen.since < staleMs) return false;
-  seenClaims.delete(path);
-  return true;
 }
 
 /** Claims the oldest pending file no other process holds, or null when there is none. */

@@ -38,3 +38,9 @@ export function spillFileTime(name: string): number | undefined {
   const m = /^(\d{13})-/.exec(name);
   return m ? Number(m[1]) : undefined;
 }
+
+/**
+ * The read-back lease's claim, `read-back.lock` in a spill directory (read-back-lease.ts):
+ * not `*.jsonl`, so never imported nor taken for a file's claim.
+ */
+export const READ_BACK_LEASE = 'read-back';

@@ -8,7 +8,7 @@ import { SpillFileChangedError } from '../errors.js';
 import { MAX_SPILL_LINE_BYTES } from '../schemas.js';
 import { LoopSlices } from '../loop-slices.js';
 import { isBad, judgedLinesOf, LineJudge, untrustedBecause, type Verdict } from './spill-line-judge.js';
-import { parseSpillBytes, readWholeSmallFile, SYNC_READ_MAX_BYTES } from './small-spill-file.js';
+import { OPEN_SPILL_FILE, parseSpillBytes, readWholeSmallFile, refusedOpen, SYNC_READ_MAX_BYTES } from './small-spill-file.js';
 import type { IdentifiedPair } from './spill-writer.js';
 
 export { MAX_SPILL_LINE_BYTES };
@@ -94,15 +94,9 @@ type Opened = { fh: FileHandle; size: number; version: string } | Exclude<SpillF
 async function openSpillFile(path: string): Promise<Opened> {
   let fh: FileHandle;
   try {
-    // O_NOFOLLOW: a symlink planted as *.jsonl is never followed; O_NONBLOCK: a FIFO does not
-    // hold a pool thread in open() waiting for a writer (fstat then refuses it).
-    fh = await fse.promises.open(path, fse.constants.O_RDONLY | fse.constants.O_NOFOLLOW | fse.constants.O_NONBLOCK);
+    fh = await fse.promises.open(path, OPEN_SPILL_FILE);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'gone' };
-    if (code === 'ELOOP') return { kind: 'not-a-file', reason: 'is a symlink (never followed)' };
-    if (code === 'EISDIR') return { kind: 'not-a-file', reason: 'is a directory' };
-    throw err;
+    return refusedOpen(err);
   }
   const st = await fh.stat();
   if (!st.isFile()) {

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import fse from 'fs-extra';
 import { checkSpillDir, listSpillDir } from './spill-dir.js';
-import { spillFileTime } from './spill-file-name.js';
+import { READ_BACK_LEASE, spillFileTime } from './spill-file-name.js';
 import { readQuarantineReason } from './quarantine.js';
 
 export interface SpillStatus {
@@ -13,6 +13,8 @@ export interface SpillStatus {
   quarantined: { file: string; reason: string | null }[];
   /** `<file>.jsonl.lock` claims; `stale` once not refreshed for `staleMs` (its holder is gone). */
   claims: { file: string; ageMs: number; stale: boolean }[];
+  /** The read-back lease (`read-back.lock`): a process reading back a round of files; null when none. */
+  readBackLease: { ageMs: number; stale: boolean } | null;
   /** `*.tmp` files: spill writes in progress, or abandoned by a writer that died. */
   unfinished: { file: string; ageMs: number }[];
   /** `*.jsonl` entries that are not regular files: never read. */
@@ -33,6 +35,7 @@ export async function spillStatus(dir: string, opts: SpillStatusOptions): Promis
     pending: { files: 0, pairs: 0, bytes: 0, oldestAgeMs: null, names: [] },
     quarantined: [],
     claims: [],
+    readBackLease: null,
     unfinished: [],
     skipped: [],
   };
@@ -58,6 +61,11 @@ export async function spillStatus(dir: string, opts: SpillStatusOptions): Promis
     if (!st) continue; // released while we looked
     const ageMs = Math.max(0, now - st.mtimeMs);
     status.claims.push({ file: lock.replace(/\.lock$/, ''), ageMs, stale: ageMs > opts.staleMs });
+  }
+  const lease = await fse.stat(join(dir, `${READ_BACK_LEASE}.lock`)).catch(() => undefined);
+  if (lease) {
+    const ageMs = Math.max(0, now - lease.mtimeMs);
+    status.readBackLease = { ageMs, stale: ageMs > opts.staleMs };
   }
   for (const name of (await fse.readdir(dir)).filter((n) => n.endsWith('.tmp')).sort()) {
     const st = await fse.lstat(join(dir, name)).catch(() => undefined);

@@ -1,6 +1,6 @@
 // The LMDB keys of a batch's pairs: [recordId, entryId], with ids reserved for pairs that
 // have none. A record the store knows exists (records are never deleted) is not looked up;
-// any other is looked up once per batch.
+// any other is looked up once per batch, in a fresh read snapshot.
 import type { Database } from 'lmdb';
 import type { ProvenancePair, StoredProvenanceEntry } from '../schemas.js';
 import { BatchEntryIds } from './batch-entry-ids.js';
@@ -31,7 +31,12 @@ export class EntryKeys {
   keyOf(i: number): ProvenanceKey | undefined {
     const recordId = this.pairs[i]![0];
     let exists = this.stored(recordId) || this.looked.get(recordId);
-    if (exists === undefined) this.looked.set(recordId, (exists = this.records.doesExist(recordId)));
+    if (exists === undefined) {
+      // lmdb-js keeps a read snapshot until a setTimeout(0) fires: a record another handle or
+      // process committed since would not be seen, and its pairs would be skipped as unknown.
+      if (this.looked.size === 0) this.records.resetReadTxn();
+      this.looked.set(recordId, (exists = this.records.doesExist(recordId)));
+    }
     if (!exists) {
       this.unknown.push(this.pairs[i]!);
       return undefined;

@@ -4,14 +4,13 @@
 // read returns the history in enqueue order whatever order the writes arrived in.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Database, PutOptions, RootDatabase } from 'lmdb';
-import { StoreClosedError } from '../errors.js';
+import type { Database, RootDatabase } from 'lmdb';
+import { ProvenanceQueueError, StoreClosedError, StoreOpenError } from '../errors.js';
 import { errorFields, jsonLogger, neverThrowing, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
-import { guardLmdbCommits, quietCommitError } from './lmdb-commit-guard.js';
+import { guardLmdbCommits } from './lmdb-commit-guard.js';
 import { deadlineOf, parseStopOptions } from '../queue/deadline.js';
-import { byRecord } from './by-record.js';
-import { EntryKeys, type ProvenanceKey } from './entry-keys.js';
+import type { ProvenanceKey } from './entry-keys.js';
 import { IdHighWater } from './id-high-water.js';
 import { ensureStoreDir, tightenStoreFiles } from './store-dir.js';
 import { openStoreEnv } from './lmdb-env.js';
@@ -30,6 +29,7 @@ import {
 import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../sink.js';
 import { checkPairs, parseOptions, parseRecordIdArgument } from '../validate.js';
 import type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
+import { mayBeStored, putPairs, putPairsSync, type ProvenanceTarget, type WriteOutcome } from './provenance-writes.js';
 import { recallPairs, recordRecall } from './recall-provenance.js';
 import { RecallIndex } from './similarity.js';
 import { JOURNAL_DIR_NAME, SPILL_DIR_NAME, STORE_FILE } from './store-layout.js';
@@ -38,13 +38,6 @@ export type { HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory
 
 type StoredRecord = Omit<MemoryRecord, 'provenance'>;
 const KEY_END = Buffer.from([0xff]); // sorts after every entryId of a record
-/** A replayed pair finds its key taken: LMDB keeps the stored entry and reports it. */
-const NO_OVERWRITE: PutOptions = { noOverwrite: true };
-/** lmdb's typings leave out the result of a conditional put (documented: false when not written). */
-interface ConditionalPuts {
-  put(key: ProvenanceKey, value: StoredProvenanceEntry, options: PutOptions): Promise<boolean>;
-  putSync(key: ProvenanceKey, value: StoredProvenanceEntry, options: PutOptions): boolean;
-}
 
 /**
  * Sink calls a store's queue keeps in flight: lmdb-js folds puts issued while a commit runs
@@ -81,15 +74,21 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   readonly path: string;
   /** This store's identity as a sink: `lmdb:<uuid>`, kept in the store. */
   readonly sinkId: string;
+  /**
+   * Sink calls a queue may keep in flight (64): also for a queue built directly on the store
+   * (`new ProvenanceWriteQueue(store, ...)`), which would otherwise get a custom sink's 1.
+   */
+  readonly maxConcurrentWrites = LMDB_CONCURRENT_WRITES;
   private readonly toggle: QueueToggle;
   private closed = false;
   private closing: Promise<void> | null = null;
   private unknownRecordPairs = 0;
   private duplicatePairs = 0;
   private readonly index = new RecallIndex();
-  private readonly conditional: ConditionalPuts;
+  private readonly target: ProvenanceTarget;
   private readonly appending = new Set<Promise<unknown>>();
-  private readonly releaseCommitGuard = guardLmdbCommits();
+  /** Installed by the constructor's last line: a store that failed to open leaves no guard behind. */
+  private readonly releaseCommitGuard: () => void;
   private readonly idHighWater: IdHighWater;
   /** A record in the recall index is in LMDB (indexed once its put resolved; never deleted): no read per pair. */
   private readonly recordStored = (id: string): boolean => this.index.has(id);
@@ -102,7 +101,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     private readonly logger: Logger,
   ) {
     this.path = path;
-    this.conditional = provenance as unknown as ConditionalPuts;
+    this.target = { env, records, provenance, recordStored: this.recordStored };
     const meta = env.openDB<unknown, string>({ name: 'meta' });
     this.sinkId = `lmdb:${storeIdOf(meta)}`;
     this.idHighWater = IdHighWater.open(env, meta, logger);
@@ -110,7 +109,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     const sink: ProvenanceSink = {
       appendProvenanceBatch: (p, c) => this.appendProvenanceBatch(p, c),
       appendProvenanceBatchSync: (p, c) => this.appendProvenanceBatchSync(p, c),
-      maxConcurrentWrites: LMDB_CONCURRENT_WRITES,
+      maxConcurrentWrites: this.maxConcurrentWrites,
       sinkId: this.sinkId,
     };
     this.toggle = new QueueToggle(sink, () => ({
@@ -119,6 +118,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
       journalDir: join(this.path, JOURNAL_DIR_NAME),
     }));
     for (const { value } of records.getRange()) this.index.upsert(value.id, value.text, value.embedding);
+    this.releaseCommitGuard = guardLmdbCommits();
   }
 
   /**
@@ -129,10 +129,19 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     const { path, logger } = parseOptions(storeOpenOptionsSchema, opts, 'LmdbMemoryStore.open options', "{ path: './memories' }");
     await ensureStoreDir(path);
     const env = openStoreEnv(path);
-    await tightenStoreFiles(path, STORE_FILE);
-    const records = env.openDB<StoredRecord, string>({ name: 'records' });
-    const provenance = env.openDB<StoredProvenanceEntry, ProvenanceKey>({ name: 'provenance' });
-    return new LmdbMemoryStore<Extra>(path, env, records, provenance, neverThrowing(logger ?? jsonLogger()));
+    try {
+      await tightenStoreFiles(path, STORE_FILE);
+      const records = env.openDB<StoredRecord, string>({ name: 'records' });
+      const provenance = env.openDB<StoredProvenanceEntry, ProvenanceKey>({ name: 'provenance' });
+      return new LmdbMemoryStore<Extra>(path, env, records, provenance, neverThrowing(logger ?? jsonLogger()));
+    } catch (err) {
+      // Its first writes (the store id, the entry-id high-water mark) failed: a full or
+      // failing disk, say. The caller gets one typed error, never lmdb's raw one (which the
+      // commit guard of another open store would take for a failed batch and swallow).
+      await env.close().catch(() => {});
+      if (err instanceof ProvenanceQueueError) throw err;
+      throw new StoreOpenError(`cannot open the LMDB store in ${path}: ${(err as Error).message}; check that disk (free space, errors) and open it again`, { cause: err });
+    }
   }
 
   /** The running queue, or null while writes take the synchronous path. */
@@ -189,7 +198,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult | void> {
     this.assertOpen('appendProvenanceBatch');
     const valid = context?.validated ? pairs : checkPairs(pairs);
-    const append = this.putBatch(valid, mayBeStored(valid, context));
+    const append = putPairs(this.target, valid, mayBeStored(valid, context)).then((outcome) => this.counted(outcome));
     this.appending.add(append);
     try {
       return await append;
@@ -202,20 +211,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   appendProvenanceBatchSync(pairs: ProvenancePair[], context?: SinkWriteContext): SinkWriteResult {
     this.assertOpen('appendProvenanceBatchSync');
     const valid = context?.validated ? pairs : checkPairs(pairs);
-    const entries = new EntryKeys(this.records, valid, this.recordStored);
-    let duplicates = 0;
-    // Always conditional: here it costs nothing, and at exit a call still under way may have landed.
-    const order = byRecord(valid);
-    this.env.transactionSync(() => {
-      for (let k = 0; k < order.length; k++) {
-        const i = order[k]!;
-        const key = entries.keyOf(i);
-        if (key && !this.conditional.putSync(key, entries.valueOf(i, key), NO_OVERWRITE)) duplicates++;
-      }
-    });
-    this.unknownRecordPairs += entries.unknown.length;
-    this.duplicatePairs += duplicates;
-    return entries.unknown.length > 0 ? { unknownRecords: entries.unknown, duplicates } : { duplicates };
+    return this.counted(putPairsSync(this.target, valid));
   }
 
   /**
@@ -306,38 +302,11 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     this.releaseCommitGuard();
   }
 
-  /**
-   * Puts a batch in one go and resolves when all of it is durable. A stored entry is never
-   * replaced: a batch whose ids may be stored already (read back from a file, or given by the
-   * caller) is put conditionally, and a key found taken is a counted no-op. Ids the queue
-   * assigned to fresh pairs are new by construction and skip that cost (a retry of the same
-   * pair rewrites the same bytes).
-   */
-  private async putBatch(pairs: ProvenancePair[], replay: boolean): Promise<SinkWriteResult> {
-    const entries = new EntryKeys(this.records, pairs, this.recordStored);
-    const checked: Promise<boolean>[] = [];
-    // Plain puts share one promise per transaction; a batch may span several transactions,
-    // and every one of them must have committed (one failing must fail the call).
-    const commits = new Set<Promise<boolean>>();
-    try {
-      for (let i = 0; i < pairs.length; i++) {
-        const key = entries.keyOf(i);
-        if (!key) continue;
-        if (replay) checked.push(watchCommit(this.conditional.put(key, entries.valueOf(i, key), NO_OVERWRITE)));
-        else commits.add(this.provenance.put(key, entries.valueOf(i, key)));
-      }
-    } catch (err) {
-      // A put that threw (a full disk, say) leaves the ones before it unawaited: watch them.
-      for (const p of commits) watchCommit(p);
-      throw err;
-    }
-    this.unknownRecordPairs += entries.unknown.length;
-    for (const p of commits) watchCommit(p);
-    await Promise.all(commits);
-    let duplicates = 0;
-    for (const stored of await Promise.all(checked)) if (!stored) duplicates++;
+  /** Counts what a write skipped and found stored, and says it to the queue. */
+  private counted({ unknown, duplicates }: WriteOutcome): SinkWriteResult {
+    this.unknownRecordPairs += unknown.length;
     this.duplicatePairs += duplicates;
-    return entries.unknown.length > 0 ? { unknownRecords: entries.unknown, duplicates } : { duplicates };
+    return unknown.length > 0 ? { unknownRecords: unknown, duplicates } : { duplicates };
   }
 
   /** The stored entries; typed with the extras the store was opened with (the caller's declaration). */
@@ -363,17 +332,4 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
       throw new StoreClosedError(`${what}: the store at ${this.path} is closed; open it again with LmdbMemoryStore.open`);
     }
   }
-}
-
-/** A put's failure is the caller's; the `commitError` promise hung on it is marked handled. */
-function watchCommit<T>(put: Promise<T>): Promise<T> {
-  put.catch(quietCommitError);
-  return put;
-}
-
-/** True unless the queue vouches that every id in the batch was assigned to its pair just now. */
-function mayBeStored(pairs: ProvenancePair[], context: SinkWriteContext | undefined): boolean {
-  if (context) return context.replayed || context.inputIds === true;
-  for (let i = 0; i < pairs.length; i++) if (pairs[i]![1].entryId !== undefined) return true;
-  return false;
 }

@@ -19,6 +19,7 @@ describe('provq spill status', () => {
     mkdirSync(join(dir, 'hand.jsonl.lock')); // a claim its holder stopped refreshing a minute ago
     const old = new Date(Date.now() - 60_000);
     utimesSync(join(dir, 'hand.jsonl.lock'), old, old);
+    mkdirSync(join(dir, 'read-back.lock')); // a process reading back a round under the directory's lease (checked: not reported, this failed)
     writeFileSync(join(dir, '0000000000001-000001-1.jsonl.tmp'), '{"recordId"');
 
     const r = await provq('spill', 'status', '--store', store, '--json');
@@ -36,6 +37,7 @@ describe('provq spill status', () => {
       [a, false],
       ['hand.jsonl', true],
     ]);
+    expect(s.readBackLease).toMatchObject({ stale: false });
     expect(s.unfinished.map((t: { file: string }) => t.file)).toEqual(['0000000000001-000001-1.jsonl.tmp']);
 
     const byDir = JSON.parse((await provq('spill', 'status', '--dir', dir, '--json')).stdout);
@@ -47,6 +49,8 @@ describe('provq spill status', () => {
     expect(text.stdout).toMatch(/^ {2}quarantined {2}1 file$/m);
     expect(text.stdout).toContain(`${q}: line 1: not JSON`);
     expect(text.stdout).toMatch(/hand\.jsonl: refreshed .* \(stale/);
+    expect(text.stdout).toMatch(/^ {2}claims held {2}3$/m);
+    expect(text.stdout).toMatch(/read-back lease .*: refreshed \d/);
   });
 
   it('a directory that does not exist yet is reported as such, and is not created', async () => {

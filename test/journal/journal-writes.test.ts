@@ -137,7 +137,7 @@ describe('the journal fsync (the power-loss bound)', () => {
     syncedIn.set(journalDir, 0);
     let savedBelow = 0; // the host's frontier: every sequence below it is in the sink
     const fsyncMs = 1000;
-    const journal = new JournalWriter(journalDir, { segmentBytes: 8 * 1024 * 1024, fsyncMs, claimStaleMs: 10_000 }, silentLogger, { journalErrors: 0 }, () => savedBelow);
+    const journal = new JournalWriter(journalDir, { segmentBytes: 8 * 1024 * 1024, fsyncMs, claimStaleMs: 10_000 }, silentLogger, { journalErrors: 0 }, { oldestUnsavedSeq: () => savedBelow, unsavedBatches: () => [] });
     try {
       // A write every 50 ms for 3.5 fsync periods; each turn's pairs are saved one turn later.
       for (let seq = 0; seq < 70; seq++) {

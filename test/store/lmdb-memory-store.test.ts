@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { open } from 'lmdb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { StoreClosedError, StoreOpenError } from '../../src/errors.js';
@@ -96,6 +97,22 @@ describe('LmdbMemoryStore', () => {
     store.appendProvenanceBatchSync([pair('ghost', 'c')]);
     expect((await store.get('known'))!.provenance.map((e) => e.cue)).toEqual(['b']);
     expect(store.stats()).toMatchObject({ unknownRecordPairs: 2, entries: 1 });
+  });
+
+  // Checked: without the fresh read snapshot in EntryKeys (lmdb-js keeps a read transaction
+  // until a setTimeout(0) fires), 'late' is not found and its pair is skipped as unknown, and
+  // this fails. The test below hit the same staleness only under load (twice in the full suite).
+  it('finds a record another handle inserted since this handle last read, within the same turn', async () => {
+    const path = tempDir();
+    const a = await openStore(path);
+    void (await a.get('nothing-yet')); // a reads: lmdb-js keeps this snapshot until a timer fires
+    // Another writer commits the record synchronously, in this same turn (no timer runs).
+    const raw = open({ path: join(path, 'store.mdb'), maxDbs: 4 });
+    raw.openDB({ name: 'records' }).putSync('late', { id: 'late', text: 'inserted by another writer', createdAt: new Date().toISOString() });
+    const appended = a.appendProvenanceBatch([pair('late', 'fresh')]);
+    expect(await appended).toEqual({ duplicates: 0 });
+    expect((await a.get('late'))!.provenance.map((e) => e.cue)).toEqual(['fresh']);
+    await raw.close();
   });
 
   it('writes pairs for a record another handle inserted after this one opened, also after one was refused', async () => {

@@ -44,10 +44,10 @@ function printStatus(s: SpillStatus, io: Io): void {
   io.out(`  pending      ${count(s.pending.files, 'file')}, ${count(s.pending.pairs, 'pair')}, ${count(s.pending.bytes, 'byte')}${oldest}`);
   io.out(`  quarantined  ${count(s.quarantined.length, 'file')}`);
   for (const q of s.quarantined) io.out(`    ${q.file}: ${q.reason ?? 'reason not recorded'}`);
-  io.out(`  claims held  ${s.claims.length}`);
-  for (const c of s.claims) {
-    io.out(`    ${c.file}: refreshed ${secs(c.ageMs)} ago${c.stale ? ' (stale: its holder is gone; the next claimant takes it over)' : ''}`);
-  }
+  const stale = ' (stale: its holder is gone; the next claimant takes it over)';
+  io.out(`  claims held  ${s.claims.length + (s.readBackLease ? 1 : 0)}`);
+  if (s.readBackLease) io.out(`    read-back lease (every file without a claim of its own): refreshed ${secs(s.readBackLease.ageMs)} ago${s.readBackLease.stale ? stale : ''}`);
+  for (const c of s.claims) io.out(`    ${c.file}: refreshed ${secs(c.ageMs)} ago${c.stale ? stale : ''}`);
   for (const t of s.unfinished) io.out(`  unfinished   ${t.file}: ${secs(t.ageMs)} old (a write in progress, or abandoned by a dead writer)`);
   for (const name of s.skipped) io.out(`  skipped      ${name}: not a regular file, never read`);
   if (s.quarantined.length) io.out('  fix a quarantined file, then: provq spill retry <file>   (or --salvage for its valid lines)');

@@ -1,0 +1,94 @@
+// One journal segment file: claimed and created, written, fsync'd in the thread pool, closed.
+// An fsync under way keeps the descriptor open even after the writer is done with it, so it
+// never syncs (or reports an error for) a descriptor number reused by another file.
+import { closeSync, fdatasync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import type { Logger } from '../log.js';
+import { ensureSpillDirSync } from '../spill/spill-dir.js';
+import { journalSegmentName, segmentsWrittenHere } from './journal-names.js';
+
+export interface Segment {
+  readonly name: string;
+  /** Open for writing; null once rotated or removed. */
+  fd: number | null;
+  /** The descriptor until it is closed: an fsync under way keeps it open after `fd` is null. */
+  openFd: number | null;
+  syncsInFlight: number;
+  bytes: number;
+  pairs: number;
+  /** One past the highest sequence number written to it. */
+  hiSeq: number;
+  /**
+   * An fsync of it failed (0: never): the rewrite generation that covers its unsaved pairs.
+   * Its pages may be gone from the cache unwritten, and a second fsync would not say so:
+   * it takes no more writes and is never fsync'd again.
+   */
+  failedGen: number;
+  /** The rewrite generation whose pairs were written into it (0: none). */
+  rewriteGen: number;
+  readonly unlock: () => void;
+}
+
+/** Claims and creates a fresh segment in `dir` (created 0700 if missing); throws what the disk says. */
+export function openSegment(dir: string, claimStaleMs: number, log: Logger, onClaimLost: (name: string) => void): Segment {
+  ensureSpillDirSync(dir);
+  const name = journalSegmentName();
+  const path = join(dir, name);
+  // Claimed before it exists, so no other process can claim and read it half-written.
+  const release = lockfile.lockSync(path, {
+    realpath: false,
+    stale: claimStaleMs,
+    // Refreshed every second: a reader takes a dead pid's claim once it is 2 s old, and a
+    // live writer's (say, in another pid namespace) is never that old.
+    update: 1000,
+    onCompromised: (err: Error) => {
+      log.warn({ file: name, err: { message: err.message } }, 'journal claim lost (clock jump or stalled process); rotating');
+      onClaimLost(name);
+    },
+  });
+  const unlock = () => {
+    try {
+      release();
+    } catch {
+      // already released or taken over: nothing of ours to undo
+    }
+  };
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+  segmentsWrittenHere.add(name);
+  return { name, fd, openFd: fd, syncsInFlight: 0, bytes: 0, pairs: 0, hiSeq: 0, failedGen: 0, rewriteGen: 0, unlock };
+}
+
+/** fdatasync in the thread pool; `done` gets its error. The descriptor stays open until it ends. */
+export function syncSegment(s: Segment, done: (err: NodeJS.ErrnoException | null) => void): void {
+  const fd = s.openFd;
+  if (fd === null) return;
+  s.syncsInFlight++;
+  fdatasync(fd, (err) => {
+    if (--s.syncsInFlight === 0 && s.fd === null) closeOpenFd(s); // closed for writing meanwhile
+    done(err);
+  });
+}
+
+/** No more writes; the descriptor is closed now, or when the last fsync under way ends. */
+export function closeSegment(s: Segment): void {
+  s.fd = null;
+  if (s.syncsInFlight === 0) closeOpenFd(s);
+}
+
+function closeOpenFd(s: Segment): void {
+  const fd = s.openFd;
+  if (fd === null) return;
+  s.openFd = null;
+  try {
+    closeSync(fd);
+  } catch {
+    // close reports a writeback error at most; the fsync that matters reported it already
+  }
+}

@@ -1,0 +1,90 @@
+// The queue's working parts, wired to each other and to the state they share: sink calls
+// (SinkDelivery), overflow (SpillScheduler), read-back (ReadBack) and the worker that drives
+// them. The queue itself keeps admission and the lifecycle.
+import type { HaltSave } from '../exit/halt-save.js';
+import type { Logger } from '../log.js';
+import type { ResolvedQueueOptions } from '../schemas.js';
+import type { ProvenanceSink } from '../sink.js';
+import type { SpillWriter } from '../spill/spill-writer.js';
+import type { Backlog } from './backlog.js';
+import { JOURNAL_OVERFLOW_SYNC_SPILL_PAIRS, OVERFLOW_SYNC_SPILL_PAIRS, SpillScheduler } from './overflow.js';
+import type { QueueProgress } from './queue-progress.js';
+import type { newQueueCounters } from './queue-stats.js';
+import { ReadBack } from './read-back.js';
+import { SinkDelivery } from './sink-delivery.js';
+import { Worker } from './worker.js';
+
+export interface QueueParts {
+  delivery: SinkDelivery;
+  spill: SpillScheduler;
+  readBack: ReadBack;
+  worker: Worker;
+}
+
+/** What the parts share with the queue. */
+export interface QueueShared {
+  sink: ProvenanceSink;
+  sinkId: string;
+  opts: ResolvedQueueOptions;
+  spillDir: string;
+  journalDir: string | null;
+  log: Logger;
+  counters: ReturnType<typeof newQueueCounters>;
+  backlog: Backlog;
+  spillWriter: SpillWriter;
+  progress: QueueProgress;
+  halt: HaltSave;
+  stopping(): boolean;
+  /** Nothing left that stop() waits for. */
+  drained(): boolean;
+}
+
+export function wireQueueParts(q: QueueShared): QueueParts {
+  const maxInFlight = Math.max(1, Math.floor(q.sink.maxConcurrentWrites ?? 1));
+  const halted = () => q.halt.halted;
+  const delivery = new SinkDelivery(q.sink, q.opts, q.log, q.counters, {
+    halted,
+    onWriteError: (error, pairs, attempt) => q.progress.emit('writeError', { error, pairs, attempt }),
+  });
+  const syncSpillPairs = q.journalDir ? JOURNAL_OVERFLOW_SYNC_SPILL_PAIRS : OVERFLOW_SYNC_SPILL_PAIRS;
+  const spill = new SpillScheduler(q.backlog, q.spillWriter, { ...q.opts, syncSpillPairs }, q.log, {
+    halted,
+    assertSpillDirOwned: () => q.progress.assertSpillDirOwned(),
+    spilled: (files, minSeq) => q.progress.spilled(files, minSeq),
+    changed: () => {
+      q.progress.changed();
+      worker.wake(); // overflow may have moved back to memory
+    },
+  });
+  const readBack = new ReadBack(
+    {
+      spillDir: q.spillDir,
+      journalDir: q.journalDir,
+      chunkPairs: q.opts.maxBatchPairs,
+      claimStaleMs: q.opts.claimStaleMs,
+      retryBaseMs: q.opts.retryBaseMs,
+      retryMaxMs: q.opts.retryMaxMs,
+      parallelFiles: maxInFlight,
+    },
+    q.log,
+    {
+      sinkId: q.sinkId,
+      deliver: async (pairs) => {
+        const d = await delivery.deliver(pairs, true);
+        return d.ok ? { ok: true, unknownRecords: d.result.unknownRecords } : { ok: false };
+      },
+      sinkDown: () => delivery.breakerOpen,
+      stopping: q.stopping,
+      ownFiles: q.backlog.ownFiles,
+      fileDone: (name, outcome) => q.progress.readBack(name, outcome),
+      otherWorkWaiting: () => q.halt.halted || q.backlog.memoryPairs > 0 || q.backlog.overflowPairs > 0,
+    },
+  );
+  const worker = new Worker(q.backlog, delivery, spill, readBack, q.opts, maxInFlight, {
+    halted,
+    stopping: q.stopping,
+    drained: q.drained,
+    changed: () => q.progress.changed(),
+  });
+  return { delivery, spill, readBack, worker };
+}

@@ -1,0 +1,95 @@
+// The cross-process claim both spill claims are made of (proper-lockfile): a `<path>.lock`
+// directory whose holder refreshes its mtime; a holder that died stops refreshing it and
+// another process takes it over. Used for one file (spill-claims.ts) and for a whole round
+// of read-back in a directory (read-back-lease.ts).
+import fse from 'fs-extra';
+import lockfile from 'proper-lockfile';
+import type { Logger } from '../log.js';
+
+export interface HeldLock {
+  /** Set when the claim was lost (taken over as stale): stop taking more work under it. */
+  readonly compromised: boolean;
+  release(): Promise<void>;
+}
+
+export interface LockOptions {
+  staleMs: number;
+  logger: Logger;
+}
+
+/**
+ * Takes the claim on `path` (the directory `<path>.lock`), taking over one whose holder is
+ * gone; null when a live holder has it. `label` names the claim in log lines.
+ */
+export async function takeLock(path: string, label: string, opts: LockOptions): Promise<HeldLock | null> {
+  let compromised = false;
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(path, {
+      stale: opts.staleMs,
+      update: Math.max(1000, Math.floor(opts.staleMs / 2)),
+      realpath: false, // a claimed file is deleted while claimed
+      retries: 0,
+      onCompromised: (err) => {
+        compromised = true;
+        opts.logger.warn({ file: label, error: err.message }, 'spill claim lost; another process took it over');
+      },
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+    if (!(await frozenFor(path, opts.staleMs))) return null;
+    // The holder stopped refreshing its claim staleMs ago by the monotonic clock, whatever the
+    // wall clock says (stepped back, a claim's mtime looks fresh for as long as the step).
+    opts.logger.warn({ file: label }, 'spill claim not refreshed for claimStaleMs (monotonic); taking it over');
+    await fse.remove(`${path}.lock`);
+    return takeLock(path, label, opts);
+  }
+  return {
+    get compromised() {
+      return compromised;
+    },
+    release: async () => {
+      await release().catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ERELEASED' && err.code !== 'ENOTACQUIRED') throw err;
+      });
+    },
+  };
+}
+
+/**
+ * True when a claim on `path` exists that its holder refreshed within `staleMs` (by the wall
+ * clock, as proper-lockfile judges it): one file-system call.
+ */
+export async function lockHeld(path: string, staleMs: number): Promise<boolean> {
+  const st = await fse.stat(`${path}.lock`).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  return st !== null && st.mtimeMs >= Date.now() - staleMs;
+}
+
+/** Each claim seen held by another process: its mtime and when (monotonic) that mtime was first seen. */
+const seenClaims = new Map<string, { mtimeMs: number; since: number }>();
+
+/**
+ * True once a claim has kept the same mtime for `staleMs` of monotonic time: its holder,
+ * which refreshes it every staleMs / 2, is gone. proper-lockfile judges staleness by
+ * `Date.now() - mtime`, which a clock stepped back stretches by the size of the step.
+ */
+async function frozenFor(path: string, staleMs: number): Promise<boolean> {
+  const st = await fse.stat(`${path}.lock`).catch(() => null);
+  if (!st) {
+    seenClaims.delete(path);
+    return false;
+  }
+  const seen = seenClaims.get(path);
+  const now = performance.now();
+  if (!seen || seen.mtimeMs !== st.mtimeMs) {
+    if (seenClaims.size > 10_000) seenClaims.clear(); // bounded: files come and go
+    seenClaims.set(path, { mtimeMs: st.mtimeMs, since: now });
+    return false;
+  }
+  if (now - seen.since < staleMs) return false;
+  seenClaims.delete(path);
+  return true;
+}
