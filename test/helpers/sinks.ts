@@ -28,14 +28,24 @@ export class RecordingSink implements ProvenanceSink {
     this.openGate = null;
   }
 
+  /** Calls under way right now (held, delayed or about to fail), and the most seen at once. */
+  inFlight = 0;
+  maxInFlight = 0;
+
   async appendProvenanceBatch(pairs: ProvenancePair[]): Promise<void> {
-    if (this.gate) await this.gate;
-    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
-    if (this.failNext > 0) {
-      this.failNext--;
-      throw new Error('injected sink failure');
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (this.gate) await this.gate;
+      if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+      if (this.failNext > 0) {
+        this.failNext--;
+        throw new Error('injected sink failure');
+      }
+      this.calls.push(pairs);
+    } finally {
+      this.inFlight--;
     }
-    this.calls.push(pairs);
   }
 }
 

@@ -35,6 +35,19 @@ function startQueue(sink: RecordingSink, journalDir: string, opts: object = {}):
 /** One turn of the event loop per batch: the journal writes once per turn. */
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
+/** 20 turns of 20 pairs each into 8 KiB segments (several of them), the sink holding every call. */
+async function twentyHeldTurns(): Promise<{ journalDir: string; sink: RecordingSink; q: ProvenanceWriteQueue }> {
+  const journalDir = join(tempDir(), 'journal');
+  const sink = new RecordingSink();
+  sink.hold();
+  const q = startQueue(sink, journalDir, { journalSegmentBytes: 8 * 1024 });
+  for (let t = 0; t < 20; t++) {
+    q.enqueue(Array.from({ length: 20 }, (_, i) => pair('r1', `t${t}-${i}`)));
+    await nextTurn();
+  }
+  return { journalDir, sink, q };
+}
+
 describe('the journal of a live queue', () => {
   // Checked: with the rotation test in segmentFor made false, every turn goes to one segment
   // of ~200 KB and this fails; with the pairs cap `cur.pairs + pairs > MAX_SPILL_FILE_PAIRS`
@@ -65,14 +78,7 @@ describe('the journal of a live queue', () => {
   // block emptied), or never the full ones (the while loop removed), segments stay after
   // everything is saved and this fails.
   it('deletes its segments once every pair in them is saved: an idle queue leaves no journal behind', async () => {
-    const journalDir = join(tempDir(), 'journal');
-    const sink = new RecordingSink();
-    sink.hold();
-    const q = startQueue(sink, journalDir, { journalSegmentBytes: 8 * 1024 });
-    for (let t = 0; t < 20; t++) {
-      q.enqueue(Array.from({ length: 20 }, (_, i) => pair('r1', `t${t}-${i}`)));
-      await nextTurn();
-    }
+    const { journalDir, sink, q } = await twentyHeldTurns();
     expect(segments(journalDir).length).toBeGreaterThan(1);
     sink.release();
     expect(await q.flush(10_000)).toBe(true);
@@ -103,14 +109,7 @@ describe('the journal of a live queue', () => {
   // frontier (`cur.hiSeq <= frontier` made true), the segments of the pairs still waiting go
   // as soon as the first call is saved and this fails: a crash then would lose them.
   it('keeps the segments of pairs not yet saved when earlier pairs are saved', async () => {
-    const journalDir = join(tempDir(), 'journal');
-    const sink = new RecordingSink();
-    sink.hold();
-    const q = startQueue(sink, journalDir, { journalSegmentBytes: 8 * 1024 });
-    for (let t = 0; t < 20; t++) {
-      q.enqueue(Array.from({ length: 20 }, (_, i) => pair('r1', `t${t}-${i}`)));
-      await nextTurn();
-    }
+    const { journalDir, sink, q } = await twentyHeldTurns();
     expect(segments(journalDir).length).toBeGreaterThan(2);
     // A current segment quiet for 500 ms is deleted once its pairs are saved: let it become
     // quiet first (time passing is the precondition here, not a synchronisation).

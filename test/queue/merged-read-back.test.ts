@@ -20,18 +20,6 @@ afterEach(async () => {
 /** A sink that takes several calls at once, as the LMDB store does. */
 class ConcurrentSink extends RecordingSink {
   readonly maxConcurrentWrites = 4;
-  /** Calls under way right now, and the most seen at once. */
-  inFlight = 0;
-  maxInFlight = 0;
-  override async appendProvenanceBatch(pairs: ProvenancePair[]): Promise<void> {
-    this.inFlight++;
-    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    try {
-      await super.appendProvenanceBatch(pairs);
-    } finally {
-      this.inFlight--;
-    }
-  }
 }
 
 /** Fails every call that holds `cue`, `times` times, then takes them. */

@@ -18,20 +18,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** The default sink: one call at a time (no maxConcurrentWrites); counts overlapping calls. */
+/** The default sink: one call at a time (no maxConcurrentWrites); each call takes 20 ms. */
 class OneAtATimeSink extends RecordingSink {
-  inFlight = 0;
-  maxInFlight = 0;
-  override async appendProvenanceBatch(pairs: ProvenancePair[]): Promise<void> {
-    this.inFlight++;
-    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    try {
-      await new Promise((r) => setTimeout(r, 20));
-      await super.appendProvenanceBatch(pairs);
-    } finally {
-      this.inFlight--;
-    }
-  }
+  override delayMs = 20;
 }
 
 /** A queue-format spill file of `count` pairs of about `padBytes` each. */
