@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SpillWriter } from '../../src/spill/spill-writer.js';
 import { formatEntryId, reserveEntryIds } from '../../src/entry-id.js';
 import type { ProvenancePair } from '../../src/schemas.js';
+import type { SpillFileContent } from '../../src/spill/spill-reader.js';
 
 /** Writes a queue-format spill file (entryIds included) holding `cues` for `recordId`. */
 export async function writeQueueSpillFile(dir: string, recordId: string, cues: string[]): Promise<string> {
@@ -25,3 +26,19 @@ export function writeRawFile(dir: string, name: string, text: string | Buffer): 
 export function handLine(recordId: string, cue: string): string {
   return JSON.stringify({ recordId, entry: { ts: new Date().toISOString(), cue, sessionId: 'hand' } });
 }
+
+/** `count` queue-format lines for r1 whose lengths vary, so some cross a 1 MiB read. */
+export function manyLines(count: number): { text: string; cues: string[] } {
+  const cues = Array.from({ length: count }, (_, i) => `c${i}-${'x'.repeat(200 + ((i * 7919) % 1800))}`);
+  const ids = reserveEntryIds(count);
+  const text = cues
+    .map((cue, i) => {
+      const entryId = formatEntryId(ids.ms, ids.seq0 + i);
+      return `${JSON.stringify({ recordId: 'r1', entryId, entry: { ts: new Date().toISOString(), cue, sessionId: 's', entryId } })}\n`;
+    })
+    .join('');
+  return { text, cues };
+}
+
+/** The cues of a read's pairs, or the read itself when it holds none. */
+export const cuesOf = (c: SpillFileContent) => (c.kind === 'pairs' ? c.pairs.map(([, e]) => e.cue) : c);

@@ -48,6 +48,24 @@ class ContextSink implements ProvenanceSink {
   }
 }
 
+/** A sink whose calls wait until the test settles them: the test sees each call start. */
+class HandSettledSink implements ProvenanceSink {
+  started = 0;
+  private readonly waiting: { resolve(): void; reject(err: Error): void }[] = [];
+  appendProvenanceBatch(): Promise<void> {
+    this.started++;
+    return new Promise((resolve, reject) => void this.waiting.push({ resolve, reject }));
+  }
+  settleNext(err?: Error): void {
+    const call = this.waiting.shift()!;
+    if (err) call.reject(err);
+    else call.resolve();
+  }
+}
+
+/** One turn of the event loop: every microtask of a call that just settled has run. */
+const nextTurn = () => new Promise((r) => setImmediate(r));
+
 function startQueue(sink: ProvenanceSink, opts: object): ProvenanceWriteQueue {
   const q = new ProvenanceWriteQueue(sink, { spillDir: tempDir(), logger: silentLogger, durability: 'memory', coalesceMs: 0, ...opts });
   q.start();
@@ -123,6 +141,63 @@ describe('sink delivery', () => {
     expect(spilled).toEqual([2]);
     expect(sink.cues()).toEqual(['a', 'b']);
     expect(q.stats()).toMatchObject({ writtenPairs: 2, respooledPairs: 2, writeErrors: 3, pendingPairs: 0 });
+  });
+
+  // Checked: with the last attempt's warning given no fields (`{}`) or no message (`""`),
+  // this fails.
+  it('a sink that keeps failing: the warning at the last attempt names the pairs, the attempts and the error, and says where the pairs go', async () => {
+    const sink = new RecordingSink();
+    const { logger, lines } = recordingLogger();
+    const q = startQueue(sink, { logger, maxAttempts: 2, retryBaseMs: 5, retryMaxMs: 10, idlePollMs: 20 });
+    sink.failNext = 2;
+    q.enqueue([pair('r1', 'a'), pair('r1', 'b'), pair('r1', 'c')]);
+    expect(await q.flush(10_000)).toBe(true);
+    const warnings = lines.filter((l) => l.level === 'warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.msg).toMatch(/sink still failing; pairs go to the spill directory/);
+    expect(warnings[0]!.fields).toMatchObject({ pairs: 3, attempts: 2, err: { message: 'injected sink failure' } });
+  });
+
+  // Checked: with `if (this.hooks.halted()) return { ok: true, result }` made false, the late
+  // success counts 2 pairs written that stop() already counted spilled, and this fails; with
+  // the catch's `if (this.hooks.halted()) return { ok: false }` made false, the late failure
+  // counts a write error and tells 'writeError' after stop() returned, and this fails.
+  it.each([
+    ['succeeds', undefined],
+    ['fails', new Error('late failure')],
+  ])('a sink call that %s after stop()’s deadline saved its pairs changes no counter and tells nothing: stats are final once stop() returns', async (_, lateError) => {
+    const sink = new HandSettledSink();
+    const q = startQueue(sink, { retryBaseMs: 5, retryMaxMs: 10 });
+    const errors: unknown[] = [];
+    q.on('writeError', (e) => errors.push(e.error));
+    q.enqueue([pair('r1', 'a'), pair('r1', 'b')]);
+    expect(await until(() => sink.started === 1, 5000)).toBe(true);
+    await q.stop({ timeoutMs: 50 }); // the call hangs: the deadline spills both pairs
+    const atStop = q.stats();
+    expect(atStop).toMatchObject({ enqueuedPairs: 2, spilledPairs: 2, writtenPairs: 0, writeErrors: 0, pendingPairs: 0 });
+    sink.settleNext(lateError);
+    await nextTurn();
+    expect(q.stats()).toEqual(atStop);
+    expect(errors).toEqual([]);
+  });
+
+  // Checked: with the `if (this.hooks.halted()) return { ok: false }` after the backoff sleep
+  // made false, the batch is tried again after stop() returned (a second sink call) and this
+  // fails.
+  it('a batch waiting to be retried when stop()’s deadline saves it is not sent to the sink again', async () => {
+    const sink = new HandSettledSink();
+    // The first retry waits 100-200 ms: the deadline (30 ms) comes while the batch waits.
+    const q = startQueue(sink, { retryBaseMs: 200, retryMaxMs: 200 });
+    const errors: unknown[] = [];
+    q.on('writeError', (e) => errors.push(e.error));
+    q.enqueue([pair('r1', 'a')]);
+    expect(await until(() => sink.started === 1, 5000)).toBe(true);
+    sink.settleNext(new Error('down'));
+    expect(await until(() => errors.length === 1, 5000)).toBe(true);
+    await q.stop({ timeoutMs: 30 });
+    expect(q.stats()).toMatchObject({ spilledPairs: 1, writtenPairs: 0, pendingPairs: 0 });
+    // Absence can only be shown by waiting: 1 s is five times the longest backoff.
+    expect(await until(() => sink.started > 1, 1000)).toBe(false);
   });
 
   // Checked: with `written = pairs.length - unknown` made `pairs.length` (or `+ unknown`, or

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SpillDirError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
+import { readSpillFile, scanSpillFile } from '../../src/spill/spill-reader.js';
 import { RecordingSink } from '../helpers/sinks.js';
 import { handLine, writeRawFile } from '../helpers/spill-files.js';
 import { tempDir } from '../helpers/temp.js';
@@ -64,5 +65,21 @@ describe('hostile spill dirs and files', () => {
     expect(reasons.map((r) => r.file)).toEqual(['forged.jsonl', 'loose.jsonl']);
     expect(reasons[0]!.reason).toMatch(/owned by uid 65534/);
     expect(reasons[1]!.reason).toMatch(/writable by group or others \(mode 0666\)/);
+  });
+
+  // `provq spill retry` reads a file with readSpillFile, read-back's validating pass with
+  // scanSpillFile: each must refuse such a file itself, with the reason.
+  // Checked: with the whole-file reader's untrusted result emptied (`{}`) or its reason
+  // `""` (small-spill-file.ts), this fails.
+  it('every reader refuses a file another user owns, or others may write, naming why', async () => {
+    const dir = join(tempDir(), 'spill');
+    writeRawFile(dir, 'forged.jsonl', `${handLine('r1', 'forged')}\n`);
+    chownSync(join(dir, 'forged.jsonl'), NOBODY, NOBODY);
+    writeRawFile(dir, 'loose.jsonl', `${handLine('r1', 'loose')}\n`);
+    chmodSync(join(dir, 'loose.jsonl'), 0o666);
+    for (const read of [readSpillFile, scanSpillFile]) {
+      expect(await read(join(dir, 'forged.jsonl'), 'forged.jsonl')).toEqual({ kind: 'untrusted', reason: expect.stringMatching(/^owned by uid 65534, not this process .*chown it, then: provq spill retry <file>$/) });
+      expect(await read(join(dir, 'loose.jsonl'), 'loose.jsonl')).toEqual({ kind: 'untrusted', reason: expect.stringMatching(/^writable by group or others \(mode 0666\).*chmod 600 it, then: provq spill retry <file>$/) });
+    }
   });
 });

@@ -104,6 +104,49 @@ describe('overflow spill', () => {
     expect(new Set(sink.cues()).size).toBe(20_000);
   });
 
+  // Checked: with `b.overflowPairs > 0 &&` made `>= 0` (the waiting overflow spilled first
+  // even when none waits), enqueue throws a TypeError on the big batch and this fails.
+  it('one batch of more than 4,096 pairs that finds memory full is accepted and spilled by enqueue, every pair once', async () => {
+    const spillDir = join(tempDir(), 'spill');
+    const sink = new RecordingSink();
+    sink.hold();
+    cleanups.unshift(async () => sink.release());
+    const q = startQueue(sink, { spillDir, durability: 'memory', maxQueueSize: 1, maxBatchPairs: 1, coalesceMs: 0 });
+    q.enqueue([pair('r1', 'first')]); // memory is full
+    const big = Array.from({ length: 5000 }, (_, i) => pair('r1', `b${i}`));
+    expect(() => q.enqueue(big)).not.toThrow();
+    expect(q.stats()).toMatchObject({ enqueuedPairs: 5001, spilledPairs: 5000 }); // past 4,096: on disk before enqueue returns
+    sink.release();
+    expect(await q.flush(20_000)).toBe(true);
+    expect(sink.cues()).toHaveLength(5001);
+    expect(new Set(sink.cues()).size).toBe(5001);
+  });
+
+  // Checked: with `if (this.next && this.next.at <= at) return` made false (each new batch
+  // puts the spill off by another coalesceMs), nothing is spilled in 3 s and this fails.
+  it('overflow that keeps arriving is spilled within coalesceMs of its first batch, not put off by each new one', async () => {
+    const spillDir = join(tempDir(), 'spill');
+    const sink = new RecordingSink();
+    sink.hold();
+    cleanups.unshift(async () => sink.release());
+    const q = startQueue(sink, { spillDir, durability: 'memory', maxQueueSize: 1, maxBatchPairs: 1, coalesceMs: 300 });
+    const t0 = performance.now();
+    let firstSpillMs = -1;
+    q.on('spilled', () => {
+      if (firstSpillMs < 0) firstSpillMs = performance.now() - t0;
+    });
+    // A steady trickle, one batch every 20 ms: far apart for enqueue, close for coalesceMs.
+    for (let i = 0; firstSpillMs < 0 && performance.now() - t0 < 3000; i++) {
+      q.enqueue([pair('r1', `t${i}`)]);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(firstSpillMs).toBeGreaterThan(0);
+    expect(firstSpillMs).toBeLessThan(2000); // 300 ms and a spill, with room for a loaded machine
+    sink.release();
+    expect(await q.flush(20_000)).toBe(true);
+    expect(new Set(sink.cues()).size).toBe(q.stats().enqueuedPairs);
+  });
+
   it('never creates the spill directory without overload', async () => {
     const spillDir = join(tempDir(), 'spill');
     const sink = new RecordingSink();

@@ -10,11 +10,11 @@ import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import { formatEntryId, reserveEntryIds } from '../../src/entry-id.js';
 import type { ProvenancePair } from '../../src/schemas.js';
-import { MAX_SPILL_LINE_BYTES, parseSpillText, readSpillChunks, readSpillFile, scanSpillFile, type SpillFileContent } from '../../src/spill/spill-reader.js';
+import { MAX_SPILL_LINE_BYTES, parseSpillText, readSpillChunks, readSpillFile, scanSpillFile } from '../../src/spill/spill-reader.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { SYNC_READ_MAX_BYTES } from '../../src/spill/small-spill-file.js';
 import { RecordingSink } from '../helpers/sinks.js';
-import { handLine, writeRawFile } from '../helpers/spill-files.js';
+import { cuesOf, handLine, manyLines, writeRawFile } from '../helpers/spill-files.js';
 import { tempDir } from '../helpers/temp.js';
 import { until } from '../helpers/until.js';
 
@@ -150,21 +150,6 @@ describe('reading a spill file', () => {
   });
 });
 
-/** `count` queue-format lines for r1 whose lengths vary, so some cross a 1 MiB read. */
-function manyLines(count: number): { text: string; cues: string[] } {
-  const cues = Array.from({ length: count }, (_, i) => `c${i}-${'x'.repeat(200 + ((i * 7919) % 1800))}`);
-  const ids = reserveEntryIds(count);
-  const text = cues
-    .map((cue, i) => {
-      const entryId = formatEntryId(ids.ms, ids.seq0 + i);
-      return `${JSON.stringify({ recordId: 'r1', entryId, entry: { ts: new Date().toISOString(), cue, sessionId: 's', entryId } })}\n`;
-    })
-    .join('');
-  return { text, cues };
-}
-
-const cuesOf = (c: SpillFileContent) => (c.kind === 'pairs' ? c.pairs.map(([, e]) => e.cue) : c);
-
 describe('reading a spill file, line by line', () => {
   // Checked: with the partial line not carried into the next read (`partial.push` dropped),
   // the file reads as malformed; with `start = end + 1` made `start = end`, the read never
@@ -180,7 +165,8 @@ describe('reading a spill file, line by line', () => {
   });
 
   // Checked: with `chunk.length >= chunkPairs` made `>`, the chunks hold 1,001 pairs; with
-  // the last chunk not yielded (`chunk.length > 0` made `< 0`), 600 pairs are missing.
+  // the last chunk not yielded (`chunk.length > 0` made `< 0`), 600 pairs are missing; with
+  // it made true, an empty chunk follows the two full ones.
   it('is handed over in chunks of the size asked for, the last one holding the rest', async () => {
     const dir = tempDir();
     const { text, cues } = manyLines(2600);
@@ -196,6 +182,10 @@ describe('reading a spill file, line by line', () => {
     }
     expect(chunks).toEqual([1000, 1000, 600]);
     expect(read).toEqual(cues);
+    // A file of exactly two chunks: no empty third call.
+    const exact: number[] = [];
+    for await (const chunk of readSpillChunks(path, 'big.jsonl', 1300, (scan as { version: string }).version)) exact.push(chunk.length);
+    expect(exact).toEqual([1300, 1300]);
   });
 
   // Checked: with the line counter counting down (`lineNo++` made `lineNo--`), the reason
@@ -272,6 +262,13 @@ describe('reading a spill file, line by line', () => {
     expect(await readSpillFile(join(dir, 'dir.jsonl'), 'dir.jsonl')).toEqual({ kind: 'not-a-file', reason: 'is not a regular file' });
     expect(await readSpillFile(join(dir, 'none.jsonl'), 'none.jsonl')).toEqual({ kind: 'gone' });
     expect(await readSpillFile(join(dir, 'real.jsonl'), 'real.jsonl')).toMatchObject({ kind: 'pairs' });
+    // The same through the streaming open, which read-back's validating pass uses
+    // (scanSpillFile): a small file read whole goes through another open.
+    expect(await scanSpillFile(join(dir, 'link.jsonl'), 'link.jsonl')).toEqual({ kind: 'not-a-file', reason: 'is a symlink (never followed)' });
+    expect(await scanSpillFile(join(dir, 'dir.jsonl'), 'dir.jsonl')).toEqual({ kind: 'not-a-file', reason: 'is not a regular file' });
+    expect(await scanSpillFile(join(dir, 'none.jsonl'), 'none.jsonl')).toEqual({ kind: 'gone' });
+    // A file gone between the two passes is read again later, never taken as read.
+    await expect(readSpillChunks(join(dir, 'none.jsonl'), 'none.jsonl', 10, '1:2:3').next()).rejects.toThrow(SpillFileChangedError);
   });
 
   // Checked: with the limit test removed (made false), the 64 MiB line is gathered and
