@@ -82,7 +82,7 @@ export class CommandError extends ProvenanceQueueError {
   readonly code = 'PROVQ_COMMAND_FAILED';
 }
 
-/** The database could not be reached or refused a statement; the call was not confirmed. @hideconstructor */
+/** The store could not carry out a call (a database down or refusing a statement, a full or failing disk); the call was not confirmed. @hideconstructor */
 export class StoreUnavailableError extends ProvenanceQueueError {
   readonly code = 'PROVQ_STORE_UNAVAILABLE';
 }

@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
-import { ProvenanceQueueError, StoreClosedError, StoreOpenError } from '../errors.js';
+import { ProvenanceQueueError, StoreClosedError, StoreOpenError, StoreUnavailableError } from '../errors.js';
 import { errorFields, jsonLogger, neverThrowing, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
-import { guardLmdbCommits } from './lmdb-commit-guard.js';
+import { guardLmdbCommits, quietCommitError } from './lmdb-commit-guard.js';
 import { deadlineOf, parseStopOptions } from '../queue/deadline.js';
 import type { ProvenanceKey } from './entry-keys.js';
 import { IdHighWater } from './id-high-water.js';
@@ -149,7 +149,10 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     return this.toggle.current;
   }
 
-  /** Adds (or replaces) a record; returns its id (`rec.id`, or a new UUID). Durable when it resolves. */
+  /**
+   * Adds (or replaces) a record; returns its id (`rec.id`, or a new UUID). Durable when it
+   * resolves; rejects with StoreUnavailableError when LMDB cannot commit it (a full or failing disk).
+   */
   async insert(rec: RecordInput): Promise<string> {
     this.assertOpen('insert');
     const input = parseOptions(recordInputSchema, rec, 'record', "{ text: 'a memory' }");
@@ -157,7 +160,16 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     const stored: StoredRecord = { id, text: input.text, createdAt: new Date().toISOString() };
     if (input.embedding) stored.embedding = input.embedding;
     if (input.tags) stored.tags = input.tags;
-    await this.records.put(id, stored);
+    try {
+      await this.records.put(id, stored);
+    } catch (err) {
+      // Typed, so an app that forgot to await insert() gets Node's own unhandled-rejection
+      // rule: lmdb's raw "Commit failed" error is one the commit guard swallows.
+      quietCommitError(err);
+      throw new StoreUnavailableError(`insert: the LMDB store at ${this.path} could not commit the record: ${(err as Error).message}; check that disk (free space, errors) and insert it again`, {
+        cause: err,
+      });
+    }
     this.index.upsert(id, input.text, input.embedding);
     return id;
   }
