@@ -83,16 +83,8 @@ describe('reading a spill file', () => {
     const dir = tempDir();
     const n = 20_000;
     writeRawFile(dir, 'big.jsonl', `${lines(0, n)}\n`);
-    let ticks = 0;
-    let reading = true;
-    const tick = () => {
-      ticks++;
-      if (reading) setImmediate(tick);
-    };
-    setImmediate(tick);
     // sliceMs 0: every line uses up its slice, so the reader yields after each one.
-    const content = await readSpillFile(join(dir, 'big.jsonl'), 'big.jsonl', { sliceMs: 0 });
-    reading = false;
+    const { result: content, ticks } = await countingTurns(() => readSpillFile(join(dir, 'big.jsonl'), 'big.jsonl', { sliceMs: 0 }));
     expect(content.kind === 'pairs' && content.pairs.length).toBe(n);
     expect(ticks).toBeGreaterThanOrEqual(n); // at least one turn of the loop per line parsed
   });
@@ -104,15 +96,7 @@ describe('reading a spill file', () => {
     const n = 1000;
     writeRawFile(dir, 'small.jsonl', `${lines(0, n)}\n`);
     expect(statSync(join(dir, 'small.jsonl')).size).toBeLessThan(SYNC_READ_MAX_BYTES); // the whole-file path, not the streaming one
-    let ticks = 0;
-    let reading = true;
-    const tick = () => {
-      ticks++;
-      if (reading) setImmediate(tick);
-    };
-    setImmediate(tick);
-    const content = await readSpillFile(join(dir, 'small.jsonl'), 'small.jsonl', { sliceMs: 0 });
-    reading = false;
+    const { result: content, ticks } = await countingTurns(() => readSpillFile(join(dir, 'small.jsonl'), 'small.jsonl', { sliceMs: 0 }));
     expect(content.kind === 'pairs' && content.pairs.map(([, e]) => e.cue)).toEqual(Array.from({ length: n }, (_, i) => `c${i}`));
     expect(ticks).toBeGreaterThanOrEqual(n);
   });
@@ -285,3 +269,19 @@ describe('reading a spill file, line by line', () => {
     expect(await readSpillFile(path, 'huge.jsonl')).toEqual({ kind: 'malformed', reason: `line 2 is longer than ${MAX_SPILL_LINE_BYTES} bytes; split it or remove it` });
   });
 });
+
+/** Runs `read`, counting the turns of the event loop that pass while it runs. */
+async function countingTurns<T>(read: () => Promise<T>): Promise<{ result: T; ticks: number }> {
+  let ticks = 0;
+  let reading = true;
+  const tick = () => {
+    ticks++;
+    if (reading) setImmediate(tick);
+  };
+  setImmediate(tick);
+  try {
+    return { result: await read(), ticks };
+  } finally {
+    reading = false;
+  }
+}
