@@ -45,6 +45,10 @@ export const AREAS = {
       'test/store/open-failure.test.ts',
       'test/store/store-permissions.test.ts',
       'test/store/exit-mid-lmdb-batch.test.ts',
+      'test/store/recall-hit-provenance.test.ts',
+      'test/queue/lifecycle.test.ts', // enableProvenanceQueue / disableProvenanceQueue (queue-toggle.ts)
+      'test/cli/stats.test.ts', // historyCounts()
+      'test/spill/spill-reader.test.ts', // the entry ids derived for hand-made spill lines (entry-id.ts)
       'test/validate.test.ts',
       'test/api/messages.test.ts',
       'test/queue/json-entries.test.ts',
@@ -58,6 +62,7 @@ export const AREAS = {
     mutate: ['src/queue/**/*.ts'],
     tests: [
       'test/queue/*.test.ts',
+      'test/exit/late-enqueue.test.ts', // enqueue after the exit drain
       'test/spill/overflow.test.ts',
       'test/spill/spill-failure.test.ts',
       'test/spill/respool.test.ts',
