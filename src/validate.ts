@@ -35,9 +35,10 @@ function isOptionsObject(v: unknown): boolean {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** What a wrong value is, for a message: `null`, `an array`, `a string ("fast")`, `a number (-1)`. */
+/** What a wrong value is, for a message: `null`, `undefined`, `an array`, `a string ("fast")`, `a number (-1)`. */
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)})`;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `a ${typeof v} (${String(v)})`;
