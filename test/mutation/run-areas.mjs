@@ -6,7 +6,7 @@
 // stopped area resumes where it stopped (test/mutation/incremental-snapshot-reporter.mjs).
 //
 //   npm run mutate                                  # every area, in the order below
-//   npm run mutate -- --area store                  # one area (or --area store,exit)
+//   npm run mutate -- --area store                  # one area (or --area values,store)
 //   npm run mutate -- --area queue --force          # anything else is passed to `stryker run`
 //   npm run mutate -- --whole                       # one run over the whole suite (stryker.config.mjs as it is)
 //   npm run mutate -- --list                        # the areas, their sources and tests
@@ -18,6 +18,22 @@ import { spawnSync } from 'node:child_process';
 
 /** The areas: what is mutated, and the tests run against it. Globs as StrykerJS takes them. */
 export const AREAS = {
+  // What an entry may hold and every pair's id: reached by nearly every test of the suite
+  // (each enqueue and insert), so measured against their own, in-process tests only.
+  values: {
+    mutate: ['src/validate.ts', 'src/json-data.ts', 'src/entry-id.ts'],
+    tests: [
+      'test/validate.test.ts',
+      'test/queue/json-entries.test.ts',
+      'test/api/messages.test.ts',
+      'test/api/wrong-values.test.ts',
+      'test/store/entry-ids.test.ts',
+      'test/store/id-order.test.ts',
+    ],
+  },
+  // The LMDB store's write path. Left out for their cost (each mutant of the store is covered
+  // by every test that opens one): disk-full and exit-mid-lmdb-batch (in the exit area),
+  // cli/stats (historyCounts), the spill reader's tests (entry ids derived for hand-made lines).
   store: {
     mutate: [
       'src/store/lmdb-memory-store.ts',
@@ -28,35 +44,26 @@ export const AREAS = {
       'src/store/lmdb-commit-guard.ts',
       'src/store/queue-toggle.ts',
       'src/store/recall-provenance.ts',
-      'src/validate.ts',
-      'src/json-data.ts',
-      'src/entry-id.ts',
     ],
     tests: [
       'test/store/lmdb-memory-store.test.ts',
       'test/store/by-record.test.ts',
       'test/store/close-bounded.test.ts',
       'test/store/direct-queue.test.ts',
-      'test/store/disk-full.test.ts',
       'test/store/entry-ids.test.ts',
       'test/store/id-order.test.ts',
       'test/store/insert-failure.test.ts',
       'test/store/lmdb-env.test.ts',
       'test/store/open-failure.test.ts',
       'test/store/store-permissions.test.ts',
-      'test/store/exit-mid-lmdb-batch.test.ts',
       'test/store/recall-hit-provenance.test.ts',
       'test/queue/lifecycle.test.ts', // enableProvenanceQueue / disableProvenanceQueue (queue-toggle.ts)
-      'test/cli/stats.test.ts', // historyCounts()
-      'test/spill/spill-reader.test.ts', // the entry ids derived for hand-made spill lines (entry-id.ts)
-      'test/validate.test.ts',
       'test/api/messages.test.ts',
-      'test/queue/json-entries.test.ts',
     ],
   },
   exit: {
     mutate: ['src/exit/**/*.ts', 'src/journal/**/*.ts'],
-    tests: ['test/exit/*.test.ts', 'test/journal/*.test.ts', 'test/store/exit-mid-lmdb-batch.test.ts'],
+    tests: ['test/exit/*.test.ts', 'test/journal/*.test.ts', 'test/store/exit-mid-lmdb-batch.test.ts', 'test/store/disk-full.test.ts'],
   },
   queue: {
     mutate: ['src/queue/**/*.ts'],
