@@ -29,6 +29,7 @@ export const AREAS = {
       'test/api/wrong-values.test.ts',
       'test/store/entry-ids.test.ts',
       'test/store/id-order.test.ts',
+      'test/store/entry-id-time.test.ts',
     ],
   },
   // The LMDB store's write path. Left out for their cost (each mutant of the store is covered
