@@ -58,6 +58,7 @@ export const AREAS = {
       'test/store/open-failure.test.ts',
       'test/store/store-permissions.test.ts',
       'test/store/recall-hit-provenance.test.ts',
+      'test/store/app-rejections.test.ts',
       'test/queue/lifecycle.test.ts', // enableProvenanceQueue / disableProvenanceQueue (queue-toggle.ts)
       'test/api/messages.test.ts',
     ],
