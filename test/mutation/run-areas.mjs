@@ -30,6 +30,7 @@ export const AREAS = {
       'test/store/entry-ids.test.ts',
       'test/store/id-order.test.ts',
       'test/store/entry-id-time.test.ts',
+      'test/store/id-lease.test.ts',
     ],
   },
   // The LMDB store's write path. Left out for their cost (each mutant of the store is covered
@@ -59,6 +60,7 @@ export const AREAS = {
       'test/store/store-permissions.test.ts',
       'test/store/recall-hit-provenance.test.ts',
       'test/store/app-rejections.test.ts',
+      'test/store/id-lease.test.ts',
       'test/queue/lifecycle.test.ts', // enableProvenanceQueue / disableProvenanceQueue (queue-toggle.ts)
       'test/api/messages.test.ts',
     ],
