@@ -1,11 +1,12 @@
 // Harness for test/store/id-lease.test.ts, run as a real child process. `run: 'ahead'`: one
 // pair written, then the monotonic clock 10 s further (as after a long busy stretch), one
 // more pair written synchronously, and the process killed with -9 before anything else runs.
-// `run: 'stepped-back'`: the wall clock an hour behind, one pair written, exit.
+// `run: 'stepped-back'`: the wall clock an hour behind, one pair written; then a second,
+// new store opened in the same process (its mark far below) and one more pair written to the first.
 import { silentLogger } from '../../src/log.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 
-const { storePath, run } = JSON.parse(process.argv[2]!) as { storePath: string; run: 'ahead' | 'stepped-back' };
+const { storePath, otherStorePath, run } = JSON.parse(process.argv[2]!) as { storePath: string; otherStorePath?: string; run: 'ahead' | 'stepped-back' };
 const pair = (cue: string) => ['r1', { ts: new Date().toISOString(), cue, sessionId: 's' }] as [string, { ts: string; cue: string; sessionId: string }];
 if (run === 'stepped-back') {
   const realNow = Date.now.bind(Date);
@@ -21,5 +22,8 @@ if (run === 'ahead') {
   process.kill(process.pid, 'SIGKILL');
 } else {
   store.appendProvenanceBatchSync([pair('second run')]);
+  const other = await LmdbMemoryStore.open({ path: otherStorePath!, logger: silentLogger });
+  store.appendProvenanceBatchSync([pair('second run, after another store opened')]);
+  await other.close();
   await store.close();
 }
