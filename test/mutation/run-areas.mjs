@@ -61,6 +61,7 @@ export const AREAS = {
       'test/store/recall-hit-provenance.test.ts',
       'test/store/app-rejections.test.ts',
       'test/store/id-lease.test.ts',
+      'test/store/store-lifecycle.test.ts',
       'test/queue/lifecycle.test.ts', // enableProvenanceQueue / disableProvenanceQueue (queue-toggle.ts)
       'test/api/messages.test.ts',
     ],
