@@ -28,13 +28,11 @@ export interface JsonFault {
 }
 
 /**
- * The first place in `value` that is not plain JSON data, or null. `path` is where `value`
- * sits; the fault's path extends it. Cycles are told apart from depth by the chain of parents.
+ * The first place in `value` that is not plain JSON data, or null; the fault's path is
+ * from `value` down. Cycles are told apart from depth by the chain of parents.
  */
-export function findJsonFault(value: unknown, path: (string | number)[] = []): JsonFault | null {
-  const fault = walk(value, [], fullBudget());
-  if (fault) fault.path.unshift(...path);
-  return fault;
+export function findJsonFault(value: unknown): JsonFault | null {
+  return walk(value, [], fullBudget());
 }
 
 // The fault's path is built on the way back up, so a valid value costs no allocation per field.
