@@ -54,8 +54,9 @@ function walk(v: unknown, parents: object[], budget: Budget): JsonFault | null {
       return null;
     }
     if (!isPlainRecord(v)) {
-      const kind = (v as object).constructor?.name ?? 'an object without a plain prototype';
-      return { path: [], reason: `a ${kind} is not a plain object; store plain JSON data (e.g. a date as an ISO string)` };
+      const name = (v as object).constructor?.name;
+      const kind = name ? `a ${name}` : 'an object without a plain prototype';
+      return { path: [], reason: `${kind} is not a plain object; store plain JSON data (e.g. a date as an ISO string)` };
     }
     for (const k in v) {
       if (k === '__proto__') return { path: [k], reason: 'a key named __proto__ is not allowed' };

@@ -28,6 +28,7 @@ export const AREAS = {
       'test/api/messages.test.ts',
       'test/api/wrong-values.test.ts',
       'test/api/entry-limits.test.ts',
+      'test/api/entry-faults.test.ts',
       'test/store/entry-ids.test.ts', // an input entryId in the library's format, or refused
     ],
   },
