@@ -5,12 +5,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../src/json-data.js';
 import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
+import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { RecordingSink } from '../helpers/sinks.js';
 import { tempDir } from '../helpers/temp.js';
 
 const queues: ProvenanceWriteQueue[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const q of queues.splice(0)) await q.stop();
+  for (const c of cleanups.splice(0).reverse()) await c();
 });
 
 function refusal(extra: Record<string, unknown>): string {
@@ -53,5 +56,22 @@ describe('a refused entry names where and what', () => {
     }
     expect(refusal({ at: new Point() })).toBe('pairs[0].entry.at: a Point is not a plain object; store plain JSON data (e.g. a date as an ISO string)');
     expect(refusal(JSON.parse('{"meta":{"__proto__":1}}') as Record<string, unknown>)).toBe('pairs[0].entry.meta.__proto__: a key named __proto__ is not allowed');
+  });
+
+  // Checked (values-run survivors): with walk's `finally { parents.pop() }` emptied, the
+  // object reached twice is taken for a cycle by the store's check; with isPlainRecord's
+  // `proto === null` made false, the null-prototype object is refused. Each fails this.
+  it('plain data the fast path may not take is still accepted by enqueue and by the store: an object reached twice (no cycle), a null-prototype object', async () => {
+    const shared = { tag: 'x' };
+    const bare = Object.create(null) as Record<string, unknown>;
+    bare.a = 1;
+    for (const extra of [{ first: shared, second: shared }, { meta: bare }]) {
+      expect(refusal(extra)).toBe('accepted');
+      const store = await LmdbMemoryStore.open({ path: tempDir(), logger: silentLogger });
+      cleanups.push(() => store.close());
+      await store.insert({ id: 'r1', text: 'x' });
+      await expect(store.appendProvenanceBatch([['r1', { ts: new Date().toISOString(), cue: 'c', sessionId: 's', ...extra }]])).resolves.toBeDefined();
+      expect((await store.get('r1'))!.provenance).toHaveLength(1);
+    }
   });
 });

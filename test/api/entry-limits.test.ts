@@ -22,13 +22,20 @@ const withChars = (chars: number): ProvenancePair => {
   const used = 'ts'.length + ts.length + 'cue'.length + 'sessionId'.length + 's'.length;
   return ['r1', { ts, cue: 'x'.repeat(chars - used), sessionId: 's' }];
 };
+/** The same, the characters in a key. */
+const withKeyChars = (chars: number): ProvenancePair => {
+  const used = 'ts'.length + ts.length + 'cue'.length + 'c'.length + 'sessionId'.length + 's'.length;
+  return ['r1', { ts, cue: 'c', sessionId: 's', ['k'.repeat(chars - used)]: 0 }];
+};
 
 describe('the limits of an entry', () => {
   // Checked (issue 14, survivors of the values run): with json-data.ts's walk counting
   // `--budget.values <= 0` or `(budget.chars -= v.length) <= 0` (an entry at the limit
   // refused by the store's check), the store's writes refuse the entries at the limit and
-  // this fails; likewise with copyValue's twin counts in enqueue. Restored, it passes.
-  it('exactly 10,000 values and exactly 1 Mi characters are accepted by enqueue and by the store; one more is refused by both', async () => {
+  // this fails; likewise with copyValue's twin counts in enqueue, and with walk's key count
+  // (`budget.chars -= k.length`) made `+=` or its test false (a key of 1 Mi characters
+  // accepted by the store). Restored, it passes.
+  it('exactly 10,000 values and exactly 1 Mi characters (in strings or in a key) are accepted by enqueue and by the store; one more is refused by both', async () => {
     const store = await LmdbMemoryStore.open({ path: tempDir(), logger: silentLogger });
     cleanups.push(() => store.close());
     await store.insert({ id: 'r1', text: 'x' });
@@ -36,6 +43,7 @@ describe('the limits of an entry', () => {
     for (const [atLimit, over] of [
       [withValues(MAX_JSON_VALUES), withValues(MAX_JSON_VALUES + 1)],
       [withChars(MAX_JSON_CHARS), withChars(MAX_JSON_CHARS + 1)],
+      [withKeyChars(MAX_JSON_CHARS), withKeyChars(MAX_JSON_CHARS + 1)],
     ] as const) {
       expect(() => queue.enqueue([atLimit])).not.toThrow();
       await expect(store.appendProvenanceBatch([atLimit])).resolves.toBeDefined();
