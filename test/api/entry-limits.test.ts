@@ -34,7 +34,8 @@ describe('the limits of an entry', () => {
   // refused by the store's check), the store's writes refuse the entries at the limit and
   // this fails; likewise with copyValue's twin counts in enqueue, and with walk's key count
   // (`budget.chars -= k.length`) made `+=` or its test false (a key of 1 Mi characters
-  // accepted by the store). Restored, it passes.
+  // accepted by the store); and with the values limit's result given a path or an empty
+  // reason. Restored, it passes.
   it('exactly 10,000 values and exactly 1 Mi characters (in strings or in a key) are accepted by enqueue and by the store; one more is refused by both', async () => {
     const store = await LmdbMemoryStore.open({ path: tempDir(), logger: silentLogger });
     cleanups.push(() => store.close());
@@ -52,6 +53,10 @@ describe('the limits of an entry', () => {
       await expect(store.appendProvenanceBatch([over])).rejects.toThrow(InvalidPairError);
       expect(() => store.appendProvenanceBatchSync([over])).toThrow(InvalidPairError);
     }
+    // One past the limit, the message says which limit, and the value that went past it.
+    expect(() => queue.enqueue([withValues(MAX_JSON_VALUES + 1)])).toThrow(
+      `invalid provenance pair: pairs[0].entry.list[${MAX_JSON_VALUES - 5}]: the entry holds more than ${MAX_JSON_VALUES} values; store less per entry (nothing was queued; fix the pair and enqueue it again)`,
+    );
     expect(await queue.flush(10_000)).toBe(true);
   });
 });
