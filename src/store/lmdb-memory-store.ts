@@ -58,6 +58,11 @@ function storeIdOf(meta: Database<unknown, string>): string {
   return id;
 }
 
+/** Opens tried before StoreOpenError reaches the caller (see open). */
+const OPEN_ATTEMPTS = 3;
+/** The wait before the second try; the third waits twice as long. */
+const OPEN_RETRY_MS = 100;
+
 /**
  * The embedded memory store: records and their provenance in one LMDB environment. It is
  * also a {@link ProvenanceSink}, so a queue can write into it. `Extra` types the extras of
@@ -69,11 +74,6 @@ function storeIdOf(meta: Database<unknown, string>): string {
  * const hits = await store.recall({ cue: 'tea', sessionId: 's1' });
  * ```
  */
-/** Opens tried before StoreOpenError reaches the caller (see open). */
-const OPEN_ATTEMPTS = 3;
-/** The wait before the second try; the third waits twice as long. */
-const OPEN_RETRY_MS = 100;
-
 export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements ProvenanceSink {
   /** The store directory (created 0700 if missing). */
   readonly path: string;
