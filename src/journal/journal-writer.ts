@@ -8,7 +8,8 @@ import { fdatasyncSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorFields, type Logger } from '../log.js';
 import { identifiedPair, type PendingBatch } from '../queue/pending-batches.js';
-import { MAX_SPILL_FILE_PAIRS, spillLine } from '../spill/spill-writer.js';
+import { SpillLineEncoder } from '../spill/spill-line-encoder.js';
+import { MAX_SPILL_FILE_PAIRS } from '../spill/spill-writer.js';
 import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
 import { closeSegment, openSegment, syncSegment, type Segment } from './journal-segment.js';
@@ -45,6 +46,8 @@ export class JournalWriter {
   private pendingCount = 0;
   /** Where a turn's lines are encoded before their one write; reused, so it stays warm. */
   private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  /** Turns a pair into its spill line, reusing what the previous pairs had in common with it. */
+  private readonly encoder = new SpillLineEncoder();
   private pendingHiSeq = 0;
   private scheduled = false;
   private fsyncDue = false;
@@ -98,8 +101,9 @@ export class JournalWriter {
 
   /**
    * Writes what was added this turn now (the microtask does it otherwise). The lines are
-   * encoded into one reused buffer and written with one `writeSync` — no string or Buffer
-   * per turn for the collector — unless the turn is larger than a chunk or a segment holds.
+   * joined into one string, encoded into one reused buffer and written with one `writeSync`
+   * — one encoding call per chunk, not per line — unless the turn is larger than a chunk or
+   * a segment holds.
    */
   readonly writePending = (): void => {
     this.scheduled = false;
@@ -108,29 +112,38 @@ export class JournalWriter {
     this.pendingCount = 0;
     const hiSeq = this.pendingHiSeq;
     const chunkCap = Math.min(this.opts.segmentBytes, CHUNK_BYTES);
-    let bytes = 0;
-    let count = 0;
+    const encoder = this.encoder;
+    let bytes = 0; // encoded into the chunk
+    let text = ''; // lines joined, not yet encoded
+    let count = 0; // pairs in the chunk and in `text`
     for (let k = 0; k < batches; k++) {
       const b = this.pending[k]!;
       this.pending[k] = undefined;
       for (let i = 0; i < b.pairs.length; i++) {
-        const line = spillLine(identifiedPair(b, i));
-        // Most lines fit at their worst-case UTF-8 size; only a large one is measured.
-        const n = line.length * 3 <= chunkCap - bytes ? -1 : Buffer.byteLength(line);
-        if (count > 0 && (n > chunkCap - bytes || count >= MAX_SPILL_FILE_PAIRS)) {
-          this.write(this.chunk.subarray(0, bytes), count, hiSeq);
-          bytes = 0;
-          count = 0;
+        const [recordId, entry] = identifiedPair(b, i);
+        const line = encoder.line(recordId, entry);
+        if (count >= MAX_SPILL_FILE_PAIRS || bytes + (text.length + line.length) * 3 > chunkCap) {
+          // The joined lines might not fit at their worst-case UTF-8 size: encoded now, exactly.
+          if (text !== '') bytes += this.chunk.write(text, bytes);
+          text = '';
+          // Most lines fit at their worst-case size; only a large one is measured.
+          const n = line.length * 3 <= chunkCap - bytes ? -1 : Buffer.byteLength(line);
+          if (count > 0 && (n > chunkCap - bytes || count >= MAX_SPILL_FILE_PAIRS)) {
+            this.write(this.chunk.subarray(0, bytes), count, hiSeq);
+            bytes = 0;
+            count = 0;
+          }
+          if (n > chunkCap) {
+            // A line larger than a chunk: written on its own (a segment of its own if need be).
+            this.write(Buffer.from(line), 1, hiSeq);
+            continue;
+          }
         }
-        if (n > chunkCap) {
-          // A line larger than a chunk: written on its own (a segment of its own if need be).
-          this.write(Buffer.from(line), 1, hiSeq);
-          continue;
-        }
-        bytes += this.chunk.write(line, bytes);
+        text += line;
         count++;
       }
     }
+    if (text !== '') bytes += this.chunk.write(text, bytes);
     if (count > 0) this.write(this.chunk.subarray(0, bytes), count, hiSeq);
     if (batches > KEEP_PENDING_SLOTS) this.pending = []; // a burst does not pin its slots
   };
