@@ -8,8 +8,8 @@ import { fdatasyncSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorFields, type Logger } from '../log.js';
 import { identifiedPair, type PendingBatch } from '../queue/pending-batches.js';
-import { SpillLineEncoder } from '../spill/spill-line-encoder.js';
-import { MAX_SPILL_FILE_PAIRS } from '../spill/spill-writer.js';
+import { NO_ROOM, SpillLineEncoder } from '../spill/spill-line-encoder.js';
+import { MAX_SPILL_FILE_PAIRS, spillLine } from '../spill/spill-writer.js';
 import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
 import { closeSegment, openSegment, syncSegment, type Segment } from './journal-segment.js';
@@ -46,7 +46,7 @@ export class JournalWriter {
   private pendingCount = 0;
   /** Where a turn's lines are encoded before their one write; reused, so it stays warm. */
   private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  /** Turns a pair into its spill line, reusing what the previous pairs had in common with it. */
+  /** Writes most lines straight into `chunk`, reusing what a pair shares with the one before. */
   private readonly encoder = new SpillLineEncoder();
   private pendingHiSeq = 0;
   private scheduled = false;
@@ -101,9 +101,9 @@ export class JournalWriter {
 
   /**
    * Writes what was added this turn now (the microtask does it otherwise). The lines are
-   * joined into one string, encoded into one reused buffer and written with one `writeSync`
-   * — one encoding call per chunk, not per line — unless the turn is larger than a chunk or
-   * a segment holds.
+   * encoded into one reused buffer and written with one `writeSync` — no string or Buffer
+   * per pair or turn for the collector — unless the turn is larger than a chunk or a
+   * segment holds. A pair the byte encoder does not take goes through `spillLine`.
    */
   readonly writePending = (): void => {
     this.scheduled = false;
@@ -111,40 +111,49 @@ export class JournalWriter {
     if (batches === 0) return;
     this.pendingCount = 0;
     const hiSeq = this.pendingHiSeq;
+    const chunk = this.chunk;
     const chunkCap = Math.min(this.opts.segmentBytes, CHUNK_BYTES);
-    const encoder = this.encoder;
-    let bytes = 0; // encoded into the chunk
-    let text = ''; // lines joined, not yet encoded
-    let count = 0; // pairs in the chunk and in `text`
+    let bytes = 0;
+    let count = 0;
     for (let k = 0; k < batches; k++) {
       const b = this.pending[k]!;
       this.pending[k] = undefined;
       for (let i = 0; i < b.pairs.length; i++) {
-        const [recordId, entry] = identifiedPair(b, i);
-        const line = encoder.line(recordId, entry);
-        if (count >= MAX_SPILL_FILE_PAIRS || bytes + (text.length + line.length) * 3 > chunkCap) {
-          // The joined lines might not fit at their worst-case UTF-8 size: encoded now, exactly.
-          if (text !== '') bytes += this.chunk.write(text, bytes);
-          text = '';
-          // Most lines fit at their worst-case size; only a large one is measured.
-          const n = line.length * 3 <= chunkCap - bytes ? -1 : Buffer.byteLength(line);
-          if (count > 0 && (n > chunkCap - bytes || count >= MAX_SPILL_FILE_PAIRS)) {
-            this.write(this.chunk.subarray(0, bytes), count, hiSeq);
-            bytes = 0;
-            count = 0;
-          }
-          if (n > chunkCap) {
-            // A line larger than a chunk: written on its own (a segment of its own if need be).
-            this.write(Buffer.from(line), 1, hiSeq);
-            continue;
-          }
+        const pair = identifiedPair(b, i);
+        if (count >= MAX_SPILL_FILE_PAIRS) {
+          this.write(chunk.subarray(0, bytes), count, hiSeq);
+          bytes = 0;
+          count = 0;
         }
-        text += line;
+        let end = this.encoder.encode(pair[0], pair[1], chunk, bytes, chunkCap);
+        if (end === NO_ROOM && count > 0) {
+          this.write(chunk.subarray(0, bytes), count, hiSeq);
+          bytes = 0;
+          count = 0;
+          end = this.encoder.encode(pair[0], pair[1], chunk, 0, chunkCap);
+        }
+        if (end >= 0) {
+          bytes = end;
+          count++;
+          continue;
+        }
+        // The general path: a line the encoder does not take, or one larger than a chunk.
+        const line = spillLine(pair);
+        const n = Buffer.byteLength(line);
+        if (count > 0 && n > chunkCap - bytes) {
+          this.write(chunk.subarray(0, bytes), count, hiSeq);
+          bytes = 0;
+          count = 0;
+        }
+        if (n > chunkCap) {
+          this.write(Buffer.from(line), 1, hiSeq); // on its own (a segment of its own if need be)
+          continue;
+        }
+        bytes += chunk.write(line, bytes);
         count++;
       }
     }
-    if (text !== '') bytes += this.chunk.write(text, bytes);
-    if (count > 0) this.write(this.chunk.subarray(0, bytes), count, hiSeq);
+    if (count > 0) this.write(chunk.subarray(0, bytes), count, hiSeq);
     if (batches > KEEP_PENDING_SLOTS) this.pending = []; // a burst does not pin its slots
   };
 
