@@ -27,7 +27,7 @@ const REMEMBERED_CHARS = 64;
 
 export class SpillLineEncoder {
   /** Per field position: the key, whether its value was a string, and `,"key":"` as bytes. */
-  private readonly keys: string[] = new Array<string>(SLOTS).fill('');
+  private readonly keys: (string | null)[] = new Array<string | null>(SLOTS).fill(null);
   private readonly keyOfString: boolean[] = new Array<boolean>(SLOTS).fill(false);
   private readonly keyBytes: Uint8Array[] = new Array<Uint8Array>(SLOTS).fill(new Uint8Array(0));
   /** Per field position: the last string value (as written: plain) and its bytes. */
