@@ -4,7 +4,7 @@
 // once every pair in it is saved elsewhere (in the sink or a spill file); while its writer
 // lives it holds a claim on it, so no other process reads it back. Writes are fsync'd
 // within fsyncMs; what a failed fsync means, and does, is in fsync-failures.ts.
-import { fdatasyncSync, unlinkSync, writeSync } from 'node:fs';
+import { unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorFields, type Logger } from '../log.js';
 import { identifiedPair, type PendingBatch } from '../queue/pending-batches.js';
@@ -12,7 +12,7 @@ import { NO_ROOM, SpillLineEncoder } from '../spill/spill-line-encoder.js';
 import { MAX_SPILL_FILE_PAIRS, spillLine } from '../spill/spill-writer.js';
 import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
-import { closeSegment, openSegment, syncSegment, type Segment } from './journal-segment.js';
+import { closeSegment, openSegment, syncSegment, syncSegmentSync, type Segment } from './journal-segment.js';
 
 export interface JournalOptions {
   segmentBytes: number;
@@ -194,7 +194,7 @@ export class JournalWriter {
       if (s.failedGen !== 0) unsynced.push(s.name);
       else if (s.openFd !== null) {
         try {
-          fdatasyncSync(s.openFd);
+          syncSegmentSync(s, s.openFd);
         } catch (err) {
           this.counters.journalErrors++;
           unsynced.push(s.name);
