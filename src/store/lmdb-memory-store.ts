@@ -58,6 +58,11 @@ function storeIdOf(meta: Database<unknown, string>): string {
   return id;
 }
 
+/** Opens tried before StoreOpenError reaches the caller (see open). */
+const OPEN_ATTEMPTS = 3;
+/** The wait before the second try; the third waits twice as long. */
+const OPEN_RETRY_MS = 100;
+
 /**
  * The embedded memory store: records and their provenance in one LMDB environment. It is
  * also a {@link ProvenanceSink}, so a queue can write into it. `Extra` types the extras of
@@ -127,13 +132,30 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
    */
   static async open<Extra extends object = DefaultExtras>(opts: StoreOpenOptions): Promise<LmdbMemoryStore<Extra>> {
     const { path, logger } = parseOptions(storeOpenOptionsSchema, opts, 'LmdbMemoryStore.open options', "{ path: './memories' }");
+    const log = neverThrowing(logger ?? jsonLogger());
     await ensureStoreDir(path);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await LmdbMemoryStore.openOnce<Extra>(path, log);
+      } catch (err) {
+        if (!(err instanceof StoreOpenError) || attempt >= OPEN_ATTEMPTS) throw err;
+        // Several processes opening one store at once: lmdb-js 3.5 now and then fails one of
+        // them (EINVAL "No current read transaction available" in open, MDB_BAD_TXN in the
+        // first write transaction; about 1 open in 200, three processes starting together).
+        // Nothing was written: the environment is closed and opened again.
+        log.warn({ path, attempt, ...errorFields(err) }, 'LMDB store did not open; trying again');
+        await new Promise((r) => setTimeout(r, OPEN_RETRY_MS * attempt));
+      }
+    }
+  }
+
+  private static async openOnce<Extra extends object>(path: string, log: Logger): Promise<LmdbMemoryStore<Extra>> {
     const env = openStoreEnv(path);
     try {
       await tightenStoreFiles(path, STORE_FILE);
       const records = env.openDB<StoredRecord, string>({ name: 'records' });
       const provenance = env.openDB<StoredProvenanceEntry, ProvenanceKey>({ name: 'provenance' });
-      return new LmdbMemoryStore<Extra>(path, env, records, provenance, neverThrowing(logger ?? jsonLogger()));
+      return new LmdbMemoryStore<Extra>(path, env, records, provenance, log);
     } catch (err) {
       // Its first writes (the store id, the entry-id high-water mark) failed: a full or
       // failing disk, say. The caller gets one typed error, never lmdb's raw one (which the
@@ -206,11 +228,17 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
    * Appends pairs durably: resolves once every pair is committed and flushed. Pairs for
    * records the store does not have are skipped, counted, and reported in the result. An
    * invalid pair throws InvalidPairError naming the field; nothing of the call is written.
+   * Rejects with StoreUnavailableError when LMDB cannot commit them (a full or failing disk).
    */
   async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult | void> {
     this.assertOpen('appendProvenanceBatch');
     const valid = context?.validated ? pairs : checkPairs(pairs);
-    const append = putPairs(this.target, valid, mayBeStored(valid, context)).then((outcome) => this.counted(outcome));
+    const append = putPairs(this.target, valid, mayBeStored(valid, context)).then(
+      (outcome) => this.counted(outcome),
+      (err: unknown) => {
+        throw this.uncommitted('appendProvenanceBatch', err);
+      },
+    );
     this.appending.add(append);
     try {
       return await append;
@@ -223,7 +251,27 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   appendProvenanceBatchSync(pairs: ProvenancePair[], context?: SinkWriteContext): SinkWriteResult {
     this.assertOpen('appendProvenanceBatchSync');
     const valid = context?.validated ? pairs : checkPairs(pairs);
-    return this.counted(putPairsSync(this.target, valid));
+    let outcome: WriteOutcome;
+    try {
+      outcome = putPairsSync(this.target, valid);
+    } catch (err) {
+      throw this.uncommitted('appendProvenanceBatchSync', err);
+    }
+    return this.counted(outcome);
+  }
+
+  /**
+   * LMDB's failure to commit pairs as a StoreUnavailableError naming the store: lmdb's raw
+   * "Commit failed" error has no code, and the commit guard takes it for lmdb's own hidden
+   * batch promise and swallows it, so an app that did not await the call would never hear.
+   */
+  private uncommitted(call: string, err: unknown): Error {
+    if (err instanceof ProvenanceQueueError) return err;
+    quietCommitError(err);
+    return new StoreUnavailableError(
+      `${call}: the LMDB store at ${this.path} could not commit the pairs: ${(err as Error).message}; the call is not confirmed (some of its pairs may be stored); check that disk (free space, errors) and call it again (a pair that carries its entryId is never stored twice)`,
+      { cause: err },
+    );
   }
 
   /**
