@@ -35,11 +35,11 @@ const CHUNK_BYTES = 256 * 1024;
 const KEEP_PENDING_SLOTS = 8192;
 
 /**
- * A claim not refreshed for this long (it is refreshed every second) may have been taken
+ * A claim not refreshed for this long (it is refreshed every second) may soon be taken
  * over: a reader takes one that has not been refreshed for 2 s (the least claimStaleMs).
- * Only an event loop stalled for over half a second gets there.
+ * Only an event loop held up for over 0.75 s gets there (timers late under load do not).
  */
-const CLAIM_FRESH_MS = 1500;
+const CLAIM_FRESH_MS = 1750;
 
 /** A saved current segment is deleted once it has had no write for this long. */
 const QUIET_MS = 500;
