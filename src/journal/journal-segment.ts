@@ -9,6 +9,7 @@
 // filesystem this project's tests can mount (ext4 with or without a journal, ext2 through
 // the ext4 driver, xfs, btrfs) makes a new file's name durable on the file's fsync anyway;
 // test/journal/journal-dir-sync.test.ts checks that the directory fsyncs are made.
+import * as fs from 'node:fs';
 import { close, closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, open, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -38,6 +39,14 @@ export interface Segment {
   failedGen: number;
   /** The rewrite generation whose pairs were written into it (0: none). */
   rewriteGen: number;
+  /**
+   * Another process took its claim over (this one stalled past the reader's claimStaleMs):
+   * it may have read the segment and deleted it, so it takes no more writes, and its
+   * claim, which is that process's now, is never released from here.
+   */
+  claimLost: boolean;
+  /** When (performance.now()) its claim was made or last refreshed: an older one may be another's. */
+  refreshedAt: number;
   readonly unlock: () => void;
 }
 
@@ -47,8 +56,19 @@ export function openSegment(dir: string, claimStaleMs: number, log: Logger, onCl
   if (made !== undefined) madeDirsNotDurable.set(dir, parentsToSync(made, dir));
   const name = journalSegmentName();
   const path = join(dir, name);
+  let refreshedAt = performance.now();
+  let segment: Segment | null = null;
   // Claimed before it exists, so no other process can claim and read it half-written.
   const release = lockfile.lockSync(path, {
+    // Each refresh of the claim is noted: the writer checks before a write that it is recent.
+    fs: {
+      ...fs,
+      utimesSync: (...args: Parameters<typeof fs.utimesSync>) => {
+        fs.utimesSync(...args);
+        refreshedAt = performance.now();
+        if (segment) segment.refreshedAt = refreshedAt;
+      },
+    },
     realpath: false,
     stale: claimStaleMs,
     // Refreshed every second: a reader takes a dead pid's claim once it is 2 s old, and a
@@ -60,6 +80,7 @@ export function openSegment(dir: string, claimStaleMs: number, log: Logger, onCl
     },
   });
   const unlock = () => {
+    if (segment?.claimLost) return; // another process's claim now: not ours to remove
     try {
       release();
     } catch {
@@ -74,7 +95,8 @@ export function openSegment(dir: string, claimStaleMs: number, log: Logger, onCl
     throw err;
   }
   segmentsWrittenHere.add(name);
-  return { name, dir, dirSynced: false, fd, openFd: fd, syncsInFlight: 0, bytes: 0, pairs: 0, hiSeq: 0, failedGen: 0, rewriteGen: 0, unlock };
+  segment = { name, dir, dirSynced: false, fd, openFd: fd, syncsInFlight: 0, bytes: 0, pairs: 0, hiSeq: 0, failedGen: 0, rewriteGen: 0, claimLost: false, refreshedAt, unlock };
+  return segment;
 }
 
 /**
