@@ -44,6 +44,40 @@ class ParallelSink extends RecordingSink {
   }
 }
 
+/**
+ * Declares 8 calls and answers them in batches, as LMDB's commits do: a call that finds the
+ * sink idle starts a commit; calls that arrive while it runs wait for the next one; every
+ * call of a commit is answered at once. Commits take 10 ms and 300 ms in turn (a loaded disk).
+ */
+class BatchingSink extends RecordingSink {
+  readonly maxConcurrentWrites = 8;
+  private open = 0;
+  private held: (() => void)[] = [];
+  private committing = false;
+  private commits = 0;
+  /** Calls in flight (this one included), sampled as each call starts. */
+  readonly inFlightAtStart: number[] = [];
+  override appendProvenanceBatch(pairs: ProvenancePair[]): Promise<void> {
+    this.inFlightAtStart.push(++this.open);
+    const answered = new Promise<void>((r) => this.held.push(r)).then(() => {
+      this.open--;
+      return super.appendProvenanceBatch(pairs);
+    });
+    if (!this.committing) void this.commit();
+    return answered;
+  }
+  private async commit(): Promise<void> {
+    this.committing = true;
+    while (this.held.length > 0) {
+      const batch = this.held;
+      this.held = [];
+      await new Promise((r) => setTimeout(r, this.commits++ % 2 === 0 ? 10 : 300));
+      for (const answer of batch) answer();
+    }
+    this.committing = false;
+  }
+}
+
 function startQueue(sink: RecordingSink, maxBatchPairs: number): ProvenanceWriteQueue {
   const q = new ProvenanceWriteQueue(sink, {
     spillDir: join(tempDir(), 'spill'),
@@ -110,5 +144,18 @@ describe('calls in flight', () => {
     expect(sink.cues().sort()).toEqual([...cues].sort());
     const late = sink.inFlightAtStart.slice(40);
     expect(late.reduce((a, b) => a + b, 0) / late.length).toBeGreaterThanOrEqual(4);
+  });
+
+  // Checked: with the `this.together >= this.alone` test left out of CallLimit.succeeded()
+  // (a late call cuts the limit whoever answers it), the later calls started with 1.2 in
+  // flight on average and this fails.
+  it('a sink that answers its calls together (a batching sink) keeps all it declares, also when its answers come late', async () => {
+    const sink = new BatchingSink();
+    const q = startQueue(sink, 4);
+    const cues = enqueueCues(q, 'batched', 400); // 100 calls
+    expect(await q.flush(30_000)).toBe(true);
+    expect(sink.cues().sort()).toEqual([...cues].sort());
+    const late = sink.inFlightAtStart.slice(40);
+    expect(late.reduce((a, b) => a + b, 0) / late.length).toBeGreaterThanOrEqual(3);
   });
 });
