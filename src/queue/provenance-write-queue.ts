@@ -180,7 +180,9 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   /**
    * Drains and stops: resolves once everything is durable in the sink or, at the deadline
    * (`timeoutMs`, default 10 s, or `signal`), saved to the spill dir (or the sync sink).
-   * Removes the exit hook. Idempotent: a second call gets the first call's promise.
+   * Once it has resolved no sink call starts (one already under way may still settle; a
+   * read-back cut short leaves its files for the next start). Removes the exit hook.
+   * Idempotent: a second call gets the first call's promise.
    */
   stop(opts?: StopOptions): Promise<void> {
     const parsed = parseStopOptions(opts, 'stop');

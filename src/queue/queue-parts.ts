@@ -70,6 +70,9 @@ export function wireQueueParts(q: QueueShared): QueueParts {
     {
       sinkId: q.sinkId,
       deliver: async (pairs) => {
+        // Halted (a stop deadline, exit): a round in progress calls the sink no more; its
+        // files stay where they are for the next start, as the rest of the directory does.
+        if (halted()) return { ok: false };
         const d = await delivery.deliver(pairs, true);
         return d.ok ? { ok: true, unknownRecords: d.result.unknownRecords } : { ok: false };
       },

@@ -6,6 +6,9 @@ import fse from 'fs-extra';
 import lockfile from 'proper-lockfile';
 import type { Logger } from '../log.js';
 
+/** How often a held claim's mtime is refreshed: half the smallest claimStaleMs the options allow. */
+export const CLAIM_REFRESH_MS = 1000;
+
 export interface HeldLock {
   /** Set when the claim was lost (taken over as stale): stop taking more work under it. */
   readonly compromised: boolean;
@@ -27,7 +30,10 @@ export async function takeLock(path: string, label: string, opts: LockOptions): 
   try {
     release = await lockfile.lock(path, {
       stale: opts.staleMs,
-      update: Math.max(1000, Math.floor(opts.staleMs / 2)),
+      // Refreshed every second whatever this process's staleMs: another process judges the
+      // claim by its own claimStaleMs (2 s at the least, the schema's minimum), so a holder
+      // refreshing every staleMs / 2 of a longer staleMs looked dead to it and was taken over.
+      update: CLAIM_REFRESH_MS,
       realpath: false, // a claimed file is deleted while claimed
       retries: 0,
       onCompromised: (err) => {
@@ -94,7 +100,7 @@ const seenClaims = new Map<string, { mtimeMs: number; since: number }>();
 
 /**
  * True once a claim has kept the same mtime for `staleMs` of monotonic time: its holder,
- * which refreshes it every staleMs / 2, is gone. proper-lockfile judges staleness by
+ * which refreshes it every CLAIM_REFRESH_MS, is gone. proper-lockfile judges staleness by
  * `Date.now() - mtime`, which a clock stepped back stretches by the size of the step.
  */
 async function frozenFor(path: string, staleMs: number): Promise<boolean> {

@@ -206,11 +206,17 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
    * Appends pairs durably: resolves once every pair is committed and flushed. Pairs for
    * records the store does not have are skipped, counted, and reported in the result. An
    * invalid pair throws InvalidPairError naming the field; nothing of the call is written.
+   * Rejects with StoreUnavailableError when LMDB cannot commit them (a full or failing disk).
    */
   async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult | void> {
     this.assertOpen('appendProvenanceBatch');
     const valid = context?.validated ? pairs : checkPairs(pairs);
-    const append = putPairs(this.target, valid, mayBeStored(valid, context)).then((outcome) => this.counted(outcome));
+    const append = putPairs(this.target, valid, mayBeStored(valid, context)).then(
+      (outcome) => this.counted(outcome),
+      (err: unknown) => {
+        throw this.uncommitted('appendProvenanceBatch', err);
+      },
+    );
     this.appending.add(append);
     try {
       return await append;
@@ -223,7 +229,27 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
   appendProvenanceBatchSync(pairs: ProvenancePair[], context?: SinkWriteContext): SinkWriteResult {
     this.assertOpen('appendProvenanceBatchSync');
     const valid = context?.validated ? pairs : checkPairs(pairs);
-    return this.counted(putPairsSync(this.target, valid));
+    let outcome: WriteOutcome;
+    try {
+      outcome = putPairsSync(this.target, valid);
+    } catch (err) {
+      throw this.uncommitted('appendProvenanceBatchSync', err);
+    }
+    return this.counted(outcome);
+  }
+
+  /**
+   * LMDB's failure to commit pairs as a StoreUnavailableError naming the store: lmdb's raw
+   * "Commit failed" error has no code, and the commit guard takes it for lmdb's own hidden
+   * batch promise and swallows it, so an app that did not await the call would never hear.
+   */
+  private uncommitted(call: string, err: unknown): Error {
+    if (err instanceof ProvenanceQueueError) return err;
+    quietCommitError(err);
+    return new StoreUnavailableError(
+      `${call}: the LMDB store at ${this.path} could not commit the pairs: ${(err as Error).message}; the call is not confirmed (some of its pairs may be stored); check that disk (free space, errors) and call it again (a pair that carries its entryId is never stored twice)`,
+      { cause: err },
+    );
   }
 
   /**

@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
+import type { ProvenancePair } from '../../src/schemas.js';
 import { pair } from '../helpers/sinks.js';
+import { writeQueueSpillFile } from '../helpers/spill-files.js';
 import { tempDir } from '../helpers/temp.js';
+import { until } from '../helpers/until.js';
 
 function spilledCues(dir: string): string[] {
   let names: string[] = [];
@@ -83,5 +86,38 @@ describe('flush() after a stop deadline', () => {
     expect(spilledCues(spillDir)).toEqual(['a']);
     expect(await waiting).toBe(false);
     expect(await q.flush(100)).toBe(false);
+  });
+});
+
+describe('a stop deadline during read-back', () => {
+  // Checked against its revert (the read-back host's deliver without the halted check): after
+  // stop() resolved, the round in progress went on calling the sink for the rest of its
+  // file's chunks (9–12 calls here), into a store an app may be closing.
+  it('no sink call starts after stop() has resolved at its deadline; the unread files stay for the next start', async () => {
+    const spillDir = join(tempDir(), 'spill');
+    const files = 4;
+    for (let f = 0; f < files; f++) await writeQueueSpillFile(spillDir, 'r1', Array.from({ length: 20 }, (_, i) => `f${f}-${i}`));
+    let started = 0;
+    let applied = 0;
+    const slow = {
+      appendProvenanceBatch: async (pairs: ProvenancePair[]) => {
+        started++;
+        await new Promise((r) => setTimeout(r, 40));
+        applied += pairs.length;
+      },
+    };
+    const q = new ProvenanceWriteQueue(slow, { spillDir, logger: silentLogger, durability: 'memory', maxBatchPairs: 4, idlePollMs: 10, exitHook: false });
+    q.start();
+    expect(await until(() => started > 0, 10_000)).toBe(true);
+    await q.stop({ timeoutMs: 50 });
+    const atStop = started;
+    // An observation window, not a synchronisation: a read-back that goes on calls the
+    // sink every 40 ms, so ten of its calls would start in it.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(started - atStop).toBe(0);
+    // Nothing lost: every pair is applied or still in a spill file.
+    const left = spilledCues(spillDir).length;
+    expect(applied + left).toBeGreaterThanOrEqual(files * 20);
+    expect(left).toBeGreaterThan(0);
   });
 });

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isLmdbCommitFailure } from '../../src/store/lmdb-commit-guard.js';
 import { silentLogger } from '../../src/log.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
+import { pair } from '../helpers/sinks.js';
 import { smallFs } from '../helpers/small-fs.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -34,5 +35,39 @@ describe('insert on a full disk', () => {
     fs.free();
     expect(await store.insert({ id: 'r1', text: 'now it fits' })).toBe('r1');
     expect((await store.get('r1'))?.text).toBe('now it fits');
+  });
+});
+
+describe('appendProvenanceBatch on a full disk', () => {
+  // Checked: without the store's wrapping (uncommitted()), the async call rejects with
+  // lmdb's raw "Commit failed" error (no code; the guard would swallow it unawaited) and
+  // the first expectation fails; the sync call threw lmdb's raw MDB error likewise.
+  it('rejects (and the sync call throws) StoreUnavailableError naming the store; the same pairs land once space is back, once', async () => {
+    const fs = smallFs(8);
+    cleanups.push(() => fs.unmount());
+    const path = join(fs.dir, 'store');
+    const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
+    cleanups.push(() => store.close().catch(() => {}));
+    await store.insert({ id: 'r1', text: 'a memory' });
+    fs.fill();
+    const pad = 'p'.repeat(64 * 1024);
+    const pairs = Array.from({ length: 40 }, (_, i) => pair('r1', `c${i}`, { pad }));
+    const err = await store.appendProvenanceBatch(pairs).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'PROVQ_STORE_UNAVAILABLE' });
+    expect((err as Error).message).toContain(path);
+    expect(isLmdbCommitFailure(err)).toBe(false);
+    let syncErr: unknown = null;
+    try {
+      store.appendProvenanceBatchSync(pairs);
+    } catch (e) {
+      syncErr = e;
+    }
+    expect(syncErr).toMatchObject({ code: 'PROVQ_STORE_UNAVAILABLE' });
+    fs.free();
+    await store.appendProvenanceBatch(pairs);
+    expect((await store.get('r1'))?.provenance.map((e) => e.cue)).toEqual(pairs.map(([, e]) => e.cue));
   });
 });
