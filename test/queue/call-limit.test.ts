@@ -102,14 +102,15 @@ describe('calls in flight', () => {
   // Checked: with CallLimit.succeeded() returning at once (the limit stays at the declared
   // 64), the last calls started with up to 64 in flight and this fails.
   it('a sink that works calls one by one gets only a few at once after the first round trips; every pair once', async () => {
-    const sink = new OneByOneSink(10);
+    const sink = new OneByOneSink(5);
     const q = startQueue(sink, 16);
-    const cues = enqueueCues(q, 'serial', 4000); // 250 calls of 16 pairs: 2.5 s of the sink's time
-    expect(await q.flush(30_000)).toBe(true);
+    const cues = enqueueCues(q, 'serial', 6400); // 400 calls of 16 pairs: 2 s of the sink's time
+    expect(await q.flush(60_000)).toBe(true);
     expect(sink.cues().sort()).toEqual([...cues].sort());
-    // The last 100 calls started after the limit had settled: 10 ms a call fits ~10 in 100 ms.
+    // The last 100 calls started after the limit had settled: at 5 ms a call ~20 fit in the
+    // 100 ms target (fewer on a loaded machine, whose timers fire late); 64 without the limit.
     const late = sink.inFlightAtStart.slice(-100);
-    expect(Math.max(...late)).toBeLessThanOrEqual(16);
+    expect(Math.max(...late)).toBeLessThanOrEqual(32);
   });
 
   // Checked: with the `this.limit < this.max` test left out of CallLimit.succeeded(), the
