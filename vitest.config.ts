@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // One real PostgreSQL for the whole run (Postgres store tests, each file in its own database).
-    globalSetup: ['test/setup/postgres.ts'],
+    globalSetup: ['test/setup/sweep.ts', 'test/setup/postgres.ts'],
     // A no-op unless StrykerJS runs the suite (npm run mutate): children run the active mutant.
     setupFiles: ['test/helpers/mutant-in-children.ts'],
     testTimeout: 60_000,

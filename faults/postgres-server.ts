@@ -64,7 +64,8 @@ function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
 
 export async function startPostgres(): Promise<PostgresServer> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const root = mkdtempSync(join(tmpdir(), 'provq-pg-'));
+  // The pid in the name: a test run's sweep stops a server whose process was killed (test/helpers/stale-test-dirs.ts).
+  const root = mkdtempSync(join(tmpdir(), `provq-pg-p${process.pid}-`));
   chmodSync(root, 0o755); // the postgres user must reach its data dir
   const port = await freePort();
   const server = new EmbeddedPostgres({

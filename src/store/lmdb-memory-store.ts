@@ -58,6 +58,11 @@ function storeIdOf(meta: Database<unknown, string>): string {
   return id;
 }
 
+/** Opens tried before StoreOpenError reaches the caller (see open). */
+const OPEN_ATTEMPTS = 3;
+/** The wait before the second try; the third waits twice as long. */
+const OPEN_RETRY_MS = 100;
+
 /**
  * The embedded memory store: records and their provenance in one LMDB environment. It is
  * also a {@link ProvenanceSink}, so a queue can write into it. `Extra` types the extras of
@@ -127,13 +132,30 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
    */
   static async open<Extra extends object = DefaultExtras>(opts: StoreOpenOptions): Promise<LmdbMemoryStore<Extra>> {
     const { path, logger } = parseOptions(storeOpenOptionsSchema, opts, 'LmdbMemoryStore.open options', "{ path: './memories' }");
+    const log = neverThrowing(logger ?? jsonLogger());
     await ensureStoreDir(path);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await LmdbMemoryStore.openOnce<Extra>(path, log);
+      } catch (err) {
+        if (!(err instanceof StoreOpenError) || attempt >= OPEN_ATTEMPTS) throw err;
+        // Several processes opening one store at once: lmdb-js 3.5 now and then fails one of
+        // them (EINVAL "No current read transaction available" in open, MDB_BAD_TXN in the
+        // first write transaction; about 1 open in 200, three processes starting together).
+        // Nothing was written: the environment is closed and opened again.
+        log.warn({ path, attempt, ...errorFields(err) }, 'LMDB store did not open; trying again');
+        await new Promise((r) => setTimeout(r, OPEN_RETRY_MS * attempt));
+      }
+    }
+  }
+
+  private static async openOnce<Extra extends object>(path: string, log: Logger): Promise<LmdbMemoryStore<Extra>> {
     const env = openStoreEnv(path);
     try {
       await tightenStoreFiles(path, STORE_FILE);
       const records = env.openDB<StoredRecord, string>({ name: 'records' });
       const provenance = env.openDB<StoredProvenanceEntry, ProvenanceKey>({ name: 'provenance' });
-      return new LmdbMemoryStore<Extra>(path, env, records, provenance, neverThrowing(logger ?? jsonLogger()));
+      return new LmdbMemoryStore<Extra>(path, env, records, provenance, log);
     } catch (err) {
       // Its first writes (the store id, the entry-id high-water mark) failed: a full or
       // failing disk, say. The caller gets one typed error, never lmdb's raw one (which the
