@@ -1,6 +1,7 @@
 // One journal segment file: claimed and created, written, fsync'd in the thread pool, closed.
 // An fsync under way keeps the descriptor open even after the writer is done with it, so it
 // never syncs (or reports an error for) a descriptor number reused by another file.
+import * as fs from 'node:fs';
 import { closeSync, fdatasync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -27,6 +28,14 @@ export interface Segment {
   failedGen: number;
   /** The rewrite generation whose pairs were written into it (0: none). */
   rewriteGen: number;
+  /**
+   * Another process took its claim over (this one stalled past the reader's claimStaleMs):
+   * it may have read the segment and deleted it, so it takes no more writes, and its
+   * claim, which is that process's now, is never released from here.
+   */
+  claimLost: boolean;
+  /** When (performance.now()) its claim was made or last refreshed: an older one may be another's. */
+  refreshedAt: number;
   readonly unlock: () => void;
 }
 
@@ -35,8 +44,19 @@ export function openSegment(dir: string, claimStaleMs: number, log: Logger, onCl
   ensureSpillDirSync(dir);
   const name = journalSegmentName();
   const path = join(dir, name);
+  let refreshedAt = performance.now();
+  let segment: Segment | null = null;
   // Claimed before it exists, so no other process can claim and read it half-written.
   const release = lockfile.lockSync(path, {
+    // Each refresh of the claim is noted: the writer checks before a write that it is recent.
+    fs: {
+      ...fs,
+      utimesSync: (...args: Parameters<typeof fs.utimesSync>) => {
+        fs.utimesSync(...args);
+        refreshedAt = performance.now();
+        if (segment) segment.refreshedAt = refreshedAt;
+      },
+    },
     realpath: false,
     stale: claimStaleMs,
     // Refreshed every second: a reader takes a dead pid's claim once it is 2 s old, and a
@@ -48,6 +68,7 @@ export function openSegment(dir: string, claimStaleMs: number, log: Logger, onCl
     },
   });
   const unlock = () => {
+    if (segment?.claimLost) return; // another process's claim now: not ours to remove
     try {
       release();
     } catch {
@@ -62,7 +83,8 @@ export function openSegment(dir: string, claimStaleMs: number, log: Logger, onCl
     throw err;
   }
   segmentsWrittenHere.add(name);
-  return { name, fd, openFd: fd, syncsInFlight: 0, bytes: 0, pairs: 0, hiSeq: 0, failedGen: 0, rewriteGen: 0, unlock };
+  segment = { name, fd, openFd: fd, syncsInFlight: 0, bytes: 0, pairs: 0, hiSeq: 0, failedGen: 0, rewriteGen: 0, claimLost: false, refreshedAt, unlock };
+  return segment;
 }
 
 /** fdatasync in the thread pool; `done` gets its error. The descriptor stays open until it ends. */

@@ -7,7 +7,7 @@
 import { fdatasyncSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorFields, type Logger } from '../log.js';
-import { identifiedPair, type PendingBatch } from '../queue/pending-batches.js';
+import { identifiedBatch, identifiedPair, identifyAll, type PendingBatch } from '../queue/pending-batches.js';
 import { MAX_SPILL_FILE_PAIRS, spillLine } from '../spill/spill-writer.js';
 import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
@@ -33,6 +33,13 @@ const CHUNK_BYTES = 256 * 1024;
 
 /** A turn's batch slots are kept up to this many. */
 const KEEP_PENDING_SLOTS = 8192;
+
+/**
+ * A claim not refreshed for this long (it is refreshed every second) may soon be taken
+ * over: a reader takes one that has not been refreshed for 2 s (the least claimStaleMs).
+ * Only an event loop held up for over 0.75 s gets there (timers late under load do not).
+ */
+const CLAIM_FRESH_MS = 1750;
 
 /** A saved current segment is deleted once it has had no write for this long. */
 const QUIET_MS = 500;
@@ -103,8 +110,12 @@ export class JournalWriter {
    */
   readonly writePending = (): void => {
     this.scheduled = false;
+    if (this.pendingCount === 0) return;
+    // After a stall, before a line goes into a segment another process may have read back and
+    // deleted meanwhile (proper-lockfile would say so only at its next refresh, after this
+    // turn's pairs were acknowledged).
+    if (this.current && performance.now() - this.current.refreshedAt > CLAIM_FRESH_MS) this.claimLost(this.current);
     const batches = this.pendingCount;
-    if (batches === 0) return;
     this.pendingCount = 0;
     const hiSeq = this.pendingHiSeq;
     const chunkCap = Math.min(this.opts.segmentBytes, CHUNK_BYTES);
@@ -222,13 +233,37 @@ export class JournalWriter {
     }
   }
 
+  /**
+   * Another process took a segment's claim over, or may have (this process stalled past the
+   * reader's claimStaleMs, and its pid means nothing there: another pid namespace), and may have read the segment
+   * back and deleted it: a line written there after its read would be in no file. The
+   * segment takes no more writes, and every pair not yet saved is journaled again in a
+   * fresh segment (this turn's among them, once): a later kill -9 loses none of them.
+   */
+  private claimLost(s: Segment): void {
+    if (s.claimLost) return;
+    s.claimLost = true;
+    this.log.warn(
+      { journalDir: this.dir, file: s.name },
+      'journal claim not refreshed in time (this process stalled) or taken over; journaling the pairs not yet saved again in a fresh segment',
+    );
+    if (s === this.current) this.rotate();
+    for (let k = 0; k < this.pendingCount; k++) this.pending[k] = undefined;
+    this.pendingCount = 0;
+    const unsaved = identifyAll(this.backlog.unsavedBatches());
+    if (unsaved.length === 0) return;
+    this.pending[this.pendingCount++] = identifiedBatch(unsaved, 0, false);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(this.writePending);
+  }
+
   private segmentFor(bytes: number, pairs: number): Segment {
     const cur = this.current;
     if (cur && cur.bytes > 0 && (cur.bytes + bytes > this.opts.segmentBytes || cur.pairs + pairs > MAX_SPILL_FILE_PAIRS)) this.rotate();
     if (this.current) return this.current;
-    this.current = openSegment(this.dir, this.opts.claimStaleMs, this.log, (name) => {
-      if (this.current?.name === name) this.rotate();
-    });
+    const seg = openSegment(this.dir, this.opts.claimStaleMs, this.log, () => this.claimLost(seg));
+    this.current = seg;
     return this.current;
   }
 

@@ -72,9 +72,10 @@ export function wireQueueParts(q: QueueShared): QueueParts {
       deliver: async (pairs) => {
         // Halted (a stop deadline, exit): a round in progress calls the sink no more; its
         // files stay where they are for the next start, as the rest of the directory does.
-        if (halted()) return { ok: false };
+        if (halted()) return { ok: false, halted: true };
         const d = await delivery.deliver(pairs, true);
-        return d.ok ? { ok: true, unknownRecords: d.result.unknownRecords } : { ok: false };
+        if (d.ok) return { ok: true, unknownRecords: d.result.unknownRecords };
+        return halted() ? { ok: false, halted: true } : { ok: false };
       },
       sinkDown: () => delivery.breakerOpen,
       stopping: q.stopping,

@@ -2,6 +2,7 @@
 // directory whose holder refreshes its mtime; a holder that died stops refreshing it and
 // another process takes it over. Used for one file (spill-claims.ts) and for a whole round
 // of read-back in a directory (read-back-lease.ts).
+import * as fs from 'node:fs';
 import fse from 'fs-extra';
 import lockfile from 'proper-lockfile';
 import type { Logger } from '../log.js';
@@ -27,8 +28,18 @@ export interface LockOptions {
 export async function takeLock(path: string, label: string, opts: LockOptions): Promise<HeldLock | null> {
   let compromised = false;
   let release: () => Promise<void>;
+  /** The mtime this process last gave the claim (proper-lockfile's own test of "still ours"). */
+  let ourMtimeMs: number | null = null;
   try {
     release = await lockfile.lock(path, {
+      fs: {
+        ...fs,
+        utimes: (p: fs.PathLike, atime: fs.TimeLike, mtime: Date, cb: (err: NodeJS.ErrnoException | null) => void) =>
+          fs.utimes(p, atime, mtime, (err) => {
+            if (!err) ourMtimeMs = mtime.getTime();
+            cb(err);
+          }),
+      },
       stale: opts.staleMs,
       // Refreshed every second whatever this process's staleMs: another process judges the
       // claim by its own claimStaleMs (2 s at the least, the schema's minimum), so a holder
@@ -55,6 +66,17 @@ export async function takeLock(path: string, label: string, opts: LockOptions): 
       return compromised;
     },
     release: async () => {
+      // A holder that stalled past another process's claimStaleMs may find its claim taken
+      // over before proper-lockfile's next refresh says so: the claim is that process's now,
+      // and removing it would let a third take the same files while it works them. Left be,
+      // proper-lockfile finds it is not ours at its next refresh and lets it go.
+      if (!compromised && ourMtimeMs !== null) {
+        const st = await statLock(path).catch(() => null);
+        if (st !== null && st.mtime.getTime() !== ourMtimeMs) {
+          opts.logger.warn({ file: label }, 'spill claim taken over by another process while this one stalled; left to it');
+          return;
+        }
+      }
       await release().catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ERELEASED' && err.code !== 'ENOTACQUIRED') throw err;
       });

@@ -15,8 +15,11 @@ export type ReplayOutcome =
   | { kind: 'skipped'; reason: string }
   | { kind: 'deferred'; reason: string };
 
-/** A chunk's fate: not ok means the sink is failing; ok may name pairs whose records the sink does not know. */
-export type ChunkDelivered = { ok: false } | { ok: true; unknownRecords?: IdentifiedPair[] | undefined };
+/**
+ * A chunk's fate: not ok means the sink is failing, or (`halted`) the queue halted and
+ * called it no more; ok may name pairs whose records the sink does not know.
+ */
+export type ChunkDelivered = { ok: false; halted?: boolean } | { ok: true; unknownRecords?: IdentifiedPair[] | undefined };
 
 export interface ReplayOptions {
   dir: string;
@@ -67,8 +70,8 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
     if (done.ok) {
       if (done.unknownRecords) unknown.push(...done.unknownRecords);
     } else {
-      const found = await findRefused(chunk, opts.deliver, unknown);
-      if (!found) return { kind: 'deferred', reason: 'sink failing' };
+      const found = done.halted ? null : await findRefused(chunk, opts.deliver, unknown);
+      if (!found) return { kind: 'deferred', reason: done.halted ? 'queue halted' : 'sink failing' };
       refused.push(...found);
     }
     delivered += chunk.length;
@@ -117,6 +120,9 @@ async function findRefused(
   for (const d of [leftDone, rightDone]) if (d.ok && d.unknownRecords) unknown.push(...d.unknownRecords);
   if (leftDone.ok && rightDone.ok) return []; // it passed this time
   if (!leftDone.ok && !rightDone.ok) return null;
+  // Not called at all (the queue halted: a stop deadline, exit) is not refused: the file waits.
+  if (!leftDone.ok && leftDone.halted) return null;
+  if (!rightDone.ok && rightDone.halted) return null;
   const refused = leftDone.ok ? right : left;
   return refused.length === 1 ? refused : findRefused(refused, deliver, unknown);
 }

@@ -6,6 +6,8 @@ import { basename, dirname, join } from 'node:path';
 import fse from 'fs-extra';
 import { derivedEntryId } from '../entry-id.js';
 import { describeIssues, spillLineSchema } from '../schemas.js';
+import { OPEN_SPILL_FILE, refusedOpen } from './small-spill-file.js';
+import { untrustedBecause } from './spill-line-judge.js';
 import { originalNameOf, reasonFileFor } from './spill-file-name.js';
 import { replaceFileDurably, SpillWriter, type IdentifiedPair } from './spill-writer.js';
 import type { QuarantineReason } from './quarantine.js';
@@ -63,11 +65,20 @@ export interface SalvageResult {
   remainder: string | null;
 }
 
-export async function salvageQuarantinedFile(path: string): Promise<SalvageResult> {
+/**
+ * Why a file's lines may not be salvaged (the reasons the queue and a plain retry give): not
+ * a regular file (a symlink is not followed, a FIFO not waited on), gone, or untrusted —
+ * another user's, or writable by others, may be forged history, and salvage must not launder it.
+ */
+export type SalvageRefused = { refused: string };
+
+export async function salvageQuarantinedFile(path: string): Promise<SalvageResult | SalvageRefused> {
   const dir = dirname(path);
   const quarantined = basename(path);
   const original = originalNameOf(quarantined);
-  const { good, bad } = parseSpillLines(await fse.readFile(path), original);
+  const bytes = await readTrusted(path);
+  if (!Buffer.isBuffer(bytes)) return bytes;
+  const { good, bad } = parseSpillLines(bytes, original);
   // Valid lines first, durably: a crash before the rewrite below only means salvaging again,
   // which writes the same ids (no duplicates).
   const salvagedFiles = await writeSalvagedPairs(dir, good.map((g) => g.pair));
@@ -92,6 +103,26 @@ export async function salvageQuarantinedFile(path: string): Promise<SalvageResul
   await replaceDurably(dir, reasonFileFor(quarantined), `${JSON.stringify(reason, null, 2)}\n`);
   result.remainder = quarantined;
   return result;
+}
+
+/** The file's bytes, read through one descriptor that was checked as a trusted regular file. */
+async function readTrusted(path: string): Promise<Buffer | SalvageRefused> {
+  let fh: fse.promises.FileHandle;
+  try {
+    fh = await fse.promises.open(path, OPEN_SPILL_FILE);
+  } catch (err) {
+    const r = refusedOpen(err);
+    return { refused: r.kind === 'gone' ? 'no such file' : r.reason };
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return { refused: 'is not a regular file' };
+    const untrusted = untrustedBecause(st);
+    if (untrusted) return { refused: untrusted };
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
 }
 
 async function writeSalvagedPairs(dir: string, pairs: IdentifiedPair[]): Promise<string[]> {

@@ -1,6 +1,6 @@
 // provq spill retry [--salvage]: a quarantined file goes back in line whole once fixed, or
 // only its valid lines; never a pair twice, never a bad line lost.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { quarantineSpillFile } from '../../src/spill/quarantine.js';
@@ -63,6 +63,32 @@ describe('provq spill retry --salvage', () => {
     expect(r.stdout).toContain('replayed 1 file, 2 pairs');
     expect(await cuesOf(store, 'r1')).toEqual(['a', 'b']);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+
+  // Checked: with salvage.ts reading the file without its trust check (fse.readFile, as
+  // before), both files' lines went into a new pending file owned by this user, the
+  // quarantined originals were deleted, and replay applied them: this failed on the exit code.
+  it("refuses another user's file and a group-writable one, as the queue and a plain retry do: nothing applied, the file kept (exit 1)", async () => {
+    const store = await makeStore(['r1']);
+    const dir = spillDirOf(store);
+    writeRawFile(dir, 'theirs.jsonl', `${line('r1', 'forged')}\n`);
+    writeRawFile(dir, 'loose.jsonl', `${line('r1', 'loose')}\n`);
+    const theirs = await quarantineSpillFile(dir, 'theirs.jsonl', 'by hand');
+    const loose = await quarantineSpillFile(dir, 'loose.jsonl', 'by hand');
+    chownSync(join(dir, theirs), 4242, 4242);
+    chmodSync(join(dir, loose), 0o660);
+    for (const [q, why] of [[theirs, /is owned by uid 4242, not this process \(uid 0\): never applied; if you trust it, chown it/], [loose, /is writable by group or others \(mode 0660\): never applied; if you trust it, chmod 600 it/]] as const) {
+      const before = readFileSync(join(dir, q));
+      const r = await provq('spill', 'retry', join(dir, q), '--salvage', '--store', store);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(why);
+      expect(readFileSync(join(dir, q))).toEqual(before);
+      expect(existsSync(join(dir, `${q}.reason.json`))).toBe(true);
+    }
+    expect(pendingIn(dir)).toEqual([]);
+    expect((await provq('spill', 'replay', '--store', store)).code).toBe(0);
+    expect(await cuesOf(store, 'r1')).toEqual([]);
   });
 });
 

@@ -76,8 +76,13 @@ async function putBack(path: string, io: Io): Promise<string[] | null> {
 }
 
 /** Valid lines to a new pending file; the bad ones stay quarantined in the same file. */
-async function salvage(path: string, io: Io): Promise<string[]> {
+async function salvage(path: string, io: Io): Promise<string[] | null> {
   const r = await salvageQuarantinedFile(path);
+  if ('refused' in r) {
+    // As a plain retry says it: nothing of the file is applied, and it stays as it is.
+    io.err(`${path} is ${r.refused}`);
+    return null;
+  }
   io.out(`salvaged ${count(r.goodLines, 'valid line')}${r.salvagedFiles.length ? ` into ${r.salvagedFiles.join(', ')}` : ''}; ${count(r.badLines.length, 'bad line')}`);
   for (const b of r.badLines) io.err(`  still bad: ${b.reason}`);
   if (r.remainder) io.err(`the bad lines stay quarantined in ${r.remainder} (at their original line numbers); fix them, then retry it`);
