@@ -4,14 +4,15 @@
 // once every pair in it is saved elsewhere (in the sink or a spill file); while its writer
 // lives it holds a claim on it, so no other process reads it back. Writes are fsync'd
 // within fsyncMs; what a failed fsync means, and does, is in fsync-failures.ts.
-import { fdatasyncSync, unlinkSync, writeSync } from 'node:fs';
+import { unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorFields, type Logger } from '../log.js';
 import { identifiedBatch, identifiedPair, identifyAll, type PendingBatch } from '../queue/pending-batches.js';
+import { NO_ROOM, SpillLineEncoder } from '../spill/spill-line-encoder.js';
 import { MAX_SPILL_FILE_PAIRS, spillLine } from '../spill/spill-writer.js';
 import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
-import { closeSegment, openSegment, syncSegment, type Segment } from './journal-segment.js';
+import { closeSegment, openSegment, syncSegment, syncSegmentSync, type Segment } from './journal-segment.js';
 
 export interface JournalOptions {
   segmentBytes: number;
@@ -52,6 +53,8 @@ export class JournalWriter {
   private pendingCount = 0;
   /** Where a turn's lines are encoded before their one write; reused, so it stays warm. */
   private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  /** Writes most lines straight into `chunk`, reusing what a pair shares with the one before. */
+  private readonly encoder = new SpillLineEncoder();
   private pendingHiSeq = 0;
   private scheduled = false;
   private fsyncDue = false;
@@ -106,7 +109,8 @@ export class JournalWriter {
   /**
    * Writes what was added this turn now (the microtask does it otherwise). The lines are
    * encoded into one reused buffer and written with one `writeSync` — no string or Buffer
-   * per turn for the collector — unless the turn is larger than a chunk or a segment holds.
+   * per pair or turn for the collector — unless the turn is larger than a chunk or a
+   * segment holds. A pair the byte encoder does not take goes through `spillLine`.
    */
   readonly writePending = (): void => {
     this.scheduled = false;
@@ -118,6 +122,7 @@ export class JournalWriter {
     const batches = this.pendingCount;
     this.pendingCount = 0;
     const hiSeq = this.pendingHiSeq;
+    const chunk = this.chunk;
     const chunkCap = Math.min(this.opts.segmentBytes, CHUNK_BYTES);
     let bytes = 0;
     let count = 0;
@@ -125,24 +130,41 @@ export class JournalWriter {
       const b = this.pending[k]!;
       this.pending[k] = undefined;
       for (let i = 0; i < b.pairs.length; i++) {
-        const line = spillLine(identifiedPair(b, i));
-        // Most lines fit at their worst-case UTF-8 size; only a large one is measured.
-        const n = line.length * 3 <= chunkCap - bytes ? -1 : Buffer.byteLength(line);
-        if (count > 0 && (n > chunkCap - bytes || count >= MAX_SPILL_FILE_PAIRS)) {
-          this.write(this.chunk.subarray(0, bytes), count, hiSeq);
+        const pair = identifiedPair(b, i);
+        if (count >= MAX_SPILL_FILE_PAIRS) {
+          this.write(chunk.subarray(0, bytes), count, hiSeq);
+          bytes = 0;
+          count = 0;
+        }
+        let end = this.encoder.encode(pair[0], pair[1], chunk, bytes, chunkCap);
+        if (end === NO_ROOM && count > 0) {
+          this.write(chunk.subarray(0, bytes), count, hiSeq);
+          bytes = 0;
+          count = 0;
+          end = this.encoder.encode(pair[0], pair[1], chunk, 0, chunkCap);
+        }
+        if (end >= 0) {
+          bytes = end;
+          count++;
+          continue;
+        }
+        // The general path: a line the encoder does not take, or one larger than a chunk.
+        const line = spillLine(pair);
+        const n = Buffer.byteLength(line);
+        if (count > 0 && n > chunkCap - bytes) {
+          this.write(chunk.subarray(0, bytes), count, hiSeq);
           bytes = 0;
           count = 0;
         }
         if (n > chunkCap) {
-          // A line larger than a chunk: written on its own (a segment of its own if need be).
-          this.write(Buffer.from(line), 1, hiSeq);
+          this.write(Buffer.from(line), 1, hiSeq); // on its own (a segment of its own if need be)
           continue;
         }
-        bytes += this.chunk.write(line, bytes);
+        bytes += chunk.write(line, bytes);
         count++;
       }
     }
-    if (count > 0) this.write(this.chunk.subarray(0, bytes), count, hiSeq);
+    if (count > 0) this.write(chunk.subarray(0, bytes), count, hiSeq);
     if (batches > KEEP_PENDING_SLOTS) this.pending = []; // a burst does not pin its slots
   };
 
@@ -183,7 +205,7 @@ export class JournalWriter {
       if (s.failedGen !== 0) unsynced.push(s.name);
       else if (s.openFd !== null) {
         try {
-          fdatasyncSync(s.openFd);
+          syncSegmentSync(s, s.openFd);
         } catch (err) {
           this.counters.journalErrors++;
           unsynced.push(s.name);

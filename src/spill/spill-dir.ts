@@ -36,10 +36,12 @@ export async function ensureSpillDir(dir: string): Promise<void> {
   await checkSpillDir(dir);
 }
 
-export function ensureSpillDirSync(dir: string): void {
-  if (checkSpillDirSync(dir)) return;
-  fse.mkdirSync(dir, { recursive: true, mode: 0o700 });
+/** Returns the first directory it made (the one whose parent gained an entry), if it made any. */
+export function ensureSpillDirSync(dir: string): string | undefined {
+  if (checkSpillDirSync(dir)) return undefined;
+  const made = fse.mkdirSync(dir, { recursive: true, mode: 0o700 });
   checkSpillDirSync(dir);
+  return made;
 }
 
 function assertSafe(dir: string, st: fse.Stats): void {

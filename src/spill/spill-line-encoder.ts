@@ -1,0 +1,181 @@
+// The journal's hot path: a spill line written straight into a byte buffer, byte for byte
+// what `spillLine` writes, for the pairs that make up nearly every workload — strings of
+// printable ASCII that JSON writes as they are. No string is built per pair (no line, no
+// pieces for the collector), and what a pair shares with the one before (its keys, and
+// the timestamp, cue and session of one recall's hits) is copied as bytes, not re-read.
+// Anything else (a character JSON escapes or UTF-8 writes in several bytes, an unusual
+// entry) is left to `spillLine`, the general path: the caller is told so.
+import type { ProvenanceEntry } from '../schemas.js';
+
+/** The line does not fit between `off` and `limit`. */
+export const NO_ROOM = -1;
+/** The pair is not one this path writes; use `spillLine`. */
+export const NOT_PLAIN = -2;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+const LINE_START = ascii('{"recordId":"');
+const ENTRY_ID = ascii('","entryId":"');
+const ENTRY = ascii('","entry":{');
+const LINE_END = ascii('}}\n');
+
+/** Keys and values of this many leading fields are remembered, by position. */
+const SLOTS = 16;
+/** A value is remembered up to this many characters (a timestamp, a cue, a session id). */
+const REMEMBERED_CHARS = 64;
+
+export class SpillLineEncoder {
+  /** Per field position: the key, whether its value was a string, and `,"key":"` as bytes. */
+  private readonly keys: (string | null)[] = new Array<string | null>(SLOTS).fill(null);
+  private readonly keyOfString: boolean[] = new Array<boolean>(SLOTS).fill(false);
+  private readonly keyBytes: Uint8Array[] = new Array<Uint8Array>(SLOTS).fill(new Uint8Array(0));
+  /** Per field position: the last string value (as written: plain) and its bytes. */
+  private readonly values: (string | null)[] = new Array<string | null>(SLOTS).fill(null);
+  private readonly valueBytes: Uint8Array = new Uint8Array(SLOTS * REMEMBERED_CHARS);
+
+  /**
+   * Writes `spillLine([recordId, entry])` into `buf` at `off`, within `limit`. Returns the
+   * offset after the line, NO_ROOM or NOT_PLAIN; then the bytes from `off` on mean nothing.
+   */
+  encode(recordId: string, entry: ProvenanceEntry, buf: Buffer, off: number, limit: number): number {
+    // A toJSON method, or an enumerable key that is not the entry's own (for…in lists those,
+    // JSON.stringify does not), would make the walk below differ from JSON.stringify.
+    const proto = Object.getPrototypeOf(entry) as unknown;
+    if ((proto !== Object.prototype && proto !== null) || !objectPrototypeIsPlain() || typeof (entry as { toJSON?: unknown }).toJSON === 'function') {
+      return NOT_PLAIN;
+    }
+    let o = putBytes(LINE_START, buf, off, limit);
+    if (o < 0) return o;
+    o = putPlainString(recordId, buf, o, limit);
+    if (o < 0) return o;
+    const entryId = entry.entryId;
+    let idAt = -1;
+    if (entryId !== undefined) {
+      o = putBytes(ENTRY_ID, buf, o, limit);
+      if (o < 0) return o;
+      if (typeof entryId !== 'string') return NOT_PLAIN;
+      idAt = o;
+      o = putPlainString(entryId, buf, o, limit);
+      if (o < 0) return o;
+    }
+    o = putBytes(ENTRY, buf, o, limit);
+    if (o < 0) return o;
+    let slot = 0;
+    for (const k in entry) {
+      const v = (entry as Record<string, unknown>)[k];
+      const isString = typeof v === 'string';
+      let json: string | undefined;
+      if (!isString) {
+        json = JSON.stringify(v) as string | undefined; // numbers, booleans, null, nested data
+        if (json === undefined) continue; // undefined, a function, a symbol: JSON leaves the key out
+      }
+      o = this.putKey(k, isString, slot, buf, o, limit);
+      if (o < 0) return o;
+      if (isString) {
+        if (v === entryId && idAt >= 0) o = copyWithin(buf, idAt, entryId.length, o, limit); // written above
+        else o = this.putValue(v, slot, buf, o, limit);
+        if (o < 0) return o;
+        if (o >= limit) return NO_ROOM;
+        buf[o++] = QUOTE;
+      } else {
+        o = putJsonAscii(json!, buf, o, limit);
+        if (o < 0) return o;
+      }
+      slot++;
+    }
+    return putBytes(LINE_END, buf, o, limit);
+  }
+
+  /** `"key":` (with a comma before it past the first field, and the opening quote of a string value). */
+  private putKey(k: string, isString: boolean, slot: number, buf: Buffer, o: number, limit: number): number {
+    if (slot < SLOTS && this.keys[slot] === k && this.keyOfString[slot] === isString) return putBytes(this.keyBytes[slot]!, buf, o, limit);
+    const start = o;
+    if (slot > 0) {
+      if (o >= limit) return NO_ROOM;
+      buf[o++] = 0x2c; // ,
+    }
+    if (o >= limit) return NO_ROOM;
+    buf[o++] = QUOTE;
+    o = putPlainString(k, buf, o, limit);
+    if (o < 0) return o;
+    o = putBytes(isString ? KEY_END_STRING : KEY_END, buf, o, limit);
+    if (o < 0) return o;
+    if (slot < SLOTS) {
+      this.keys[slot] = k;
+      this.keyOfString[slot] = isString;
+      this.keyBytes[slot] = new Uint8Array(buf.subarray(start, o)); // a copy, not a view of the buffer
+    }
+    return o;
+  }
+
+  /** A string value (without its quotes): copied from the last one in this position when it is the same. */
+  private putValue(v: string, slot: number, buf: Buffer, o: number, limit: number): number {
+    const n = v.length;
+    if (slot >= SLOTS || n > REMEMBERED_CHARS) return putPlainString(v, buf, o, limit);
+    const at = slot * REMEMBERED_CHARS;
+    if (this.values[slot] === v) {
+      if (o + n > limit) return NO_ROOM;
+      const mem = this.valueBytes;
+      for (let i = 0; i < n; i++) buf[o + i] = mem[at + i]!;
+      return o + n;
+    }
+    const end = putPlainString(v, buf, o, limit);
+    if (end < 0) return end;
+    const mem = this.valueBytes;
+    for (let i = 0; i < n; i++) mem[at + i] = buf[o + i]!;
+    this.values[slot] = v;
+    return end;
+  }
+}
+
+const KEY_END_STRING = ascii('":"');
+const KEY_END = ascii('":');
+
+/** A string JSON writes as it is, one byte a character: printable ASCII (and DEL) but `"` and `\`. */
+function putPlainString(s: string, buf: Buffer, off: number, limit: number): number {
+  const n = s.length;
+  if (off + n > limit) return NO_ROOM;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7f || c === QUOTE || c === BACKSLASH) return NOT_PLAIN;
+    buf[off + i] = c;
+  }
+  return off + n;
+}
+
+/** JSON.stringify's output (escaped already): as it is, when it is ASCII. */
+function putJsonAscii(s: string, buf: Buffer, off: number, limit: number): number {
+  const n = s.length;
+  if (off + n > limit) return NO_ROOM;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return NOT_PLAIN;
+    buf[off + i] = c;
+  }
+  return off + n;
+}
+
+function putBytes(bytes: Uint8Array, buf: Buffer, off: number, limit: number): number {
+  const n = bytes.length;
+  if (off + n > limit) return NO_ROOM;
+  for (let i = 0; i < n; i++) buf[off + i] = bytes[i]!;
+  return off + n;
+}
+
+/** `n` bytes from `from`, earlier in the same line, to `off`. */
+function copyWithin(buf: Buffer, from: number, n: number, off: number, limit: number): number {
+  if (off + n > limit) return NO_ROOM;
+  for (let i = 0; i < n; i++) buf[off + i] = buf[from + i]!;
+  return off + n;
+}
+
+function ascii(s: string): Uint8Array {
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+/** No enumerable key was added to Object.prototype (a for…in over it costs about 2 ns). */
+function objectPrototypeIsPlain(): boolean {
+  for (const _ in Object.prototype) return false;
+  return true;
+}
