@@ -1,8 +1,10 @@
 // The worker: gathers pairs into sink calls (coalescing), keeps up to
-// `sink.maxConcurrentWrites` calls in flight, sends memory to disk while the sink is down,
+// `sink.maxConcurrentWrites` calls in flight (fewer while the sink's latency says the extra
+// calls would only wait in it: CallLimit), sends memory to disk while the sink is down,
 // and reads spill and journal files back when memory runs empty.
 import type { ResolvedQueueOptions } from '../schemas.js';
 import type { Backlog, TakenPairs } from './backlog.js';
+import { CallLimit } from './call-limit.js';
 import type { SpillScheduler } from './overflow.js';
 import { identifyInto, oldestSeqOf, remainingPairs } from './pending-batches.js';
 import type { ReadBack } from './read-back.js';
@@ -25,6 +27,8 @@ export class Worker {
   private coalescing = false;
   /** Sink calls under way (spill writes do not take a slot). */
   private calls = 0;
+  /** How many calls may be in flight: up to maxInFlight, fewer while calls only queue in the sink. */
+  private readonly limit: CallLimit;
   /** Pairs enqueued before this sequence are wanted now (flush, stop): no coalescing wait. */
   urgentUntilSeq = 0;
   /**
@@ -39,9 +43,11 @@ export class Worker {
     private readonly spill: SpillScheduler,
     private readonly readBack: ReadBack,
     private readonly opts: WorkerOptions,
-    private readonly maxInFlight: number,
+    maxInFlight: number,
     private readonly host: WorkerHost,
-  ) {}
+  ) {
+    this.limit = new CallLimit(maxInFlight);
+  }
 
   /** Called from enqueue: wakes an idle worker, or a coalescing one once a batch is full. */
   noteEnqueued(): void {
@@ -61,14 +67,14 @@ export class Worker {
         await this.spillMemoryWhileSinkDown();
         continue;
       }
-      if (b.memoryPairs > 0 && this.calls < this.maxInFlight) {
+      if (b.memoryPairs > 0 && this.calls < this.limit.current) {
         await this.coalesce();
         if (this.host.halted()) break;
         if (this.slices.due()) {
           await this.slices.yieldNow();
           continue;
         }
-        if (b.memoryPairs > 0 && this.calls < this.maxInFlight) void this.write(this.takeBatch());
+        if (b.memoryPairs > 0 && this.calls < this.limit.current) void this.write(this.takeBatch());
         continue;
       }
       if (b.busyCount > 0) {
@@ -117,8 +123,10 @@ export class Worker {
   /** One sink call; on failure the pairs go to a spill file, or back to memory if the disk fails too. */
   private async write(t: TakenPairs): Promise<void> {
     this.calls++;
+    const startedAt = performance.now();
     const delivered = await this.delivery.deliver(t.pairs, false, t.inputIds ?? false);
     this.calls--;
+    if (delivered.ok) this.limit.succeeded(startedAt);
     if (this.host.halted()) return; // whoever halted took these pairs
     if (!delivered.ok && !(await this.spill.spill(t))) {
       if (this.host.halted()) return;
