@@ -1,5 +1,7 @@
 // Mutation testing of the core (issue 14): `npm run mutate`. Not part of `npm test` or CI.
 // How to run it, the scores and the equivalent mutants: docs/testing.md.
+import { AREAS } from './test/mutation/run-areas.mjs';
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
@@ -20,24 +22,8 @@ export default {
   // puts every mutant in dist/ too; test/helpers/mutant-in-children.ts switches the same
   // mutant on in each child and reports what the child covered.
   buildCommand: 'npm run build',
-  mutate: [
-    'src/queue/**/*.ts',
-    'src/journal/**/*.ts',
-    'src/spill/**/*.ts',
-    'src/exit/**/*.ts',
-    // The LMDB store's write path: the store and the files it was split into (session 6).
-    'src/store/lmdb-memory-store.ts',
-    'src/store/provenance-writes.ts',
-    'src/store/entry-keys.ts',
-    'src/store/batch-entry-ids.ts',
-    'src/store/id-high-water.ts',
-    'src/store/lmdb-commit-guard.ts',
-    'src/store/queue-toggle.ts',
-    'src/store/recall-provenance.ts',
-    'src/validate.ts',
-    'src/json-data.ts',
-    'src/entry-id.ts',
-  ],
+  // The core: every area's sources (test/mutation/run-areas.mjs keeps the one list).
+  mutate: [...new Set(Object.values(AREAS).flatMap((a) => a.mutate))],
   // Results are kept in reports/ (not committed: see docs/testing.md) so a re-run tests only
   // the mutants whose code or tests changed; `--force` re-tests everything.
   incremental: true,
