@@ -41,7 +41,7 @@ export function journalWriterMayLive(name: string): boolean {
 }
 
 /** True unless no process has this pid on this host. */
-function processExists(pid: number): boolean {
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -15,8 +15,9 @@
 // calls at the same moment is batching them (LMDB resolves every call of a transaction
 // together), and there more calls in flight make bigger batches — more throughput, not only
 // more waiting: on a loaded machine, cutting the store's calls for its slow commits took row
-// 2 from 1.3× to 0.45× of raw lmdb. A late call halves the limit, once per round trip (only a call started after the last cut may cut again, so the
-// calls that were in flight when the sink slowed do not each cut it). A call answered
+// 2 from 1.3× to 0.45× of raw lmdb. It cuts once per round trip: only a call started after
+// the last cut may cut again, so the calls in flight when the sink slowed do not each cut
+// it. A call answered
 // within half the target, or within 1.5× the base latency, raises the limit by one: the
 // limit doubles per round trip, from 1 back to the maximum in a few. Failed calls change
 // nothing: retries and the breaker deal with those.

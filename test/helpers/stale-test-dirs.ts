@@ -8,17 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processExists } from '../../src/journal/journal-names.js';
 
 const TEST_DIR = /^provq-[a-z-]+?-p(\d+)-[A-Za-z0-9]{6}$/;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Mounts at or under `dir`: mount point and source device. */
 function mountsUnder(dir: string): { at: string; source: string }[] {
@@ -49,7 +42,7 @@ function stopServers(dir: string): void {
   const pidFile = join(dir, 'data', 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (Number.isInteger(pid) && pid > 0 && alive(pid)) process.kill(pid, 'SIGINT');
+  if (Number.isInteger(pid) && pid > 0 && processExists(pid)) process.kill(pid, 'SIGINT');
 }
 
 /** Takes down every test dir of a process that is gone; returns the dirs removed. */
@@ -57,7 +50,7 @@ export function sweepStaleTestDirs(root = tmpdir()): string[] {
   const swept: string[] = [];
   for (const name of readdirSync(root)) {
     const m = TEST_DIR.exec(name);
-    if (!m || alive(Number(m[1]))) continue;
+    if (!m || processExists(Number(m[1]))) continue;
     const dir = join(root, name);
     stopServers(dir);
     // ext4 on a loop device first, then the device (while its backing file still has its
@@ -70,9 +63,4 @@ export function sweepStaleTestDirs(root = tmpdir()): string[] {
     swept.push(dir);
   }
   return swept;
-}
-
-/** `<tmpdir>/provq-<kind>-p<pid>-`: the prefix of a test dir, for mkdtemp (`kind`: lowercase letters and dashes). */
-export function testDirPrefix(kind: string): string {
-  return join(tmpdir(), `provq-${kind}-p${process.pid}-`);
 }

@@ -7,28 +7,38 @@ import { isLmdbCommitFailure } from '../../src/store/lmdb-commit-guard.js';
 import { silentLogger } from '../../src/log.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { pair } from '../helpers/sinks.js';
-import { smallFs } from '../helpers/small-fs.js';
+import { smallFs, type SmallFs } from '../helpers/small-fs.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** A store on a real 8 MiB tmpfs, unmounted and closed after the test. */
+async function storeOnSmallFs(): Promise<{ fs: SmallFs; path: string; store: LmdbMemoryStore }> {
+  const fs = smallFs(8);
+  cleanups.push(() => fs.unmount());
+  const path = join(fs.dir, 'store');
+  const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
+  cleanups.push(() => store.close().catch(() => {}));
+  return { fs, path, store };
+}
+
+/** What a promise rejected with (null when it resolved). */
+const rejectionOf = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+
 describe('insert on a full disk', () => {
   // Checked: with insert's catch removed, the rejection is lmdb's "Commit failed" error (no
   // code; isLmdbCommitFailure true, so the guard would swallow it unawaited) and this fails.
   it('rejects with StoreUnavailableError naming the store, which the commit guard does not swallow; the insert lands once space is back', async () => {
-    const fs = smallFs(8);
-    cleanups.push(() => fs.unmount());
-    const path = join(fs.dir, 'store');
-    const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
-    cleanups.push(() => store.close().catch(() => {}));
+    const { fs, path, store } = await storeOnSmallFs();
     fs.fill();
     const big = 'x'.repeat(2 * 1024 * 1024); // more than any free page left in the map's file
-    const err = await store.insert({ id: 'r1', text: big }).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await rejectionOf(store.insert({ id: 'r1', text: big }));
     expect(err).toMatchObject({ code: 'PROVQ_STORE_UNAVAILABLE' });
     expect((err as Error).message).toContain(path);
     expect(isLmdbCommitFailure(err)).toBe(false);
@@ -43,19 +53,12 @@ describe('appendProvenanceBatch on a full disk', () => {
   // lmdb's raw "Commit failed" error (no code; the guard would swallow it unawaited) and
   // the first expectation fails; the sync call threw lmdb's raw MDB error likewise.
   it('rejects (and the sync call throws) StoreUnavailableError naming the store; the same pairs land once space is back, once', async () => {
-    const fs = smallFs(8);
-    cleanups.push(() => fs.unmount());
-    const path = join(fs.dir, 'store');
-    const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
-    cleanups.push(() => store.close().catch(() => {}));
+    const { fs, path, store } = await storeOnSmallFs();
     await store.insert({ id: 'r1', text: 'a memory' });
     fs.fill();
     const pad = 'p'.repeat(64 * 1024);
     const pairs = Array.from({ length: 40 }, (_, i) => pair('r1', `c${i}`, { pad }));
-    const err = await store.appendProvenanceBatch(pairs).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await rejectionOf(store.appendProvenanceBatch(pairs));
     expect(err).toMatchObject({ code: 'PROVQ_STORE_UNAVAILABLE' });
     expect((err as Error).message).toContain(path);
     expect(isLmdbCommitFailure(err)).toBe(false);
