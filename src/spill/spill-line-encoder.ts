@@ -50,12 +50,10 @@ export class SpillLineEncoder {
     o = putPlainString(recordId, buf, o, limit);
     if (o < 0) return o;
     const entryId = entry.entryId;
-    let idAt = -1;
     if (entryId !== undefined) {
       o = putBytes(ENTRY_ID, buf, o, limit);
       if (o < 0) return o;
       if (typeof entryId !== 'string') return NOT_PLAIN;
-      idAt = o;
       o = putPlainString(entryId, buf, o, limit);
       if (o < 0) return o;
     }
@@ -63,6 +61,7 @@ export class SpillLineEncoder {
     if (o < 0) return o;
     let slot = 0;
     for (const k in entry) {
+      if (k === 'entryId') continue; // on the line already, once
       const v = (entry as Record<string, unknown>)[k];
       const isString = typeof v === 'string';
       let json: string | undefined;
@@ -73,8 +72,7 @@ export class SpillLineEncoder {
       o = this.putKey(k, isString, slot, buf, o, limit);
       if (o < 0) return o;
       if (isString) {
-        if (v === entryId && idAt >= 0) o = copyWithin(buf, idAt, entryId.length, o, limit); // written above
-        else o = this.putValue(v, slot, buf, o, limit);
+        o = this.putValue(v, slot, buf, o, limit);
         if (o < 0) return o;
         if (o >= limit) return NO_ROOM;
         buf[o++] = QUOTE;
@@ -160,13 +158,6 @@ function putBytes(bytes: Uint8Array, buf: Buffer, off: number, limit: number): n
   const n = bytes.length;
   if (off + n > limit) return NO_ROOM;
   for (let i = 0; i < n; i++) buf[off + i] = bytes[i]!;
-  return off + n;
-}
-
-/** `n` bytes from `from`, earlier in the same line, to `off`. */
-function copyWithin(buf: Buffer, from: number, n: number, off: number, limit: number): number {
-  if (off + n > limit) return NO_ROOM;
-  for (let i = 0; i < n; i++) buf[off + i] = buf[from + i]!;
   return off + n;
 }
 

@@ -45,8 +45,12 @@ export class LineJudge {
       line = r.data;
     }
     const { recordId, entry } = line;
+    // The line's id first (the queue writes it there only; older files have it in the entry
+    // too), then the entry's, then one derived from the line's place. The entry is this
+    // line's own parse, so the id is set in place, not by a copy.
     const entryId = line.entryId ?? entry.entryId ?? derivedEntryId(this.name, lineNo, entry.ts);
-    return [recordId, entry.entryId === entryId ? entry : { ...entry, entryId }];
+    if (entry.entryId !== entryId) entry.entryId = entryId;
+    return [recordId, entry];
   }
 
   private torn(): null {

@@ -3,7 +3,7 @@
 // bytes and pairs, so no file the queue writes is larger than its own reader takes.
 import { dirname, join } from 'node:path';
 import fse from 'fs-extra';
-import { MAX_SPILL_LINE_BYTES, type ProvenancePair } from '../schemas.js';
+import { MAX_SPILL_LINE_BYTES, type ProvenanceEntry, type ProvenancePair } from '../schemas.js';
 import { ensureSpillDir, ensureSpillDirSync } from './spill-dir.js';
 import { newSpillFileName } from './spill-file-name.js';
 import { isExists, publishNoReplace, publishNoReplaceSync } from './no-replace.js';
@@ -13,17 +13,31 @@ import { isExists, publishNoReplace, publishNoReplaceSync } from './no-replace.j
 export type IdentifiedPair = ProvenancePair;
 
 /**
- * One line per pair: `{"recordId","entryId","entry"}`. The entry is written as it is (its own
- * `entryId` included, which the schema allows), so no pair is copied to write it.
+ * One line per pair: `{"recordId","entryId","entry"}`. The id is written once, on the line
+ * (the reader gives it back to the entry); the entry is written without it.
  */
 export function spillLine([recordId, entry]: IdentifiedPair): string {
   const entryId = entry.entryId;
-  const id = entryId === undefined ? '' : `,"entryId":${NEEDS_NO_ESCAPE.test(entryId) ? `"${entryId}"` : JSON.stringify(entryId)}`;
-  return `{"recordId":${JSON.stringify(recordId)}${id},"entry":${JSON.stringify(entry)}}\n`;
+  if (entryId === undefined) return `{"recordId":${JSON.stringify(recordId)},"entry":${JSON.stringify(entry)}}\n`;
+  const id = NEEDS_NO_ESCAPE.test(entryId) ? `"${entryId}"` : JSON.stringify(entryId);
+  return `{"recordId":${JSON.stringify(recordId)},"entryId":${id},"entry":${entryJsonWithoutId(entry, id)}}\n`;
 }
 
 /** The ids the library assigns are written as they are (the journal's hot path); others through JSON.stringify. */
 const NEEDS_NO_ESCAPE = /^[0-9a-z-]{1,64}$/;
+
+/**
+ * `JSON.stringify(entry)` without its `entryId` member, with no copy of the entry when the id
+ * is its last key (the queue sets it last). The text ends with `,"entryId":<id>}` only then:
+ * the quotes before the key and the id follow `,` and `:`, so they open tokens, not escapes.
+ */
+function entryJsonWithoutId(entry: ProvenanceEntry, idJson: string): string {
+  const json = JSON.stringify(entry);
+  const tail = `,"entryId":${idJson}}`;
+  if (json.endsWith(tail)) return `${json.slice(0, json.length - tail.length)}}`;
+  const { entryId: _, ...fields } = entry;
+  return JSON.stringify(fields);
+}
 
 export function serializeSpillLines(pairs: readonly IdentifiedPair[]): string {
   let out = '';

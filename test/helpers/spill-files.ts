@@ -34,7 +34,7 @@ export function manyLines(count: number): { text: string; cues: string[] } {
   const text = cues
     .map((cue, i) => {
       const entryId = formatEntryId(ids.ms, ids.seq0 + i);
-      return `${JSON.stringify({ recordId: 'r1', entryId, entry: { ts: new Date().toISOString(), cue, sessionId: 's', entryId } })}\n`;
+      return `${JSON.stringify({ recordId: 'r1', entryId, entry: { ts: new Date().toISOString(), cue, sessionId: 's' } })}\n`;
     })
     .join('');
   return { text, cues };

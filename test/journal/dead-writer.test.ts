@@ -19,13 +19,13 @@ function deadPid(): number {
   return spawnSync(process.execPath, ['-e', '']).pid!;
 }
 
-/** Journal lines as the writer makes them (entryIds included). */
+/** Journal lines as the writer makes them (each entryId once, on the line). */
 function journalLines(recordId: string, cues: string[]): string {
   const ids = reserveEntryIds(cues.length);
   return cues
     .map((cue, i) => {
       const entryId = formatEntryId(ids.ms, ids.seq0 + i);
-      return `${JSON.stringify({ recordId, entryId, entry: { ts: new Date().toISOString(), cue, sessionId: 's', entryId } })}\n`;
+      return `${JSON.stringify({ recordId, entryId, entry: { ts: new Date().toISOString(), cue, sessionId: 's' } })}\n`;
     })
     .join('');
 }

@@ -33,8 +33,8 @@ function mixedPairs(count: number, bigEvery: number): ProvenancePair[] {
   });
 }
 
-/** Runs `turns` of pairs through a queue whose sink holds everything: the segments (name, bytes), read while they are all there. */
-async function journalOf(turns: ProvenancePair[][], journalSegmentBytes?: number): Promise<{ segs: [string, Buffer][]; sent: ProvenancePair[] }> {
+/** Runs `turns` of pairs through a queue whose sink holds everything: the segments (name, bytes), read while they are all there, and the sink (given every pair once the queue stopped). */
+async function journalOf(turns: ProvenancePair[][], journalSegmentBytes?: number): Promise<{ segs: [string, Buffer][]; sent: ProvenancePair[]; sink: RecordingSink }> {
   const journalDir = join(tempDir(), 'journal');
   const sink = new RecordingSink();
   sink.hold(); // nothing is saved: the journal keeps every pair
@@ -45,7 +45,7 @@ async function journalOf(turns: ProvenancePair[][], journalSegmentBytes?: number
       q.enqueue(t);
       await nextTurn();
     }
-    return { segs: segmentsOf(journalDir).map((n) => [n, readFileSync(join(journalDir, n))]), sent: turns.flat() };
+    return { segs: segmentsOf(journalDir).map((n) => [n, readFileSync(join(journalDir, n))]), sent: turns.flat(), sink };
   } finally {
     sink.release();
     await q.stop({ timeoutMs: 5000 });
@@ -89,5 +89,23 @@ describe('journal segment bytes', () => {
     expect(segs.filter(([, b]) => b.length > 4096)).toHaveLength(1);
     const text = segs.map(([, b]) => b.toString('utf8')).join('');
     expect(text).toBe(expectedBytes(sent, text));
+  });
+
+  // Checked: with the encoder's line-level id left out (its ENTRY_ID bytes and the id not
+  // written), the plain lines read back with ids derived from the file; with the reader no
+  // longer setting the line's id on the entry, they read back with none; with the entry
+  // written whole by both writers (its id in it too, the format before session 8), every
+  // line holds its id twice.
+  it('a segment round-trips every entry id exactly: read back, each pair is the one the sink got, its id written once', async () => {
+    const { segs, sink } = await journalOf([mixedPairs(3000, 1000)]);
+    const lines = segs.flatMap(([, b]) => b.toString('utf8').split('\n').filter((l) => l !== ''));
+    const readBack = segs.flatMap(([name, bytes]) => {
+      const content = parseSpillText(bytes, name);
+      return content.kind === 'pairs' ? content.pairs : [];
+    });
+    const delivered = sink.pairs;
+    expect(delivered).toHaveLength(3000);
+    expect(readBack.map((p) => JSON.stringify(p))).toEqual(delivered.map((p) => JSON.stringify(p))); // ids, fields, key order
+    expect(lines.map((l, i) => l.split(`"${delivered[i]![1].entryId!}"`).length - 1)).toEqual(delivered.map(() => 1));
   });
 });

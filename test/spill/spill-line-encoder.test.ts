@@ -79,8 +79,8 @@ describe('SpillLineEncoder', () => {
     );
   });
 
-  // Checked: with the entryId's copy within the line taken from one byte further on, the
-  // recall pairs differ from spillLine; with the value cache hit not checking the string
+  // Checked: with the entry's entryId key not skipped (the id written again inside the
+  // entry), the recall pairs differ from spillLine; with the value cache hit not checking the string
   // (any value in the slot's memory copied), the second recall's cue is the first one's.
   it('the pairs of recalls as the store makes them: shared ts, cue and session, the entryId last', () => {
     const enc = new SpillLineEncoder();
@@ -116,5 +116,44 @@ describe('SpillLineEncoder', () => {
     expect(expectSameAsSpillLine(enc, 'r1', new Entry() as ProvenanceEntry, 0, 1 << 16, true)).toBe(NOT_PLAIN);
     const bare = Object.assign(Object.create(null) as object, plain) as ProvenanceEntry;
     expect(expectSameAsSpillLine(enc, 'r1', bare)).toBeGreaterThan(0);
+  });
+});
+
+/** The line as the contract's format says, built the slow way: the id once, on the line; the entry without it. */
+function lineWithIdOnce(recordId: string, entry: ProvenanceEntry): string {
+  const fields = Object.fromEntries(Object.entries(entry).filter(([k]) => k !== 'entryId'));
+  return `${JSON.stringify({ recordId, entryId: entry.entryId, entry: fields })}\n`;
+}
+
+// Fields that look like the end of an entry whose last key is its entryId: in a string, or
+// nested (`{"a":1,"entryId":<the same id>}` holds the very text that ends such an entry).
+const lookalike = fc.constantFrom(',"entryId":"1764500000000-abc1234-0000000001"}', '1764500000000-abc1234-0000000001', '\\",\\"entryId\\":\\"x', ',"entryId":');
+const trickyEntryArb = fc
+  .tuple(entryArb, fc.oneof(lookalike, fc.dictionary(fc.constantFrom('entryId', 'a'), fc.oneof(lookalike, someString), { maxKeys: 2 }), fc.constant('same id nested')), fc.boolean())
+  .map(([entry, mimic, afterId]) => {
+    const id = entry.entryId;
+    const field = mimic === 'same id nested' ? { a: 1, entryId: id } : mimic;
+    // A new entry (fast-check reuses the one it made while shrinking), keys in order.
+    const e = JSON.parse('{}') as Record<string, unknown>;
+    const own = (k: string, v: unknown) => Object.defineProperty(e, k, { value: v, enumerable: true, writable: true, configurable: true });
+    for (const [k, v] of Object.entries(entry)) if (k !== 'entryId' || afterId) own(k, v);
+    own('zz', field); // after the id (then not the last key), or before it: the id last, after a field that mimics it
+    if (!afterId && id !== undefined) own('entryId', id);
+    return e as ProvenanceEntry;
+  });
+
+describe('spillLine', () => {
+  // Checked: with spillLine writing the entry as it is (its entryId too, the format before
+  // session 8), every pair with an id fails; with the tail check made `json.includes(tail)`
+  // (cutting the last characters whatever matched), the entries whose last field mimics the
+  // id's tail fail; with the copy's fallback removed (the entry written whole when the id is
+  // not its last key), the entries with the id first fail.
+  it('writes the id once, on the line, and the entry as JSON.stringify writes it without its entryId', () => {
+    fc.assert(
+      fc.property(someString, fc.oneof(entryArb, trickyEntryArb), (recordId, entry) => {
+        expect(spillLine([recordId, entry])).toBe(lineWithIdOnce(recordId, entry));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

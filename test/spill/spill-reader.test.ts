@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SpillFileChangedError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
-import { formatEntryId, reserveEntryIds } from '../../src/entry-id.js';
+import { derivedEntryId, formatEntryId, reserveEntryIds } from '../../src/entry-id.js';
 import type { ProvenancePair } from '../../src/schemas.js';
 import { MAX_SPILL_LINE_BYTES, parseSpillText, readSpillChunks, readSpillFile, scanSpillFile } from '../../src/spill/spill-reader.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
@@ -70,6 +70,54 @@ describe('spill files read back into a real store', () => {
     const q = store.enableProvenanceQueue({ idlePollMs: 50, durability: 'memory' });
     expect(await until(() => !existsSync(join(spillDir, 'by-hand.jsonl')), 10_000)).toBe(true);
     expect((await store.get('r1'))!.provenance.map((e) => e.cue)).toEqual(['a', 'b', 'c']);
+    expect(q.stats().respooledPairs).toBe(3);
+  });
+});
+
+describe('the entry id of a line, in each format the reader takes', () => {
+  const ts = '2026-11-30T12:00:00.000Z';
+  const idA = '1796000000000-abc1234-0000000001';
+  const idB = '1796000000000-abc1234-0000000002';
+  const entryOf = (content: ReturnType<typeof parseSpillText>, i: number) => (content.kind === 'pairs' ? content.pairs[i]![1] : content);
+
+  // Checked: with the line's id taken after the entry's (`entry.entryId ?? line.entryId`),
+  // line 2 gets idB; with the entry's ignored (`line.entryId ?? derived`), line 3 gets a
+  // derived id; with the id no longer set on the entry (`return [recordId, entry]` alone),
+  // lines 1 and 4 have none.
+  it('the line’s id (the one the queue writes), else the entry’s (files before session 8 and by hand), else one derived from the line', () => {
+    const text = [
+      { recordId: 'r1', entryId: idA, entry: { ts, cue: 'the queue’s format: the id on the line only', sessionId: 's' } },
+      { recordId: 'r1', entryId: idA, entry: { ts, cue: 'both, differing: the line wins', sessionId: 's', entryId: idB } },
+      { recordId: 'r1', entry: { ts, cue: 'in the entry only', sessionId: 's', entryId: idB } },
+      { recordId: 'r1', entry: { ts, cue: 'none', sessionId: 's' } },
+    ]
+      .map((l) => `${JSON.stringify(l)}\n`)
+      .join('');
+    const content = parseSpillText(Buffer.from(text), 'hand.jsonl');
+    expect(entryOf(content, 0)).toEqual({ ts, cue: 'the queue’s format: the id on the line only', sessionId: 's', entryId: idA });
+    expect(entryOf(content, 1)).toEqual({ ts, cue: 'both, differing: the line wins', sessionId: 's', entryId: idA });
+    expect(entryOf(content, 2)).toEqual({ ts, cue: 'in the entry only', sessionId: 's', entryId: idB });
+    expect(entryOf(content, 3)).toEqual({ ts, cue: 'none', sessionId: 's', entryId: derivedEntryId('hand.jsonl', 4, ts) });
+  });
+});
+
+describe('a spill file of the format before session 8 (the id on the line and again in the entry)', () => {
+  // Checked: with the reader taking neither id (`derivedEntryId(…)` alone), 'a', stored
+  // already under its id, is stored a second time and this fails.
+  it('reads back into a real store exactly once: a pair stored already under its id is not stored again', async () => {
+    const path = tempDir();
+    const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
+    cleanups.push(() => store.close({ timeoutMs: 2000 }));
+    await store.insert({ id: 'r1', text: 'x' });
+    const ids = reserveEntryIds(3);
+    const pairs: ProvenancePair[] = ['a', 'b', 'c'].map((cue, i) => ['r1', { ts: new Date().toISOString(), cue, sessionId: 's', entryId: formatEntryId(ids.ms, ids.seq0 + i) }]);
+    await store.appendProvenanceBatch(pairs.slice(0, 1)); // stored by a process that crashed before deleting its file
+    const spillDir = join(path, 'provenance-overflow');
+    writeRawFile(spillDir, 'old-format.jsonl', pairs.map(([recordId, entry]) => `${JSON.stringify({ recordId, entryId: entry.entryId, entry })}\n`).join(''));
+    const q = store.enableProvenanceQueue({ idlePollMs: 50, durability: 'memory' });
+    expect(await until(() => !existsSync(join(spillDir, 'old-format.jsonl')), 10_000)).toBe(true);
+    const stored = (await store.get('r1'))!.provenance;
+    expect(stored.map((e) => [e.cue, e.entryId])).toEqual(pairs.map(([, e]) => [e.cue, e.entryId]));
     expect(q.stats().respooledPairs).toBe(3);
   });
 });

@@ -7,7 +7,7 @@ import { newestLocalEntryMs } from '../../src/store/postgres/local-entry-ids.js'
 import { tempDir } from '../helpers/temp.js';
 
 const line = (recordId: string, entryId: string, extra = {}) =>
-  `${JSON.stringify({ recordId, entryId, entry: { ts: '2026-11-30T00:00:00.000Z', cue: 'c', sessionId: 's', entryId, ...extra } })}\n`;
+  `${JSON.stringify({ recordId, entryId, entry: { ts: '2026-11-30T00:00:00.000Z', cue: 'c', sessionId: 's', ...extra } })}\n`;
 
 describe('newest entry id in local files', () => {
   it('takes the newest top-level id of every pending file, across chunks, ignoring quarantined files and derived ids', async () => {
