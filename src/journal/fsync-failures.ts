@@ -20,7 +20,6 @@ export interface FsyncFailureHost {
   unsavedBatches(): PendingBatch[];
   /** Journals a batch now; false when a write failed. */
   write(batch: PendingBatch): boolean;
-  current(): Segment | null;
   /** A current segment whose fsync failed takes no more writes. */
   retire(s: Segment): void;
   /** Whether the writer still has the segment (not removed because its pairs were saved). */
@@ -127,8 +126,7 @@ export class FsyncFailures {
       this.schedule(); // the write itself failed (the writer logged it): again, later
       return;
     }
-    const cur = this.host.current();
-    if (cur && this.unsynced.has(cur)) this.host.sync(cur); // rotated ones are being fsync'd already
+    for (const s of this.unsynced) if (this.host.held(s)) this.host.sync(s); // the rotated ones too: their fsync waits otherwise
   };
 
   /** Segments whose fsync failed, once every unsaved pair of theirs is on disk elsewhere: never read back half-written. */

@@ -27,6 +27,8 @@ export interface Segment {
   /** The descriptor until it is closed: an fsync under way keeps it open after `fd` is null. */
   openFd: number | null;
   syncsInFlight: number;
+  /** Rotated with writes not yet fsync'd: the descriptor stays open for the fsync they may need. */
+  keptForFsync: boolean;
   bytes: number;
   pairs: number;
   /** One past the highest sequence number written to it. */
@@ -95,7 +97,7 @@ export function openSegment(dir: string, claimStaleMs: number, log: Logger, onCl
     throw err;
   }
   segmentsWrittenHere.add(name);
-  segment = { name, dir, dirSynced: false, fd, openFd: fd, syncsInFlight: 0, bytes: 0, pairs: 0, hiSeq: 0, failedGen: 0, rewriteGen: 0, claimLost: false, refreshedAt, unlock };
+  segment = { name, dir, dirSynced: false, fd, openFd: fd, syncsInFlight: 0, keptForFsync: false, bytes: 0, pairs: 0, hiSeq: 0, failedGen: 0, rewriteGen: 0, claimLost: false, refreshedAt, unlock };
   return segment;
 }
 
@@ -126,7 +128,7 @@ export function syncSegment(s: Segment, done: (err: NodeJS.ErrnoException | null
   if (fd === null) return;
   s.syncsInFlight++;
   const finish = (err: NodeJS.ErrnoException | null) => {
-    if (--s.syncsInFlight === 0 && s.fd === null) closeOpenFd(s); // closed for writing meanwhile
+    if (--s.syncsInFlight === 0 && s.fd === null && !s.keptForFsync) closeOpenFd(s); // closed for writing meanwhile
     done(err);
   };
   if (s.dirSynced) {
@@ -176,7 +178,14 @@ function fsyncDirs(dirs: string[], i: number, done: (err: NodeJS.ErrnoException 
 /** No more writes; the descriptor is closed now, or when the last fsync under way ends. */
 export function closeSegment(s: Segment): void {
   s.fd = null;
+  s.keptForFsync = false;
   if (s.syncsInFlight === 0) closeOpenFd(s);
+}
+
+/** No more writes; the descriptor stays open for an fsync its writes may still need (closeSegment ends that). */
+export function retireSegment(s: Segment): void {
+  s.fd = null;
+  s.keptForFsync = true;
 }
 
 function closeOpenFd(s: Segment): void {

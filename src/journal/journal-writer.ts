@@ -12,7 +12,7 @@ import { NO_ROOM, SpillLineEncoder } from '../spill/spill-line-encoder.js';
 import { MAX_SPILL_FILE_PAIRS, spillLine } from '../spill/spill-writer.js';
 import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
-import { closeSegment, openSegment, syncSegment, syncSegmentSync, type Segment } from './journal-segment.js';
+import { closeSegment, openSegment, retireSegment, syncSegment, syncSegmentSync, type Segment } from './journal-segment.js';
 
 export interface JournalOptions {
   segmentBytes: number;
@@ -48,6 +48,8 @@ const QUIET_MS = 500;
 export class JournalWriter {
   private current: Segment | null = null;
   private readonly full: Segment[] = [];
+  /** Rotated segments not fsync'd since their last write (their descriptors open): fsync'd with the current one when a write is due. */
+  private rotatedUnsynced: Segment[] = [];
   /** This turn's batches: slots [0, pendingCount). The array is kept, so `add` does not grow it every turn. */
   private pending: (PendingBatch | undefined)[] = [];
   private pendingCount = 0;
@@ -80,7 +82,6 @@ export class JournalWriter {
         this.writePending();
         return this.counters.journalErrors === before;
       },
-      current: () => this.current,
       retire: (s) => {
         if (s !== this.current) return;
         this.current = null;
@@ -191,6 +192,7 @@ export class JournalWriter {
     for (const s of this.full.splice(0)) this.remove(s);
     if (this.current) this.remove(this.current);
     this.current = null;
+    this.rotatedUnsynced = [];
   }
 
   /** At exit when saving failed: what is journaled stays for the next start to read back. */
@@ -217,6 +219,7 @@ export class JournalWriter {
       segmentsWrittenHere.delete(s.name); // a queue started later in this process may read them back
     }
     this.current = null;
+    this.rotatedUnsynced = [];
     if (unsynced.length > 0) {
       this.log.error(
         { journalDir: this.dir, files: unsynced, ...(error ? errorFields(error) : {}) },
@@ -289,14 +292,34 @@ export class JournalWriter {
     return this.current;
   }
 
-  /** The current segment takes no more writes; it is fsync'd (unless one failed) and closed. */
+  /**
+   * The current segment takes no more writes. Its fsync waits, like the current one's, for
+   * its writes' fsyncMs: none is made when its pairs are all saved by then (a queue that
+   * keeps up deletes it unsynced; an fsync here wrote every segment to the disk, beside the
+   * sink's own commits). One whose fsync failed is closed: it is never fsync'd again.
+   */
   private rotate(): void {
     const cur = this.current;
     if (!cur) return;
     this.current = null;
     this.full.push(cur);
-    if (cur.failedGen === 0) this.sync(cur);
-    closeSegment(cur);
+    if (cur.failedGen !== 0) {
+      closeSegment(cur);
+      return;
+    }
+    retireSegment(cur);
+    this.rotatedUnsynced.push(cur);
+  }
+
+  /** The rotated segments waiting for an fsync: fsync'd if they hold pairs not saved below `saved` (when `due`), closed. */
+  private settleRotated(saved: number, due: boolean): void {
+    const rotated = this.rotatedUnsynced;
+    this.rotatedUnsynced = [];
+    for (const s of rotated) {
+      if (!s.keptForFsync) continue; // removed or closed meanwhile
+      if (due && s.hiSeq > saved) this.sync(s);
+      closeSegment(s); // after an fsync under way ends
+    }
   }
 
   private remove(s: Segment): void {
@@ -337,6 +360,7 @@ export class JournalWriter {
     while (i < u.length && u[i]! <= saved) i += 2; // writes whose pairs are all saved
     if (i === u.length) {
       u.length = 0;
+      this.settleRotated(saved, false);
       return;
     }
     const dueIn = u[i + 1]! + this.opts.fsyncMs - performance.now();
@@ -346,6 +370,7 @@ export class JournalWriter {
       return;
     }
     u.length = 0;
-    if (this.current) this.sync(this.current); // a rotated segment was fsync'd when it was closed
+    if (this.current) this.sync(this.current);
+    this.settleRotated(saved, true);
   };
 }

@@ -78,6 +78,10 @@ describe('a turn of the journal', () => {
 const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
 const realFdatasync = fs.fdatasync;
 const syncedIn = new Map<string, number>();
+/** How often each file in a watched directory was fdatasync'd. */
+const syncedFiles = new Map<string, number>();
+/** While set, fdatasync calls wait for it: an fsync under way for as long as a test wants. */
+let syncGate: Promise<void> | null = null;
 fs.fdatasync = ((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
   let path = '';
   try {
@@ -85,8 +89,13 @@ fs.fdatasync = ((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) =>
   } catch {
     // not a path we watch
   }
-  for (const dir of syncedIn.keys()) if (path.startsWith(`${dir}/`)) syncedIn.set(dir, syncedIn.get(dir)! + 1);
-  realFdatasync(fd, cb);
+  for (const dir of syncedIn.keys()) {
+    if (!path.startsWith(`${dir}/`)) continue;
+    syncedIn.set(dir, syncedIn.get(dir)! + 1);
+    syncedFiles.set(path, (syncedFiles.get(path) ?? 0) + 1);
+  }
+  if (syncGate) void syncGate.then(() => realFdatasync(fd, cb));
+  else realFdatasync(fd, cb);
 }) as typeof fs.fdatasync;
 syncBuiltinESMExports();
 afterAll(() => {
@@ -150,6 +159,78 @@ describe('the journal fsync (the power-loss bound)', () => {
       // The last write is never saved: its fsync comes within fsyncMs (the bound still holds).
       expect(await until(() => syncedIn.get(journalDir)! > 0, 10_000)).toBe(true);
     } finally {
+      journal.removeAll();
+      syncedIn.delete(journalDir);
+    }
+  });
+
+  // Checked: with rotate() fsyncing each segment it closes (the code before this test), the
+  // first phase counts one fsync per rotation and fails; with settleRotated never fsyncing
+  // (only the current segment fsync'd when a write is due), the held phase's rotated
+  // segments are never fsync'd and the wait fails.
+  it('of a rotated segment waits for its fsyncMs like the current one’s: none when its pairs are saved by then, made when they are not', { timeout: 20_000 }, async () => {
+    const journalDir = join(tempDir(), 'journal');
+    syncedIn.set(journalDir, 0);
+    let savedBelow = 0;
+    const fsyncMs = 300;
+    const journal = new JournalWriter(journalDir, { segmentBytes: 4096, fsyncMs, claimStaleMs: 10_000 }, silentLogger, { journalErrors: 0 }, { oldestUnsavedSeq: () => savedBelow, unsavedBatches: () => [] });
+    const pad = 'p'.repeat(1000); // about four lines a segment
+    const segments = () => readdirSync(journalDir).filter((n) => n.endsWith('-journal.jsonl'));
+    try {
+      // Kept up: each turn's pair is saved at once, across a dozen rotations.
+      for (let seq = 0; seq < 50; seq++) {
+        journal.add(pendingBatch([pair('r1', `kept-up ${seq}`, { pad })], Date.now(), seq, false), seq + 1);
+        journal.writePending();
+        savedBelow = seq + 1;
+        await nextTurn();
+      }
+      expect(segments().length).toBeGreaterThan(10);
+      await new Promise((r) => setTimeout(r, fsyncMs * 3)); // absence: wait past the moment it was due
+      expect(syncedIn.get(journalDir)).toBe(0);
+      journal.release(savedBelow);
+      // Held: nothing is saved, so every segment holding these pairs is fsync'd within fsyncMs.
+      for (let seq = 50; seq < 70; seq++) {
+        journal.add(pendingBatch([pair('r1', `held ${seq}`, { pad })], Date.now(), seq, false), seq + 1);
+        journal.writePending();
+        await nextTurn();
+      }
+      const held = segments().filter((n) => readFileSync(join(journalDir, n), 'utf8').includes('"cue":"held '));
+      expect(held.length).toBeGreaterThan(3);
+      expect(await until(() => held.every((n) => syncedFiles.has(join(journalDir, n))), 10_000)).toBe(true);
+    } finally {
+      journal.removeAll();
+      syncedIn.delete(journalDir);
+    }
+  });
+
+  // Checked: with an fsync that ends after its segment was rotated closing the descriptor
+  // (`&& !s.keptForFsync` dropped from syncSegment's finish), the segment's later lines are
+  // never fsync'd (the due fsync finds no descriptor) and the wait for its second fsync fails.
+  it('of a segment rotated while an fsync of it is under way still covers the lines written after that fsync began', { timeout: 20_000 }, async () => {
+    const journalDir = join(tempDir(), 'journal');
+    syncedIn.set(journalDir, 0);
+    const fsyncMs = 50;
+    const journal = new JournalWriter(journalDir, { segmentBytes: 4096, fsyncMs, claimStaleMs: 10_000 }, silentLogger, { journalErrors: 0 }, { oldestUnsavedSeq: () => 0, unsavedBatches: () => [] });
+    const pad = 'p'.repeat(1000);
+    const write = (seq: number) => {
+      journal.add(pendingBatch([pair('r1', `held ${seq}`, { pad })], Date.now(), seq, false), seq + 1);
+      journal.writePending();
+    };
+    let openGate = () => {};
+    try {
+      syncGate = new Promise((r) => (openGate = r));
+      write(0);
+      const first = readdirSync(journalDir).find((n) => n.endsWith('-journal.jsonl'))!;
+      const path = join(journalDir, first);
+      expect(await until(() => syncedFiles.get(path) === 1, 10_000)).toBe(true); // under way, held at the gate
+      for (let seq = 1; seq < 8; seq++) write(seq); // more lines into it, then it is rotated
+      expect(readdirSync(journalDir).filter((n) => n.endsWith('-journal.jsonl')).length).toBeGreaterThan(1);
+      syncGate = null;
+      openGate();
+      expect(await until(() => syncedFiles.get(path)! >= 2, 10_000)).toBe(true);
+    } finally {
+      syncGate = null;
+      openGate();
       journal.removeAll();
       syncedIn.delete(journalDir);
     }
