@@ -38,8 +38,8 @@ export async function spillReplayCommand(raw: unknown, io: Io): Promise<number> 
         await claim.release();
       }
     }
-    const heldElsewhere = (await listSpillDir(dir)).pending.filter((n) => !tried.has(n));
-    return await report.finish(store.label, heldElsewhere);
+    const left = await listSpillDir(dir);
+    return await report.finish(store.label, left.pending.filter((n) => !tried.has(n)), left.skipped);
   } finally {
     await store.close();
   }
