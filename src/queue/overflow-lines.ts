@@ -189,7 +189,8 @@ function notePart(run: LineRun, b: PendingBatch, from: number, to: number): void
 function decodeLines(buf: Buffer, at: number, count: number, out: IdentifiedPair[]): number {
   for (let k = 0; k < count; k++) {
     const end = buf.indexOf(0x0a, at);
-    const line = JSON.parse(buf.toString('utf8', at, end)) as { recordId: string; entry: IdentifiedPair[1] };
+    const line = JSON.parse(buf.toString('utf8', at, end)) as { recordId: string; entryId?: string; entry: IdentifiedPair[1] };
+    if (line.entryId !== undefined) line.entry.entryId = line.entryId; // a line carries the id once, on the line
     out.push([line.recordId, line.entry]);
     at = end + 1;
   }
