@@ -20,6 +20,8 @@ export interface CliStore {
   readonly label: string;
   /** Its spill dir: `<path>/provenance-overflow`, or the --dir given with --postgres. */
   readonly spillDir: string;
+  /** Whose spill and journal dirs these are (`.provq-sink`). */
+  readonly sinkId: string;
   appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult | void>;
   get(id: string): Promise<MemoryRecord | undefined>;
   stats(): StoreStats | Promise<StoreStats>;
