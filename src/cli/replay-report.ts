@@ -65,7 +65,7 @@ export class ReplayReport {
   }
 
   /** Prints the summary; returns the exit code: 1 if anything was quarantined or could not be applied. */
-  async finish(storePath: string, heldElsewhere: string[]): Promise<number> {
+  async finish(storePath: string, heldElsewhere: string[], notRegular: string[] = []): Promise<number> {
     this.bar?.stop();
     const after = await this.store.stats();
     this.io.out(`replayed ${count(this.files, 'file')}, ${count(this.pairs, 'pair')} into ${storePath}`);
@@ -74,6 +74,7 @@ export class ReplayReport {
     if (duplicates) this.io.err(`${count(duplicates, 'pair')} ${duplicates === 1 ? 'was' : 'were'} already in the store (replayed before), kept once`);
     if (unknown) this.io.err(`warning: ${count(unknown, 'pair')} ${unknown === 1 ? 'names a record that does' : 'name records that do'} not exist in ${storePath}; ${unknown === 1 ? 'it was' : 'they were'} skipped`);
     if (heldElsewhere.length) this.io.err(`${count(heldElsewhere.length, 'file')} ${heldElsewhere.length === 1 ? 'is' : 'are'} claimed by another process, which applies ${heldElsewhere.length === 1 ? 'it' : 'them'}: ${heldElsewhere.join(', ')}`);
+    if (notRegular.length) this.io.err(`warning: ${count(notRegular.length, 'entry', 'entries')} ${notRegular.length === 1 ? 'is not a regular file and was' : 'are not regular files and were'} not read (symlinks, FIFOs and directories never are): ${notRegular.join(', ')}; to have one applied, put the file itself in its place`);
     for (const n of this.notes) this.io.err(n);
     for (const f of this.failures) this.io.err(f);
     for (const q of this.quarantined) this.io.err(`quarantined ${q.file} as ${q.as}: ${q.reason}`);

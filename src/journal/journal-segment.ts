@@ -11,10 +11,10 @@
 // test/journal/journal-dir-sync.test.ts checks that the directory fsyncs are made.
 import * as fs from 'node:fs';
 import { close, closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, open, openSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { Logger } from '../log.js';
-import { ensureSpillDirSync } from '../spill/spill-dir.js';
+import { ensureSpillDirSync, parentsDurable, parentsNotDurable } from '../spill/spill-dir.js';
 import { journalSegmentName, segmentsWrittenHere } from './journal-names.js';
 
 export interface Segment {
@@ -52,8 +52,7 @@ export interface Segment {
 
 /** Claims and creates a fresh segment in `dir` (created 0700 if missing); throws what the disk says. */
 export function openSegment(dir: string, claimStaleMs: number, log: Logger, onClaimLost: (name: string) => void): Segment {
-  const made = ensureSpillDirSync(dir);
-  if (made !== undefined) madeDirsNotDurable.set(dir, parentsToSync(made, dir));
+  ensureSpillDirSync(dir);
   const name = journalSegmentName();
   const path = join(dir, name);
   let refreshedAt = performance.now();
@@ -99,22 +98,9 @@ export function openSegment(dir: string, claimStaleMs: number, log: Logger, onCl
   return segment;
 }
 
-/**
- * Journal directories this process made, with the directories holding their new entries
- * (the parent of the first one made, and each made one but the journal dir), until a
- * segment's first fsync has made them durable too.
- */
-const madeDirsNotDurable = new Map<string, string[]>();
-
-function parentsToSync(made: string, dir: string): string[] {
-  const dirs: string[] = [];
-  for (let d = dir; d !== made && dirname(d) !== d; d = dirname(d)) dirs.unshift(dirname(d));
-  return [dirname(made), ...dirs.filter((d) => d !== dirname(made))];
-}
-
 /** The directories to fsync before a first fsync of `s` counts: its own, and any made for it. */
 function dirsToSync(s: Segment): string[] {
-  return [...(madeDirsNotDurable.get(s.dir) ?? []), s.dir];
+  return [...parentsNotDurable(s.dir), s.dir];
 }
 
 /**
@@ -160,7 +146,7 @@ export function syncSegmentSync(s: Segment, fd: number): void {
 
 function dirsSynced(s: Segment, dirs: string[]): void {
   s.dirSynced = true;
-  if (dirs.length > 1 && madeDirsNotDurable.get(s.dir)?.every((d) => dirs.includes(d))) madeDirsNotDurable.delete(s.dir);
+  parentsDurable(s.dir, dirs);
 }
 
 function fsyncDirs(dirs: string[], i: number, done: (err: NodeJS.ErrnoException | null) => void): void {

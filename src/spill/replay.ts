@@ -103,7 +103,8 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
  * A chunk the sink refused: halves it while the sink accepts one half and refuses the other,
  * down to the pairs it refuses alone. Both halves refused means the sink is down, not the
  * pairs: null, and the file waits. So a pair is set aside only when the sink accepted its
- * neighbours in the same breath, and finding one costs a few sink calls, not one per pair.
+ * neighbours in the same breath and refused it alone twice, and finding one costs a few
+ * sink calls, not one per pair.
  * (Two refused pairs that end up in different halves also wait, as a sink that is down.)
  */
 async function findRefused(
@@ -124,7 +125,15 @@ async function findRefused(
   if (!leftDone.ok && leftDone.halted) return null;
   if (!rightDone.ok && rightDone.halted) return null;
   const refused = leftDone.ok ? right : left;
-  return refused.length === 1 ? refused : findRefused(refused, deliver, unknown);
+  if (refused.length > 1) return findRefused(refused, deliver, unknown);
+  // One pair, refused while its neighbours were accepted: once more alone before it is set
+  // aside, so a sink that failed at just those moments (a flaky one) still gets it.
+  const again = await deliver(refused);
+  if (again.ok) {
+    if (again.unknownRecords) unknown.push(...again.unknownRecords);
+    return [];
+  }
+  return again.halted ? null : refused;
 }
 
 function sample(pairs: IdentifiedPair[]): string {

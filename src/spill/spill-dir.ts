@@ -1,6 +1,8 @@
 // The spill directory: created on the first spill only (0700), refused when it is a
-// symlink, not a directory, or another user's; closed to 0700 when others could use it. Lists the files waiting to be imported.
-import { join } from 'node:path';
+// symlink, not a directory, or another user's; closed to 0700 when others could use it.
+// Remembers the directories it made until a writer has made their names durable. Lists
+// the files waiting to be imported.
+import { dirname, join } from 'node:path';
 import fse from 'fs-extra';
 import { SpillDirError } from '../errors.js';
 import { isPendingName, isQuarantinedName } from './spill-file-name.js';
@@ -32,16 +34,40 @@ export function checkSpillDirSync(dir: string): boolean {
 
 export async function ensureSpillDir(dir: string): Promise<void> {
   if (await checkSpillDir(dir)) return;
-  await fse.mkdir(dir, { recursive: true, mode: 0o700 });
+  const made = (await fse.mkdir(dir, { recursive: true, mode: 0o700 })) as string | undefined;
+  if (made !== undefined) madeNotDurable.set(dir, parentsOfMade(made, dir));
   await checkSpillDir(dir);
 }
 
-/** Returns the first directory it made (the one whose parent gained an entry), if it made any. */
-export function ensureSpillDirSync(dir: string): string | undefined {
-  if (checkSpillDirSync(dir)) return undefined;
+export function ensureSpillDirSync(dir: string): void {
+  if (checkSpillDirSync(dir)) return;
   const made = fse.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (made !== undefined) madeNotDurable.set(dir, parentsOfMade(made, dir));
   checkSpillDirSync(dir);
-  return made;
+}
+
+/**
+ * Spill dirs this process made, with the directories holding their new names (the parent of
+ * the first one made, and each made one above the spill dir): a file in a new spill dir is
+ * durable only once those are fsync'd too, since fsync of the file or of its own directory
+ * does not write its directory's name into the parent (POSIX). Kept until a writer did so.
+ */
+const madeNotDurable = new Map<string, string[]>();
+
+function parentsOfMade(made: string, dir: string): string[] {
+  const dirs: string[] = [];
+  for (let d = dir; d !== made && dirname(d) !== d; d = dirname(d)) dirs.unshift(dirname(d));
+  return [dirname(made), ...dirs.filter((d) => d !== dirname(made))];
+}
+
+/** The directories to fsync, besides `dir` itself, before a file written there counts as durable. */
+export function parentsNotDurable(dir: string): string[] {
+  return madeNotDurable.get(dir) ?? [];
+}
+
+/** `synced` (what parentsNotDurable gave) has been fsync'd: the names in them are durable. */
+export function parentsDurable(dir: string, synced: readonly string[]): void {
+  if (synced.length > 0 && madeNotDurable.get(dir)?.every((d) => synced.includes(d))) madeNotDurable.delete(dir);
 }
 
 function assertSafe(dir: string, st: fse.Stats): void {

@@ -4,7 +4,7 @@
 import { dirname, join } from 'node:path';
 import fse from 'fs-extra';
 import { MAX_SPILL_LINE_BYTES, type ProvenancePair } from '../schemas.js';
-import { ensureSpillDir, ensureSpillDirSync } from './spill-dir.js';
+import { ensureSpillDir, ensureSpillDirSync, parentsDurable, parentsNotDurable } from './spill-dir.js';
 import { newSpillFileName } from './spill-file-name.js';
 import { isExists, publishNoReplace, publishNoReplaceSync } from './no-replace.js';
 
@@ -124,7 +124,10 @@ export class SpillWriter {
       const name = await publishUnique(tmp, this.dir, partName(stem, k, k === 1 && part.done ? 'one' : 'several'));
       written.push({ name, pairs: count });
     }
+    const parents = parentsNotDurable(this.dir);
+    for (const d of parents) await syncDir(d);
     await syncDir(this.dir);
+    parentsDurable(this.dir, parents);
     return written;
   }
 
@@ -143,7 +146,10 @@ export class SpillWriter {
       const name = publishUniqueSync(tmp, this.dir, partName(stem, k, k === 1 && part.done ? 'one' : 'several'));
       written.push({ name, pairs: count });
     }
+    const parents = parentsNotDurable(this.dir);
+    for (const d of parents) syncDirSync(d);
     syncDirSync(this.dir);
+    parentsDurable(this.dir, parents);
     return written;
   }
 }

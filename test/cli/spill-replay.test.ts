@@ -1,5 +1,6 @@
 // provq spill replay: applies every pending file into the store, and says what it could not.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +35,22 @@ describe('provq spill replay', () => {
     const q = readdirSync(dir).filter((n) => /^broken\.failed-\d+\.jsonl$/.test(n));
     expect(q).toHaveLength(1);
     expect(JSON.parse(readFileSync(join(dir, `${q[0]}.reason.json`), 'utf8')).reason).toMatch(/^line 2/);
+    expect(await cuesOf(store, 'r1')).toEqual(['good']);
+  });
+
+  // Checked: with the warning line removed from ReplayReport.finish, stderr says nothing of
+  // the two entries and this fails.
+  it('says which entries it did not read because they are not regular files (a symlink, a FIFO), and applies the rest', async () => {
+    const store = await makeStore(['r1']);
+    const dir = spillDirOf(store);
+    await writeQueueSpillFile(dir, 'r1', ['good']);
+    const elsewhere = tempDir();
+    writeRawFile(elsewhere, 'real.jsonl', `${line('r1', 'via-link')}\n`);
+    symlinkSync(join(elsewhere, 'real.jsonl'), join(dir, 'link.jsonl'));
+    execFileSync('mkfifo', [join(dir, 'pipe.jsonl')]);
+    const r = await provq('spill', 'replay', '--store', store);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('warning: 2 entries are not regular files and were not read (symlinks, FIFOs and directories never are): link.jsonl, pipe.jsonl');
     expect(await cuesOf(store, 'r1')).toEqual(['good']);
   });
 

@@ -46,8 +46,8 @@ export async function spillReplayCommand(raw: unknown, io: Io): Promise<number> 
     }
     // Then what dead writers journaled: acknowledged pairs that may be in no spill file.
     const journal = storeFailing ? { heldElsewhere: [] } : await replayDeadJournal(store, journalDir, report);
-    const heldElsewhere = [...(await listSpillDir(dir)).pending.filter((n) => !tried.has(n)), ...journal.heldElsewhere];
-    return await report.finish(store.label, heldElsewhere);
+    const left = await listSpillDir(dir);
+    return await report.finish(store.label, [...left.pending.filter((n) => !tried.has(n)), ...journal.heldElsewhere], left.skipped);
   } finally {
     await store.close();
   }
