@@ -80,7 +80,8 @@ function writeMarker(dir: string, sinkId: string): boolean | 'exists' {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
+    // Not where a dir that is gone, or a path through a file, would make this throw ENOTDIR.
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') rmSync(tmp, { force: true });
     if (isExists(err)) return 'exists';
     // Gone, full or read-only: nothing can be spilled there either; marking is tried again next time.
     return false;

@@ -65,12 +65,8 @@ export async function claimSpillFile(dir: string, name: string, opts: ClaimOptio
   return claim;
 }
 
-/** Claims the oldest pending file no other process holds, or null when there is none. */
-export async function claimOldestSpillFile(
-  dir: string,
-  opts: ClaimOptions,
-  accept: (name: string) => boolean = () => true,
-): Promise<SpillClaim | null> {
+/** Claims the oldest pending file `accept`s that no other process holds, or null when there is none. */
+export async function claimOldestSpillFile(dir: string, opts: ClaimOptions, accept: (name: string) => boolean): Promise<SpillClaim | null> {
   const { pending } = await listSpillDir(dir);
   for (const name of pending) {
     if (!accept(name)) continue;

@@ -237,19 +237,6 @@ export async function writeDurably(dir: string, name: string, content: Content):
   return name;
 }
 
-export function writeDurablySync(dir: string, name: string, content: Content): string {
-  const target = join(dir, name);
-  const tmp = `${target}.tmp`;
-  writeTmpDurablySync(tmp, content);
-  try {
-    publishNoReplaceSync(tmp, target);
-  } catch (err) {
-    fse.rmSync(tmp, { force: true });
-    throw err;
-  }
-  syncDirSync(dirname(target));
-  return name;
-}
 /** Writes `name` whole, replacing the file there (for a file that is meant to be rewritten). */
 export async function replaceFileDurably(dir: string, name: string, content: Content): Promise<void> {
   const tmp = join(dir, `${name}.tmp`);

@@ -17,7 +17,9 @@ export interface Run {
 
 export function provq(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [PROVQ, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+    // SIGKILL at the limit: a provq stuck in a loop (a mutant of the mutation run, say) never
+    // runs its SIGTERM handler, and was left spinning a core after its test had failed.
+    execFile(process.execPath, [PROVQ, ...args], { timeout: 30_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
       const code = err ? ((err as { code?: unknown }).code ?? 1) : 0;
       resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
     });

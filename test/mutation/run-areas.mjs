@@ -10,6 +10,8 @@
 //   npm run mutate -- --area queue --force          # anything else is passed to `stryker run`
 //   npm run mutate -- --whole                       # one run over the whole suite (stryker.config.mjs as it is)
 //   npm run mutate -- --list                        # the areas, their sources and tests
+//   npm run mutate -- --area spill --only src/spill/spill-reader.ts,src/spill/spill-line-judge.ts
+//                                                   # some of an area's files first, against all its tests
 //   node test/mutation/scores.mjs reports/mutants-*.jsonl   # the scores so far, per file
 //
 // A test file belongs to an area when it is written for that area's behaviour; a mutant
@@ -104,12 +106,15 @@ export const AREAS = {
   },
 };
 
-/** Arguments for `stryker run` for one area (its own incremental file; one worker on a shared machine). */
-export function strykerArgs(area, extra = []) {
+/**
+ * Arguments for `stryker run` for one area (its own incremental file; one worker on a shared
+ * machine). `only`: some of the area's files, when the whole area would not fit a sitting.
+ */
+export function strykerArgs(area, extra = [], only = undefined) {
   const a = AREAS[area];
   return [
     'stryker', 'run',
-    '--mutate', a.mutate.join(','),
+    '--mutate', (only ?? a.mutate).join(','),
     '--testFiles', a.tests.join(','),
     '--incrementalFile', `reports/inc-${area}.json`,
     '--concurrency', '1',
@@ -123,8 +128,10 @@ function main(argv) {
   const extra = [];
   let areas = Object.keys(AREAS);
   let whole = false;
+  let only;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--area') areas = argv[++i].split(',');
+    else if (argv[i] === '--only') only = argv[++i].split(',');
     else if (argv[i].startsWith('--area=')) areas = argv[i].slice('--area='.length).split(',');
     else if (argv[i] === '--whole') whole = true;
     else if (argv[i] === '--list') {
@@ -141,7 +148,7 @@ function main(argv) {
   let worst = 0;
   for (const area of areas) {
     console.log(`=== mutate ${area} (${new Date().toISOString()}): log reports/mutants-${area}.jsonl`);
-    const r = spawnSync('npx', strykerArgs(area, extra), {
+    const r = spawnSync('npx', strykerArgs(area, extra, only), {
       stdio: 'inherit',
       env: { ...process.env, MUTANT_LOG: `reports/mutants-${area}.jsonl` },
     });

@@ -109,6 +109,7 @@ describe('read-back streams (a real child process with a small heap)', () => {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
       encoding: 'utf8',
       timeout: 110_000,
+      killSignal: 'SIGKILL', // a queue's SIGTERM handler cannot run in a loop that never yields
     });
     expect({ status: r.status, stderr: r.stderr.slice(-500) }).toEqual({ status: 0, stderr: '' });
     expect(JSON.parse(r.stdout)).toEqual({ applied: lines, distinctIds: lines, left: [] });
