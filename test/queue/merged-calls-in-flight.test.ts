@@ -1,7 +1,7 @@
 // Merged read-back with several sink calls in flight: a file whose pairs are split across
 // two calls is deleted only once both have resolved. The first may succeed while the
 // second is still under way and then fails: the file must still be there.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
@@ -54,5 +54,30 @@ describe('merged read-back, calls in flight', () => {
     q.start();
     expect(await until(() => readdirSync(dir).filter((n) => n.endsWith('.jsonl')).length === 0, 15_000)).toBe(true);
     expect(new Set(sink.cues()).size).toBe(60);
+  });
+
+  // Checked: with `ok = done.ok && !(unknownRecords…)` made `true` (merged-read-back.ts), the
+  // merged call's unknown-record pair was taken as written: the file was deleted and the
+  // pair was in no file at all (nothing set aside, quarantinedFiles 0).
+  it('a merged call that names records the sink does not know sets those pairs aside in a quarantined file: none lost', async () => {
+    const dir = join(tempDir(), 'spill');
+    writeRawFile(dir, '1000000000000-000000-1.jsonl', `${handLine('r1', 'known')}\n${handLine('ghost', 'unknown')}\n`);
+    class NoGhosts extends RecordingSink {
+      override async appendProvenanceBatch(pairs: ProvenancePair[]): Promise<{ unknownRecords: ProvenancePair[] }> {
+        const unknownRecords = pairs.filter(([id]) => id === 'ghost');
+        await super.appendProvenanceBatch(pairs.filter(([id]) => id !== 'ghost'));
+        return { unknownRecords };
+      }
+    }
+    const sink = new NoGhosts();
+    const q = new ProvenanceWriteQueue(sink, { spillDir: dir, logger: silentLogger, durability: 'memory', idlePollMs: 20, retryBaseMs: 5, retryMaxMs: 20, maxAttempts: 2, exitHook: false });
+    cleanups.push(() => q.stop({ timeoutMs: 2000 }));
+    q.start();
+    expect(await until(() => q.stats().quarantinedFiles === 1, 10_000)).toBe(true);
+    const setAside = readdirSync(dir).filter((n) => /-unknown-records\.failed-\d+\.jsonl$/.test(n));
+    expect(setAside).toHaveLength(1);
+    expect(readFileSync(join(dir, setAside[0]!), 'utf8')).toContain('"recordId":"ghost"');
+    expect(sink.cues()).toContain('known');
+    expect(readdirSync(dir).filter((n) => n.endsWith('.jsonl') && !n.includes('.failed-'))).toEqual([]);
   });
 });
