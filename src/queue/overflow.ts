@@ -4,13 +4,15 @@
 // long the overload): past OVERFLOW_SYNC_SPILL_PAIRS in memory mode, where that also bounds
 // what a kill -9 can take, past JOURNAL_OVERFLOW_SYNC_SPILL_PAIRS with the journal, where
 // every pair is on disk already and a spill inside enqueue (an fsync on the caller's turn)
-// would only stall the event loop. While the disk fails, overflow waits and moves back into
-// memory as the sink frees room; spilling is retried with backoff.
+// would only stall the event loop. Overflow waits as spill lines, not pair objects
+// (overflow-lines.ts), and sink calls take from it once memory is empty: while the disk
+// fails, overflow waits for the sink, and spilling is retried with backoff.
 import { errorFields, type Logger } from '../log.js';
-import type { SpillWriter } from '../spill/spill-writer.js';
+import type { SpillWriter, SpillFileWritten } from '../spill/spill-writer.js';
 import { backoffDelay } from './backoff.js';
-import type { Backlog, TakenPairs } from './backlog.js';
-import { identifyAll, oldestSeqOf, remainingPairs, type PendingBatch } from './pending-batches.js';
+import { takenCount, type Backlog, type TakenPairs } from './backlog.js';
+import { runLines, type LineRun } from './overflow-lines.js';
+import { remainingPairs, type PendingBatch } from './pending-batches.js';
 
 /** Memory mode: overflow pairs waiting for the disk beyond this are spilled inside `enqueue`. */
 export const OVERFLOW_SYNC_SPILL_PAIRS = 4096;
@@ -20,6 +22,12 @@ export const JOURNAL_OVERFLOW_SYNC_SPILL_PAIRS = 16_384;
 const SPILL_FILE_PAIRS = 16_384;
 /** Overflow of this many pairs is spilled at once, without waiting coalesceMs for more. */
 const SPILL_NOW_PAIRS = 4096;
+
+function takenLines(minSeq: number, runs: LineRun[]): TakenPairs {
+  let pairs = 0;
+  for (const r of runs) pairs += r.pairs;
+  return { pairs: [], minSeq, lines: { runs, pairs } };
+}
 
 export interface SpillHost {
   halted(): boolean;
@@ -67,8 +75,7 @@ export class SpillScheduler {
     const n = remainingPairs(batch);
     const limit = this.opts.syncSpillPairs;
     if (b.overflowPairs > 0 && b.overflowPairs + n > limit && this.canSpill) this.spillOverflowSync();
-    b.overflow.push(batch);
-    b.overflowPairs += n;
+    b.overflow.add(batch);
     if (b.overflowPairs >= limit && this.canSpill) this.spillOverflowSync();
     else this.scheduleSpill();
   }
@@ -77,12 +84,12 @@ export class SpillScheduler {
   async spill(t: TakenPairs): Promise<boolean> {
     try {
       this.host.assertSpillDirOwned();
-      const files = await this.writer.append(t.pairs);
+      const files = t.lines ? await this.writer.appendLines(t.lines.runs.map(runLines)) : await this.writer.append(t.pairs);
       if (this.host.halted()) return true;
       this.noteSpilled(files, t);
       return true;
     } catch (err) {
-      this.noteFailure(err, t.pairs.length);
+      this.noteFailure(err, takenCount(t));
       return false;
     }
   }
@@ -112,50 +119,45 @@ export class SpillScheduler {
 
   private async spillOverflow(): Promise<void> {
     const b = this.backlog;
-    if (this.spilling || b.overflow.length === 0 || this.host.halted()) return; // a running spill schedules the next
+    if (this.spilling || b.overflowPairs === 0 || this.host.halted()) return; // a running spill schedules the next
     if (!this.canSpill) return this.schedule(this.blockedForMs);
     this.spilling = true;
-    const batches = this.takeOverflow();
-    const t: TakenPairs = { pairs: identifyAll(batches), minSeq: oldestSeqOf(batches[0]!) };
+    const t = takenLines(b.overflow.minSeq, b.overflow.takeForSpill(SPILL_FILE_PAIRS));
     b.begin(t);
     const ok = await this.spill(t);
-    b.done(t);
-    this.spilling = false;
+    let keep = false;
     if (!ok && !this.host.halted()) {
-      b.overflow.unshift(...batches);
-      b.overflowPairs += t.pairs.length;
+      // Back in front of the overflow, to be spilled again after the backoff — unless memory
+      // took newer pairs while this spill was under way (enqueued while overflow was empty):
+      // then into memory, in sequence order, so that memory stays oldest first and older than
+      // all of overflow (the frontier flush and the journal read; the order calls take pairs).
+      keep = b.newestInMemorySeq() < t.minSeq;
+      if (keep) b.overflow.giveBack(t.lines!.runs);
+      else b.putBack(t);
     }
+    b.done(t);
+    if (!keep) b.overflow.recycle(t.lines!.runs);
+    this.spilling = false;
     this.host.changed();
-    if (b.overflow.length > 0) this.scheduleSpill();
-  }
-
-  private takeOverflow(): PendingBatch[] {
-    const b = this.backlog;
-    let count = 0;
-    let k = 0;
-    while (k < b.overflow.length && count < SPILL_FILE_PAIRS) count += remainingPairs(b.overflow[k++]!);
-    b.overflowPairs -= count;
-    return b.overflow.splice(0, k);
+    if (b.overflowPairs > 0) this.scheduleSpill();
   }
 
   /** Backpressure when the disk is slower than the overload: spill inside enqueue. */
   private spillOverflowSync(): void {
     const b = this.backlog;
-    const batches = b.overflow.splice(0);
     const count = b.overflowPairs;
-    b.overflowPairs = 0;
-    const t: TakenPairs = { pairs: identifyAll(batches), minSeq: oldestSeqOf(batches[0]!) };
+    const t = takenLines(b.overflow.minSeq, b.overflow.takeForSpill(Infinity));
     try {
       this.host.assertSpillDirOwned();
-      this.noteSpilled(this.writer.appendSync(t.pairs), t);
+      this.noteSpilled(this.writer.appendLinesSync(t.lines!.runs.map(runLines)), t);
+      b.overflow.recycle(t.lines!.runs);
     } catch (err) {
       this.noteFailure(err, count);
-      b.overflow.unshift(...batches);
-      b.overflowPairs += count;
+      b.overflow.giveBack(t.lines!.runs); // nothing moved meanwhile: they go back where they were
     }
   }
 
-  private noteSpilled(files: { name: string; pairs: number }[], t: TakenPairs): void {
+  private noteSpilled(files: SpillFileWritten[], t: TakenPairs): void {
     this.host.spilled(files, t.minSeq);
     if (this.failures > 0) {
       this.log.info({ spillDir: this.writer.dir, afterFailures: this.failures }, 'spilling works again');

@@ -78,6 +78,10 @@ export class BatchQueue {
     return this.count > 0 ? this.ring[this.head] : undefined;
   }
 
+  last(): PendingBatch | undefined {
+    return this.count > 0 ? this.ring[(this.head + this.count - 1) % this.ring.length] : undefined;
+  }
+
   push(b: PendingBatch): void {
     if (this.count === this.ring.length) this.grow();
     this.ring[(this.head + this.count) % this.ring.length] = b;

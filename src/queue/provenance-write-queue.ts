@@ -234,9 +234,9 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
       return;
     }
     this.journal?.add(batch, this.seqEnd);
-    // Behind overflow while any waits (it moves into memory as room frees): batches stay in
-    // enqueue order, so memory's first batch is its oldest — the frontier flush and the journal read.
-    if (this.backlog.memory.length < this.opts.maxQueueSize && this.backlog.overflow.length === 0) {
+    // Behind overflow while any waits (the sink takes it once memory is empty): batches stay
+    // in enqueue order, so memory's first batch is its oldest — the frontier flush and the journal read.
+    if (this.backlog.memory.length < this.opts.maxQueueSize && this.backlog.overflowPairs === 0) {
       this.backlog.push(batch);
       this.worker.noteEnqueued();
     } else {

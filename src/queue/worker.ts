@@ -62,19 +62,18 @@ export class Worker {
   async run(): Promise<void> {
     const b = this.backlog;
     while (!this.host.halted()) {
-      b.refillFromOverflow(this.opts.maxQueueSize);
       if (b.memoryPairs > 0 && this.delivery.breakerOpen) {
         await this.spillMemoryWhileSinkDown();
         continue;
       }
-      if (b.memoryPairs > 0 && this.calls < this.limit.current) {
+      if (this.forSink() > 0 && this.calls < this.limit.current) {
         await this.coalesce();
         if (this.host.halted()) break;
         if (this.slices.due()) {
           await this.slices.yieldNow();
           continue;
         }
-        if (b.memoryPairs > 0 && this.calls < this.limit.current) void this.write(this.takeBatch());
+        if (this.forSink() > 0 && this.calls < this.limit.current) void this.write(this.takeBatch());
         continue;
       }
       if (b.busyCount > 0) {
@@ -82,11 +81,23 @@ export class Worker {
         continue;
       }
       if (await this.readBack.next()) continue;
-      if (b.memoryPairs > 0) continue; // enqueued while the spill dir was being read
+      if (this.forSink() > 0) continue; // enqueued while the spill dir was being read
       if (this.host.stopping() && this.host.drained()) break;
       this.host.changed(); // idle: lets the journal drop a segment that has gone quiet
-      await this.waitForWork(Math.min(this.opts.idlePollMs, this.readBack.nextRetryInMs() + 1));
+      // Overflow waiting for a sink that is down: the sink is tried again once the breaker closes.
+      const breaker = b.overflowPairs > 0 && this.delivery.breakerOpen ? this.delivery.breakerWaitMs + 1 : Infinity;
+      await this.waitForWork(Math.min(this.opts.idlePollMs, this.readBack.nextRetryInMs() + 1, breaker));
     }
+  }
+
+  /**
+   * Pairs a sink call could take now: memory, then overflow (newer than all of memory, kept
+   * as spill lines and decoded as a call takes them), unless the sink is down: overflow then
+   * waits for its spill.
+   */
+  private forSink(): number {
+    const b = this.backlog;
+    return b.memoryPairs + (this.delivery.breakerOpen ? 0 : b.overflowPairs);
   }
 
   private urgent(): boolean {
@@ -95,7 +106,7 @@ export class Worker {
 
   private async coalesce(): Promise<void> {
     const b = this.backlog;
-    if (b.memoryPairs >= this.opts.maxBatchPairs || this.opts.coalesceMs === 0 || this.urgent()) return;
+    if (this.forSink() >= this.opts.maxBatchPairs || this.opts.coalesceMs === 0 || this.urgent()) return;
     this.coalescing = true;
     await this.waitForWork(this.opts.coalesceMs);
     this.coalescing = false;
@@ -114,6 +125,11 @@ export class Worker {
       first.offset += n;
       b.memoryPairs -= n;
       if (remainingPairs(first) === 0) b.memory.shift();
+    }
+    if (pairs.length < this.opts.maxBatchPairs && b.overflowPairs > 0 && !this.delivery.breakerOpen) {
+      const more = b.overflow.takePairs(this.opts.maxBatchPairs - pairs.length, pairs);
+      minSeq = Math.min(minSeq, more.minSeq);
+      if (more.inputIds) inputIds = true;
     }
     const t = { pairs, minSeq, inputIds };
     b.begin(t);

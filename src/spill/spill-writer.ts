@@ -7,6 +7,7 @@ import { MAX_SPILL_LINE_BYTES, type ProvenancePair } from '../schemas.js';
 import { ensureSpillDir, ensureSpillDirSync, parentsDurable, parentsNotDurable } from './spill-dir.js';
 import { newSpillFileName } from './spill-file-name.js';
 import { isExists, publishNoReplace, publishNoReplaceSync } from './no-replace.js';
+import { filesOfLines, type EncodedLines, type FilePart, type SpillFileCaps } from './spill-file-parts.js';
 
 
 /** Pairs whose entries carry their `entryId`, as the queue hands them to a sink. */
@@ -61,17 +62,13 @@ export interface SpillFileWritten {
 export const MAX_SPILL_FILE_BYTES = MAX_SPILL_LINE_BYTES;
 export const MAX_SPILL_FILE_PAIRS = 16_384;
 
-export interface SpillFileCaps {
-  bytes: number;
-  pairs: number;
-}
 const DEFAULT_CAPS: SpillFileCaps = { bytes: MAX_SPILL_FILE_BYTES, pairs: MAX_SPILL_FILE_PAIRS };
 
 /**
  * The pairs as files of at most `caps.pairs` pairs and `caps.bytes` bytes (a single pair
  * larger than that gets a file of its own), each as pieces of about 32 KiB.
  */
-function* spillParts(pairs: readonly IdentifiedPair[], caps: SpillFileCaps): Generator<{ pieces: Generator<string>; count: () => number }> {
+function* spillParts(pairs: readonly IdentifiedPair[], caps: SpillFileCaps): Generator<FilePart> {
   let i = 0;
   while (i < pairs.length) {
     const from = i;
@@ -108,13 +105,33 @@ export class SpillWriter {
   ) {}
 
   /** Writes durable spill files (capped by bytes and pairs) and returns them, oldest first. */
-  async append(pairs: readonly IdentifiedPair[]): Promise<SpillFileWritten[]> {
+  append(pairs: readonly IdentifiedPair[]): Promise<SpillFileWritten[]> {
+    return this.writeParts(spillParts(pairs, this.caps));
+  }
+
+  /** The same, without yielding: for process exit and backpressure. */
+  appendSync(pairs: readonly IdentifiedPair[]): SpillFileWritten[] {
+    return this.writePartsSync(spillParts(pairs, this.caps));
+  }
+
+  /**
+   * Lines already encoded (overflow is kept as spill lines), written the same way: split by
+   * the same caps at line boundaries, no line copied.
+   */
+  appendLines(pieces: readonly EncodedLines[]): Promise<SpillFileWritten[]> {
+    return this.writeParts(filesOfLines(pieces, this.caps));
+  }
+
+  appendLinesSync(pieces: readonly EncodedLines[]): SpillFileWritten[] {
+    return this.writePartsSync(filesOfLines(pieces, this.caps));
+  }
+
+  private async writeParts(parts: Iterator<FilePart>): Promise<SpillFileWritten[]> {
     // Named before the first await: a spill that starts later (one from enqueue, say)
     // holds newer pairs and must sort after every part of this one.
     const stem = newSpillFileName().replace(/\.jsonl$/, '');
     await ensureSpillDir(this.dir);
     const written: SpillFileWritten[] = [];
-    const parts = spillParts(pairs, this.caps);
     let part = parts.next();
     for (let k = 1; !part.done; k++) {
       const tmp = join(this.dir, `${stem}-p${String(k).padStart(4, '0')}.jsonl.tmp`);
@@ -131,12 +148,10 @@ export class SpillWriter {
     return written;
   }
 
-  /** The same, without yielding: for process exit and backpressure. */
-  appendSync(pairs: readonly IdentifiedPair[]): SpillFileWritten[] {
+  private writePartsSync(parts: Iterator<FilePart>): SpillFileWritten[] {
     const stem = newSpillFileName().replace(/\.jsonl$/, '');
     ensureSpillDirSync(this.dir);
     const written: SpillFileWritten[] = [];
-    const parts = spillParts(pairs, this.caps);
     let part = parts.next();
     for (let k = 1; !part.done; k++) {
       const tmp = join(this.dir, `${stem}-p${String(k).padStart(4, '0')}.jsonl.tmp`);
@@ -153,6 +168,7 @@ export class SpillWriter {
     return written;
   }
 }
+
 
 /** On a name taken already (pid reuse, a clock step), `<stem>-c1.jsonl`, `-c2`…: right after it in line. */
 function collisionName(name: string, k: number): string {
@@ -216,7 +232,7 @@ function writeTmpDurablySync(tmp: string, content: Content): void {
 }
 
 /** A file's content: whole, or in pieces written one after another. */
-type Content = string | Uint8Array | Iterable<string>;
+type Content = string | Uint8Array | Iterable<string | Uint8Array>;
 
 function pieces(content: Content): Iterable<string | Uint8Array> {
   return typeof content === 'string' || content instanceof Uint8Array ? [content] : content;

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import { newSpillFileName } from '../../src/spill/spill-file-name.js';
-import { MAX_SPILL_FILE_BYTES, MAX_SPILL_FILE_PAIRS, SpillWriter, writeDurably } from '../../src/spill/spill-writer.js';
+import { MAX_SPILL_FILE_BYTES, MAX_SPILL_FILE_PAIRS, spillLine, SpillWriter, writeDurably } from '../../src/spill/spill-writer.js';
 import { pair } from '../helpers/sinks.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -42,6 +42,27 @@ describe('every write path caps its files', () => {
     expect(bigFiles.length).toBeGreaterThanOrEqual(2);
     for (const f of jsonl(big)) expect(statSync(join(big, f)).size).toBeLessThanOrEqual(MAX_SPILL_FILE_BYTES);
     expect(bigFiles.reduce((n, f) => n + f.pairs, 0)).toBe(700);
+  });
+
+  // Checked: with filesOfLines ignoring caps.pairs, a file holds 5 pairs and this fails;
+  // ignoring caps.bytes, a file holds 1,207 bytes; with its cut one byte short of the
+  // newline, lines are split between files and the content check fails.
+  it('appendLines cuts encoded lines into files within the caps, at line boundaries, in order', async () => {
+    const dir = tempDir();
+    const lines = Array.from({ length: 11 }, (_, i) => spillLine(pair('r1', `l${i}`, { entryId: `id${i}`, pad: 'p'.repeat(i === 7 ? 800 : 10) })));
+    const piece = (from: number, to: number) => ({ bytes: Buffer.from(lines.slice(from, to).join('')), pairs: to - from });
+    // Caps of 3 pairs and 700 bytes (about 5 lines); line 7 alone is longer than that.
+    const files = new SpillWriter(dir, { pairs: 3, bytes: 700 }).appendLinesSync([piece(0, 5), piece(5, 6), piece(6, 11)]);
+    const contents = files.map((f) => readFileSync(join(dir, f.name), 'utf8'));
+    expect(contents.join('')).toBe(lines.join(''));
+    for (const [k, f] of files.entries()) {
+      const n = contents[k]!.split('\n').length - 1;
+      expect(n).toBe(f.pairs);
+      expect(n).toBeLessThanOrEqual(3);
+      if (n > 1) expect(Buffer.byteLength(contents[k]!)).toBeLessThanOrEqual(700);
+    }
+    expect(files.map((f) => f.name)).toEqual([...files.map((f) => f.name)].sort());
+    expect(await new SpillWriter(tempDir(), { pairs: 3, bytes: 700 }).appendLines([piece(0, 11)])).toHaveLength(files.length);
   });
 
   // Checked: with the journal writing a turn's lines into one segment whatever its size
