@@ -71,6 +71,12 @@ async function main(cfg: RecallChildConfig): Promise<void> {
   }
   await store.close();
   process.stdout.write(`${JSON.stringify(queue.stats())}\n`);
+  reportIfStillAlive();
+}
+
+/** Closed, the process should end by itself: if it has not 20 s later, stderr says what holds it. */
+function reportIfStillAlive(): void {
+  setTimeout(() => process.stderr.write(`still alive 20 s after close: ${process.getActiveResourcesInfo().join(', ')}\n`), 20_000).unref();
 }
 
 /** Waits until no spill file and no journal segment is left, then closes and prints the stats. */
@@ -86,6 +92,7 @@ async function drain(store: LmdbMemoryStore): Promise<void> {
   const stats = queue.stats();
   await store.close();
   process.stdout.write(`${JSON.stringify(stats)}\n`);
+  reportIfStillAlive();
 }
 
 void main(JSON.parse(process.argv[2] ?? '{}') as RecallChildConfig);

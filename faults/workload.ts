@@ -9,6 +9,7 @@ import { jsonLogger, silentLogger } from '../src/log.js';
 import { listSpillDir } from '../src/spill/spill-dir.js';
 import { journalStatus } from '../src/journal/journal-status.js';
 import type { ProvenancePair, QueueOptions } from '../src/schemas.js';
+import type { ProvenanceWriteQueue } from '../src/queue/provenance-write-queue.js';
 
 export type Ending =
   | 'exit' // process.exit(exitCode) right after enqueueing
@@ -169,7 +170,9 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
       return;
     case 'settle':
       // Also until the journals of writers that are gone (a killed run's) are read back.
-      while (!((await queue.flush(1000)) && (await listSpillDir(queue.spillDir)).pending.length === 0 && (await deadJournals(queue.journalDir)) === 0));
+      // flush() stays false for pairs of its own spill files set aside (refused, quarantined): settled
+      // then once nothing else is pending.
+      while (!((await settledOrSetAside(queue)) && (await listSpillDir(queue.spillDir)).pending.length === 0 && (await deadJournals(queue.journalDir)) === 0));
       // What flush() said is durable must be in the store now, before close() drains anything.
       const entriesAtFlush = store.stats().entries;
       await store.close();
@@ -189,6 +192,12 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
       process.stdout.write('ready\n');
       return;
   }
+}
+
+async function settledOrSetAside(queue: ProvenanceWriteQueue): Promise<boolean> {
+  if (await queue.flush(1000)) return true;
+  const s = queue.stats();
+  return s.pendingPairs === 0 && s.quarantinedFiles > 0;
 }
 
 function fillDisk(path: string): void {

@@ -1,5 +1,6 @@
 // Structured logs: one JSON object a line, through an injectable logger in pino's shape
 // (fields first, message second), so `pino()` or any pino-compatible logger works as is.
+import { writeSync } from 'node:fs';
 
 /** The fields of a log line. */
 export type LogFields = Record<string, unknown>;
@@ -18,12 +19,40 @@ export interface Logger {
 
 const LEVELS = { debug: 20, info: 30, warn: 40, error: 50 } as const;
 
+/** Set once stderr's reader is gone (EPIPE) or fd 2 is closed: log lines have nowhere to go. */
+let stderrGone = false;
+
+/**
+ * The default logger's way to stderr: `writeSync` on fd 2, whose errors are thrown here,
+ * where they can be dropped. `process.stderr.write` reports a reader that is gone (a log
+ * shipper that died, `app 2>&1 | head`) as an 'error' event that, unhandled, ends the
+ * application — for a log line. A full non-blocking pipe (EAGAIN) gets the rest of the line
+ * through process.stderr, which buffers it, as before.
+ */
+function writeToStderr(line: string): void {
+  if (stderrGone) return;
+  const bytes = Buffer.from(line);
+  let off = 0;
+  try {
+    while (off < bytes.length) {
+      try {
+        off += writeSync(2, bytes, off);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EINTR') throw err;
+      }
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EAGAIN') process.stderr.write(bytes.subarray(off));
+    else stderrGone = true;
+  }
+}
+
 /**
  * Writes pino-style lines, `{"level":40,"time":…,"name":"provenance-queue",…fields,"msg":…}`,
  * to a stream (stderr by default). `debug` is dropped unless `debug` is true.
  */
 export function jsonLogger(
-  write: (line: string) => void = (l) => process.stderr.write(l),
+  write: (line: string) => void = writeToStderr,
   opts: { debug?: boolean } = {},
 ): Logger {
   const emit = (level: keyof typeof LEVELS) => (obj: object, msg: string) => {

@@ -16,6 +16,8 @@ export function applySpillFile(
   dir: string,
   claim: SpillClaim,
   onProgress?: (pairsDone: number) => void,
+  /** A dead writer's journal segment: its cut last line (never acknowledged) is dropped. */
+  dropTornTail = false,
 ): Promise<ReplayOutcome> {
   return replayClaimedFile(claim, {
     dir,
@@ -26,6 +28,7 @@ export function applySpillFile(
       return { ok: true, unknownRecords: result ? result.unknownRecords : undefined };
     },
     ...(onProgress ? { onProgress } : {}),
+    dropTornTail,
   });
 }
 

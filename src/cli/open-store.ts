@@ -20,6 +20,8 @@ export interface CliStore {
   readonly label: string;
   /** Its spill dir: `<path>/provenance-overflow`, or the --dir given with --postgres. */
   readonly spillDir: string;
+  /** Whose spill and journal dirs these are (`.provq-sink`). */
+  readonly sinkId: string;
   appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult | void>;
   get(id: string): Promise<MemoryRecord | undefined>;
   stats(): StoreStats | Promise<StoreStats>;
@@ -42,13 +44,18 @@ export async function openTargetStore(target: StoreTarget): Promise<CliStore> {
 }
 
 export async function openExistingStore(path: string): Promise<LmdbMemoryStore> {
+  await assertStoreDir(path);
+  return LmdbMemoryStore.open({ path, logger: silentLogger });
+}
+
+/** Throws CommandError unless `path` is the directory of an existing LMDB store (nothing is opened or created). */
+export async function assertStoreDir(path: string): Promise<void> {
   const st = await fse.stat(path).catch(() => undefined);
   if (!st) throw new CommandError(`--store ${path}: no such directory; pass the directory of an existing store`);
   if (!st.isDirectory()) throw new CommandError(`--store ${path}: not a directory; pass the directory of an existing store`);
   if (!(await fse.pathExists(join(path, STORE_FILE)))) {
     throw new CommandError(`--store ${path}: no store there (no ${STORE_FILE}); pass the directory of an existing store`);
   }
-  return LmdbMemoryStore.open({ path, logger: silentLogger });
 }
 
 async function openExistingPostgresStore(url: string, schema: string | undefined, spillDir: string): Promise<CliStore> {

@@ -5,6 +5,9 @@ import { newSpillFileName } from '../spill/spill-file-name.js';
 
 const TAG = '-journal.jsonl';
 
+/** A dead writer's claim on its journal segment is taken over after this (proper-lockfile's minimum). */
+export const DEAD_WRITER_STALE_MS = 2000;
+
 export function journalSegmentName(): string {
   return newSpillFileName().replace(/\.jsonl$/, TAG);
 }

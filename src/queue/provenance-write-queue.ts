@@ -286,6 +286,6 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
 
   /** The lowest sequence not yet durable in the sink: flush's frontier. */
   private sinkFrontier(): number {
-    return Math.min(this.backlog.oldestPendingSeq(), this.halt.savedOutsideSinkSeq);
+    return Math.min(this.backlog.oldestPendingSeq(), this.halt.savedOutsideSinkSeq, this.progress.notInSinkSeq);
   }
 }

@@ -30,6 +30,11 @@ export class QueueProgress {
   /** Work was done since the last 'idle' (or ever): the next drained moment says 'idle'. */
   private wasBusy = false;
   private spillDirOwned = false;
+  /**
+   * The lowest sequence of a spill file of ours that was read back without reaching the
+   * sink (quarantined, or pairs the sink refused set aside): flush never passes it.
+   */
+  notInSinkSeq = Infinity;
 
   constructor(
     private readonly events: EventEmitter<QueueEvents>,
@@ -62,7 +67,11 @@ export class QueueProgress {
   }
 
   readBack(name: string, outcome: ReplayOutcome): void {
+    const ownSeq = this.parts.backlog.ownFiles.get(name);
     this.parts.backlog.ownFiles.delete(name);
+    // Pairs for unknown records are skipped, as in a fresh batch; quarantined or refused ones are in no sink.
+    const leftOut = outcome.kind === 'quarantined' || (outcome.kind === 'applied' && (outcome.setAside?.refused ?? 0) > 0);
+    if (ownSeq !== undefined && leftOut) this.notInSinkSeq = Math.min(this.notInSinkSeq, ownSeq);
     this.wasBusy = true; // a file read back is work done: 'idle' follows
     if (outcome.kind === 'quarantined') {
       this.counters.quarantinedFiles++;

@@ -3,7 +3,7 @@
 // merged calls (merged-read-back.ts); a file is deleted only after all of its pairs are durable. A file that fails for
 // a passing reason (EIO, a remount) is tried again with backoff, never parked for ever.
 import { errorFields, type Logger } from '../log.js';
-import { isJournalSegmentName, journalWriterMayLive } from '../journal/journal-names.js';
+import { DEAD_WRITER_STALE_MS, isJournalSegmentName, journalWriterMayLive } from '../journal/journal-names.js';
 import type { IdentifiedPair } from '../spill/spill-writer.js';
 import { assertDirOwner } from '../spill/dir-owner.js';
 import { claimSpillFile } from '../spill/spill-claims.js';
@@ -64,9 +64,6 @@ interface RoundClaims {
   claim(name: string, checkPresent: boolean): Promise<SpillClaim | null>;
   end(): Promise<void>;
 }
-
-/** A dead writer's claim on its journal segment is taken over after this (proper-lockfile's minimum). */
-const DEAD_WRITER_STALE_MS = 2000;
 
 export class ReadBack {
   /** Set when the last pass stopped at a file because the sink failed. */

@@ -10,7 +10,7 @@ import { serializeSpillLines, writeDurably, type IdentifiedPair } from './spill-
 
 export type ReplayOutcome =
   /** `setAside`: pairs the sink refused on every attempt, written to a quarantined file of their own. */
-  | { kind: 'applied'; pairs: number; setAside?: { as: string; pairs: number }; tornLines?: number }
+  | { kind: 'applied'; pairs: number; setAside?: { as: string; pairs: number; refused: number }; tornLines?: number }
   | { kind: 'quarantined'; as: string; reason: string }
   | { kind: 'skipped'; reason: string }
   | { kind: 'deferred'; reason: string };
@@ -82,6 +82,7 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
     as = await setAside(claim.name, 'refused', refused, opts,
       `the sink refused ${refused.length} of the ${total} pairs of ${claim.name} on every attempt while it accepted the rest; fix the sink or the pairs, then: provq spill retry <file>`);
   }
+  const refusedBySink = refused.length;
   if (unknown.length > 0) {
     const name = await setAside(claim.name, 'unknown-records', unknown, opts,
       `${unknown.length} of the ${total} pairs of ${claim.name} are for records this sink does not know (${sample(unknown)}); ` +
@@ -94,7 +95,7 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
   await fse.rm(claim.path, { force: true });
   const applied = total - refused.length;
   const outcome: ReplayOutcome = { kind: 'applied', pairs: applied };
-  if (as) outcome.setAside = { as, pairs: refused.length };
+  if (as) outcome.setAside = { as, pairs: refused.length, refused: refusedBySink };
   if (content.tornLines) outcome.tornLines = content.tornLines;
   return outcome;
 }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { raiseEntryIdFloor } from '../entry-id.js';
 import { ProvenanceQueueError, StoreClosedError, StoreOpenError, StoreUnavailableError } from '../errors.js';
-import { parseStopOptions } from '../queue/deadline.js';
+import { deadlineOf, parseStopOptions } from '../queue/deadline.js';
 import { errorFields, jsonLogger, neverThrowing, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
 import {
@@ -54,6 +54,8 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
   private unknownRecordPairs = 0;
   private duplicatePairs = 0;
   private readonly appending = new Set<Promise<unknown>>();
+  /** Every connection of the pool, so a close past its deadline can cut the ones a hung statement holds. */
+  private readonly connections = new Set<pg.Client>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -74,6 +76,8 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
       sinkId: this.sinkId,
     };
     this.toggle = new QueueToggle(sink, () => ({ logger: this.logger, spillDir: this.spillDir }));
+    pool.on('connect', (c) => this.connections.add(c));
+    pool.on('remove', (c) => this.connections.delete(c));
   }
 
   /** Connects (a pool of `maxConnections`), creates the tables if missing, floors entry ids at this host's mark. */
@@ -203,11 +207,36 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     return this.close();
   }
 
-  private async closeOnce(opts?: StopOptions): Promise<void> {
-    await this.toggle.disable(opts);
-    this.closed = true;
-    await Promise.allSettled(this.appending); // batches under way finish first
-    await this.pool.end();
+  /**
+   * One deadline for all of it. A statement the server does not answer (a hung or stopped
+   * server, a dead peer) would hold close() until QUERY_TIMEOUT_MS: at the deadline its
+   * connection is cut instead. Its pairs are saved already (the queue's stop deadline spilled
+   * them, and a direct caller's promise rejects, not confirmed); a statement the server did
+   * commit is not written twice when the spill file is read back.
+   */
+  private async closeOnce(opts: StopOptions = {}): Promise<void> {
+    const whole = new AbortController();
+    const deadline = deadlineOf(opts);
+    void deadline.reached.then(() => whole.abort());
+    try {
+      await this.toggle.disable({ ...opts, signal: whole.signal });
+      this.closed = true;
+      const ended = Promise.allSettled(this.appending).then(() => this.pool.end());
+      if ((await Promise.race([ended.then(() => 'ended' as const), deadline.reached.then(() => 'deadline' as const)])) === 'deadline') {
+        this.logger.warn(
+          { location: this.location, statementsUnderWay: this.appending.size, connections: this.connections.size },
+          'close deadline reached with Postgres statements unanswered; cutting their connections (their pairs are saved in the spill dir or reported not confirmed)',
+        );
+        // client.end() destroys the socket of a connection with a statement under way (pg's own rule).
+        for (const c of this.connections) void c.end().catch(() => undefined);
+        // Never an unhandled rejection: this may settle after close() has resolved.
+        void ended.catch((err: unknown) => this.logger.error({ location: this.location, ...errorFields(err) }, 'closing the Postgres pool failed'));
+        return;
+      }
+      await ended;
+    } finally {
+      deadline.cancel();
+    }
   }
 
   private async writeBatch(pairs: ProvenancePair[]): Promise<SinkWriteResult> {

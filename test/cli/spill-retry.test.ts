@@ -12,7 +12,8 @@ const quarantinedIn = (dir: string) => readdirSync(dir).filter((n) => /\.failed-
 const pendingIn = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.jsonl') && !/\.failed-/.test(n));
 
 describe('provq spill retry --salvage', () => {
-  it('puts the valid lines back in line and keeps the bad ones quarantined; salvage + replay twice adds nothing twice', async () => {
+  // Ten provq runs: 40 s at load 12, past 60 s at load 16 (the suite's default timeout).
+  it('puts the valid lines back in line and keeps the bad ones quarantined; salvage + replay twice adds nothing twice', { timeout: 180_000 }, async () => {
     const store = await makeStore(['r1']);
     const dir = spillDirOf(store);
     writeRawFile(dir, 'mixed.jsonl', `${line('r1', 'g1')}\n{oops\n${line('r1', 'g2')}\n`);

@@ -60,4 +60,15 @@ describe('provq spill status', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ exists: false, pending: { files: 0, pairs: 0, bytes: 0, oldestAgeMs: null } });
     expect(existsSync(spillDirOf(store))).toBe(false);
   });
+
+  // Before, a mistyped --store said "no spill directory (nothing has overflowed)", exit 0: an
+  // operator checking a crashed host's backlog was told all is well. Checked: fails without
+  // the store check in spillStatusCommand (exit 0, that line on stdout).
+  it('a --store that is not a store is an error naming it (exit 1), not an empty spill dir', async () => {
+    const typo = join(await makeStore([]), 'no-such-store');
+    const r = await provq('spill', 'status', '--store', typo);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`provq: --store ${typo}: no such directory; pass the directory of an existing store`);
+    expect(r.stdout).toBe('');
+  });
 });

@@ -2,7 +2,7 @@
 // file: bytes that are not UTF-8, JSON that is not a spill line, nothing valid at all, a
 // file that is gone or swapped for a symlink. Run in-process (salvageQuarantinedFile is
 // what the CLI calls), so the mutation run sees these without a child process.
-import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { quarantineSpillFile } from '../../src/spill/quarantine.js';
@@ -60,8 +60,9 @@ describe('salvaging a quarantined spill file', () => {
   });
 
   // Checked: with readTrusted's open failure answer emptied (`{}`), or `r.kind === 'gone'`
-  // made `true`/`false`/`!==`, the refusal said nothing or the wrong thing.
-  it('refuses a file that is gone, or that was swapped for a symlink, saying which; the symlink\'s target is not read', async () => {
+  // made `true`/`false`/`!==`, or its not-a-regular-file answer emptied, the refusal said
+  // nothing or the wrong thing.
+  it('refuses a file that is gone, or that was swapped for a symlink or a directory, saying which; the symlink\'s target is not read', async () => {
     const dir = tempDir();
     writeRawFile(dir, 'x.jsonl', `${handLine('r1', 'x')}\n`);
     const q = await quarantineSpillFile(dir, 'x.jsonl', 'by hand');
@@ -72,6 +73,9 @@ describe('salvaging a quarantined spill file', () => {
     writeFileSync(target, `${handLine('r1', 'planted')}\n`, { mode: 0o600 });
     symlinkSync(target, join(dir, q));
     expect(await salvageQuarantinedFile(join(dir, q))).toEqual({ refused: 'is a symlink (never followed)' });
+    rmSync(join(dir, q));
+    mkdirSync(join(dir, q)); // a directory by that name: opened, then refused by fstat
+    expect(await salvageQuarantinedFile(join(dir, q))).toEqual({ refused: 'is not a regular file' });
     expect(pendingIn(dir)).toEqual([]);
     expect(existsSync(target)).toBe(true);
   });

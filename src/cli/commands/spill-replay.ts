@@ -1,5 +1,5 @@
 // provq spill replay --store PATH [--dir DIR] | --postgres URL --dir DIR: apply every pending spill file now, oldest first.
-import { CLAIM_STALE_MS, parseArgs, replayArgsSchema } from '../args.js';
+import { CLAIM_STALE_MS, parseArgs, replayArgsSchema, storeJournalDir } from '../args.js';
 import { silentLogger } from '../../log.js';
 import { claimOldestSpillFile } from '../../spill/spill-claims.js';
 import { checkSpillDir, listSpillDir } from '../../spill/spill-dir.js';
@@ -9,37 +9,45 @@ import { applySpillFile } from '../apply-spill-file.js';
 import type { Io } from '../io.js';
 import { openTargetStore } from '../open-store.js';
 import { ReplayReport } from '../replay-report.js';
+import { replayDeadJournal } from '../replay-journal.js';
 
 export async function spillReplayCommand(raw: unknown, io: Io): Promise<number> {
   const args = parseArgs(replayArgsSchema, raw);
   const store = await openTargetStore(args);
   const dir = args.dir ?? store.spillDir;
+  // A store's journal is <store>/provenance-journal, a Postgres store's <spillDir>-journal.
+  const journalDir = args.store ? storeJournalDir(args.store) : `${dir}-journal`;
   try {
-    if (!(await checkSpillDir(dir))) {
+    const spilled = await checkSpillDir(dir);
+    if (!spilled && !(await checkSpillDir(journalDir))) {
       io.out(`${dir}: no spill directory, nothing to replay`);
       return 0;
     }
     // Writes abandoned by a dead writer: complete ones back in line, incomplete ones quarantined.
-    await recoverAbandonedTmpFiles(dir, silentLogger);
+    if (spilled) await recoverAbandonedTmpFiles(dir, silentLogger);
     const { pending } = await spillStatus(dir, { staleMs: CLAIM_STALE_MS });
     const report = await ReplayReport.start(io, store, pending.pairs);
     const tried = new Set<string>();
+    let storeFailing = false;
     for (;;) {
       // Each file once: one another process took over, or that could not be read, is not retried here.
-      const claim = await claimOldestSpillFile(dir, { staleMs: CLAIM_STALE_MS, logger: silentLogger }, (n) => !tried.has(n));
+      const claim = spilled ? await claimOldestSpillFile(dir, { staleMs: CLAIM_STALE_MS, logger: silentLogger }, (n) => !tried.has(n)) : null;
       if (!claim) break;
       tried.add(claim.name);
       try {
         report.fileDone(claim.name, await applySpillFile(store, dir, claim, (n) => report.progress(claim.name, n)));
       } catch (err) {
         report.fileFailed(claim.name, err);
+        storeFailing = true;
         break; // the store is failing: leave the rest pending
       } finally {
         await claim.release();
       }
     }
+    // Then what dead writers journaled: acknowledged pairs that may be in no spill file.
+    const journal = storeFailing ? { heldElsewhere: [] } : await replayDeadJournal(store, journalDir, report);
     const left = await listSpillDir(dir);
-    return await report.finish(store.label, left.pending.filter((n) => !tried.has(n)), left.skipped);
+    return await report.finish(store.label, [...left.pending.filter((n) => !tried.has(n)), ...journal.heldElsewhere], left.skipped);
   } finally {
     await store.close();
   }

@@ -4,10 +4,13 @@ import { journalStatus, type JournalStatus } from '../../journal/journal-status.
 import { spillStatus, type SpillStatus } from '../../spill/spill-status.js';
 import { CLAIM_STALE_MS, parseArgs, statusArgsSchema, storeJournalDir, storeSpillDir } from '../args.js';
 import type { Io } from '../io.js';
+import { assertStoreDir } from '../open-store.js';
 import { count } from '../plural.js';
 
 export async function spillStatusCommand(raw: unknown, io: Io): Promise<number> {
   const args = parseArgs(statusArgsSchema, raw);
+  // A mistyped --store must not read as "nothing has overflowed" (its spill dir never exists).
+  if (args.store !== undefined) await assertStoreDir(args.store);
   const dir = args.dir ?? storeSpillDir(args.store!);
   const status = await spillStatus(dir, { staleMs: CLAIM_STALE_MS });
   // A store's journal is <store>/provenance-journal; a directly built queue's, <spillDir>-journal.
