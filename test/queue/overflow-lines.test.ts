@@ -93,12 +93,15 @@ describe('overflow held as spill lines', () => {
   // overflow are spilled again and written twice, and this fails; with takePairs decoding
   // from the run's start instead of readAt, it fails too.
   it('pairs sink calls take from overflow, and the rest that is spilled, reach the store once each, in order', async () => {
-    const { store, delivered, release, slow } = await gatedStore();
+    const { store, delivered, release } = await gatedStore();
     const q = store.enableProvenanceQueue({ maxQueueSize: 4, maxBatchPairs: 1, coalesceMs: 600, exitHook: false, logger: silentLogger });
     const batches = batchesOf(1500, [3]);
-    slow(5);
-    release();
     for (const b of batches) q.enqueue(b); // one turn: 4 batches in memory, 496 in overflow (under 4,096 pairs: spilled after coalesceMs)
+    // The sink held: its calls have taken what they can (memory, then overflow) when the
+    // spill takes the rest. (With the sink let go at once, a quiet machine drained all of it
+    // within coalesceMs and nothing was spilled: this waited on a race.)
+    expect(await until(() => q.stats().spilledPairs > 0, 20_000)).toBe(true);
+    release();
     expect(await q.flush(60_000)).toBe(true);
     const s = q.stats();
     expect(s.spilledPairs).toBeGreaterThan(0); // the spill took the rest...
