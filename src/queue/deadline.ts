@@ -28,3 +28,8 @@ export function deadlineOf(opts: StopOptions): Deadline {
   });
   return { reached, cancel };
 }
+
+/** True when `work` settles (either way) before the deadline; false when the deadline comes first and the work goes on. */
+export function settlesBefore(work: Promise<unknown>, deadline: Deadline): Promise<boolean> {
+  return Promise.race([work.then(() => true, () => true), deadline.reached.then(() => false)]);
+}

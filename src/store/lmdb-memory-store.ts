@@ -9,7 +9,7 @@ import { ProvenanceQueueError, StoreClosedError, StoreOpenError, StoreUnavailabl
 import { errorFields, jsonLogger, neverThrowing, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
 import { guardLmdbCommits, quietCommitError } from './lmdb-commit-guard.js';
-import { deadlineOf, parseStopOptions } from '../queue/deadline.js';
+import { deadlineOf, settlesBefore, parseStopOptions } from '../queue/deadline.js';
 import type { ProvenanceKey } from './entry-keys.js';
 import { IdHighWater } from './id-high-water.js';
 import { ensureStoreDir, tightenStoreFiles } from './store-dir.js';
@@ -342,7 +342,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
       await this.toggle.disable({ ...opts, signal: whole.signal });
       this.closed = true;
       const puts = Promise.allSettled(this.appending);
-      if ((await Promise.race([puts.then(() => 'settled' as const), deadline.reached.then(() => 'deadline' as const)])) === 'deadline') {
+      if (!(await settlesBefore(puts, deadline))) {
         this.logger.warn({ path: this.path, putsUnderWay: this.appending.size }, 'close deadline reached with LMDB writes under way; the environment closes once they settle');
         // Never an unhandled rejection: this runs after close() has resolved.
         void puts

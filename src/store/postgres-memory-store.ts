@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { raiseEntryIdFloor } from '../entry-id.js';
 import { ProvenanceQueueError, StoreClosedError, StoreOpenError, StoreUnavailableError } from '../errors.js';
-import { deadlineOf, parseStopOptions } from '../queue/deadline.js';
+import { deadlineOf, settlesBefore, parseStopOptions } from '../queue/deadline.js';
 import { errorFields, jsonLogger, neverThrowing, type Logger } from '../log.js';
 import type { ProvenanceWriteQueue } from '../queue/provenance-write-queue.js';
 import {
@@ -222,7 +222,7 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
       await this.toggle.disable({ ...opts, signal: whole.signal });
       this.closed = true;
       const ended = Promise.allSettled(this.appending).then(() => this.pool.end());
-      if ((await Promise.race([ended.then(() => 'ended' as const), deadline.reached.then(() => 'deadline' as const)])) === 'deadline') {
+      if (!(await settlesBefore(ended, deadline))) {
         this.logger.warn(
           { location: this.location, statementsUnderWay: this.appending.size, connections: this.connections.size },
           'close deadline reached with Postgres statements unanswered; cutting their connections (their pairs are saved in the spill dir or reported not confirmed)',
