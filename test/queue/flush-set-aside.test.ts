@@ -3,7 +3,7 @@
 // `chmod -R`, a restore from backup; or its bytes went bad) holds pairs that are in no sink:
 // flush() must not say they are. Before, it resolved true with 0 of 10 pairs in the sink
 // (found 2026-11-30). Checked: fails with QueueProgress's notInSinkSeq left at Infinity.
-import { chmodSync, readdirSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
@@ -24,14 +24,20 @@ describe('flush() after a spill file of the queue’s own was quarantined', () =
     const spillDir = join(tempDir(), 'spill');
     const q = new ProvenanceWriteQueue(sink, { spillDir, retryBaseMs: 1, retryMaxMs: 5, idlePollMs: 20, exitHook: false, logger: silentLogger });
     queues.push(q);
+    // Made group-writable as it is written (a listener runs before the worker goes on), so
+    // no read-back can have read it while still trusted: one that had would rightly write
+    // those pairs (it failed 2 runs in 6 that way when the chmod came after polling stats).
+    const own: string[] = [];
+    const quarantined: string[] = [];
+    q.on('quarantined', ({ file }) => quarantined.push(file));
+    q.on('spilled', ({ file }) => {
+      own.push(file);
+      chmodSync(join(spillDir, file), 0o666);
+    });
     q.start();
     for (let i = 0; i < 10; i++) q.enqueue([pair('r1', `c${i}`)]);
     expect(await until(() => q.stats().spilledFiles > 0, 20_000)).toBe(true);
-    const own = readdirSync(spillDir).filter((n) => n.endsWith('.jsonl'));
     expect(own).toHaveLength(1);
-    chmodSync(join(spillDir, own[0]!), 0o666);
-    const quarantined: string[] = [];
-    q.on('quarantined', ({ file }) => quarantined.push(file));
     sink.failNext = 0; // back: read-back finds the file untrusted and quarantines it
 
     expect(await until(() => quarantined.length > 0, 20_000)).toBe(true);
