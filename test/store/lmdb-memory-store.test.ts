@@ -50,21 +50,37 @@ describe('LmdbMemoryStore', () => {
     expect(rec!.provenance[0]).toMatchObject({ sessionId: 's1', rank: 0 });
   });
 
-  it('with the queue on, recall returns well before a 500 ms sink finishes', async () => {
+  // The sink is held closed until the end: recall must resolve while the write cannot have
+  // happened (was a 500 ms sink and a 250 ms bound on recall, a race under load: a recall
+  // slower than 500 ms saw its entry written, one slower than 250 ms failed the bound).
+  // Checked: with recall awaiting provenanceQueue.flush() after the enqueue, recall never
+  // resolves while the sink is held and 'waited' fails the first expect.
+  it('with the queue on, recall resolves while the sink is held and its write not yet done', async () => {
     const store = await openStore();
     const id = await store.insert({ text: 'slow sink record' });
     const real = store.appendProvenanceBatch.bind(store);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let sinkCalls = 0;
     store.appendProvenanceBatch = async (pairs) => {
-      await new Promise((r) => setTimeout(r, 500));
+      sinkCalls++;
+      await gate;
       return real(pairs);
     };
     const q = store.enableProvenanceQueue({ coalesceMs: 0 });
-    const t0 = performance.now();
-    await store.recall({ cue: 'slow sink', sessionId: 's' });
-    expect(performance.now() - t0).toBeLessThan(250);
-    expect((await store.get(id))!.provenance).toHaveLength(0);
-    expect(await q.flush(5000)).toBe(true);
-    expect((await store.get(id))!.provenance).toHaveLength(1);
+    let bound: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([
+      store.recall({ cue: 'slow sink', sessionId: 's' }).then(() => 'returned'),
+      new Promise((r) => (bound = setTimeout(() => r('waited'), 10_000))), // generous: it returns, it does not wait
+    ]);
+    clearTimeout(bound);
+    const storedWhileHeld = (await store.get(id))!.provenance.length;
+    open(); // let go in any case, so close() can drain
+    expect(outcome).toBe('returned');
+    expect(storedWhileHeld).toBe(0);
+    expect(await q.flush(10_000)).toBe(true);
+    expect(sinkCalls).toBe(1);
+    expect((await store.get(id))!.provenance.map((e) => e.cue)).toEqual(['slow sink']);
   });
 
   it('keeps a record’s provenance in recall order: first, second, third', async () => {
