@@ -90,7 +90,7 @@ describe('a journal fsync that fails (a real writeback error)', () => {
       q.enqueue(batch);
       await nextTurn();
     }
-    expect(await until(() => q.stats().journalErrors > 0, 20_000)).toBe(true);
+    expect(await until(() => q.stats().journalErrors > 0, 30_000)).toBe(true);
     const failed = lines.filter((l) => l.level === 'error' && l.msg.startsWith('journal fsync failed'));
     expect(failed).toHaveLength(1);
     expect(failed[0]!.fields.file).toMatch(/^\d{13}-\d{6}-\d+-journal\.jsonl$/);
@@ -98,7 +98,7 @@ describe('a journal fsync that fails (a real writeback error)', () => {
     expect(lines.some((l) => l.msg.startsWith('journal fsync succeeds again'))).toBe(false);
 
     disk.feed();
-    expect(await until(() => lines.some((l) => l.msg.startsWith('journal fsync succeeds again')), 20_000)).toBe(true);
+    expect(await until(() => lines.some((l) => l.msg.startsWith('journal fsync succeeds again')), 30_000)).toBe(true);
     expect(lines.filter((l) => l.level === 'error' && l.msg.startsWith('journal fsync failed'))).toHaveLength(1);
     expect(q.stats().pendingPairs).toBe(cues.length); // still unsaved: the journal is what protects them
 

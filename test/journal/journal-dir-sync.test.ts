@@ -61,7 +61,7 @@ describe('a new journal segment', () => {
     const mine = () => events.filter((e) => e.startsWith(`dir ${root}`) || e.startsWith(`data ${journalDir}/`));
     try {
       q.enqueue([pair('r1', 'first')]);
-      expect(await until(() => mine().some((e) => e.startsWith('data ')), 10_000)).toBe(true);
+      expect(await until(() => mine().some((e) => e.startsWith('data ')), 30_000)).toBe(true);
       const first = mine();
       expect(first.slice(0, 4).map((e) => e.replace(/-journal\.jsonl$/, '').replace(/\/\d{13}-\d{6}-\d+$/, '/<segment>'))).toEqual([
         `dir ${root}`,
@@ -76,17 +76,17 @@ describe('a new journal segment', () => {
         await nextTurn();
       }
       const dataSoFar = mine().filter((e) => e.startsWith('data ')).length;
-      expect(await until(() => mine().filter((e) => e.startsWith('data ')).length > dataSoFar, 10_000)).toBe(true);
+      expect(await until(() => mine().filter((e) => e.startsWith('data ')).length > dataSoFar, 30_000)).toBe(true);
       expect(mine().filter((e) => e.startsWith('dir '))).toHaveLength(3);
 
       // A second segment (the first is full): its directory once more, the made ones not again.
       q.enqueue(Array.from({ length: 400 }, (_, i) => pair('r1', `fill ${i}`, { pad: 'x'.repeat(200) })));
-      expect(await until(() => mine().filter((e) => e.startsWith('dir ')).length > 3, 10_000)).toBe(true);
+      expect(await until(() => mine().filter((e) => e.startsWith('dir ')).length > 3, 30_000)).toBe(true);
       await until(() => mine().filter((e) => e.startsWith('data ')).length > dataSoFar + 2, 10_000);
       const dirs = () => mine().filter((e) => e.startsWith('dir '));
       const syncedSegments = () => new Set(mine().filter((e) => e.startsWith('data ')).map((e) => e.slice(5))).size;
       // One directory fsync per segment (a segment's fdatasync ends after its directory's).
-      expect(await until(() => dirs().length - 2 === syncedSegments(), 10_000)).toBe(true);
+      expect(await until(() => dirs().length - 2 === syncedSegments(), 30_000)).toBe(true);
       expect(dirs().slice(3).every((e) => e === `dir ${journalDir}`)).toBe(true);
     } finally {
       sink.release();

@@ -84,7 +84,7 @@ describe('the journal of a live queue', () => {
     expect(await q.flush(10_000)).toBe(true);
     expect(sink.pairs).toHaveLength(400);
     // The last segment goes once it has been quiet for half a second.
-    expect(await until(() => segments(journalDir).length === 0, 10_000)).toBe(true);
+    expect(await until(() => segments(journalDir).length === 0, 30_000)).toBe(true);
   });
 
   // Checked: with the mid-turn write made never to happen (the `count > 0 && (…)` test in
@@ -118,7 +118,7 @@ describe('the journal of a live queue', () => {
     // first pairs only.
     sink.release();
     sink.hold();
-    expect(await until(() => sink.calls.length === 1, 5000)).toBe(true);
+    expect(await until(() => sink.calls.length === 1, 30_000)).toBe(true);
     const saved = new Set(sink.cues());
     expect(saved.size).toBeGreaterThan(0);
     expect(saved.size).toBeLessThan(400);

@@ -118,7 +118,7 @@ describe('the journal fsync (the power-loss bound)', () => {
     try {
       sink.hold(); // the pairs are only in memory and the journal: the fsync is due
       q.enqueue([pair('r1', 'held')]);
-      expect(await until(() => syncedIn.get(journalDir)! > 0, 10_000)).toBe(true);
+      expect(await until(() => syncedIn.get(journalDir)! > 0, 30_000)).toBe(true);
       sink.release();
       expect(await q.flush(5000)).toBe(true);
 
@@ -157,7 +157,7 @@ describe('the journal fsync (the power-loss bound)', () => {
       }
       expect(syncedIn.get(journalDir)).toBe(0);
       // The last write is never saved: its fsync comes within fsyncMs (the bound still holds).
-      expect(await until(() => syncedIn.get(journalDir)! > 0, 10_000)).toBe(true);
+      expect(await until(() => syncedIn.get(journalDir)! > 0, 30_000)).toBe(true);
     } finally {
       journal.removeAll();
       syncedIn.delete(journalDir);
@@ -196,7 +196,7 @@ describe('the journal fsync (the power-loss bound)', () => {
       }
       const held = segments().filter((n) => readFileSync(join(journalDir, n), 'utf8').includes('"cue":"held '));
       expect(held.length).toBeGreaterThan(3);
-      expect(await until(() => held.every((n) => syncedFiles.has(join(journalDir, n))), 10_000)).toBe(true);
+      expect(await until(() => held.every((n) => syncedFiles.has(join(journalDir, n))), 30_000)).toBe(true);
     } finally {
       journal.removeAll();
       syncedIn.delete(journalDir);
@@ -222,12 +222,12 @@ describe('the journal fsync (the power-loss bound)', () => {
       write(0);
       const first = readdirSync(journalDir).find((n) => n.endsWith('-journal.jsonl'))!;
       const path = join(journalDir, first);
-      expect(await until(() => syncedFiles.get(path) === 1, 10_000)).toBe(true); // under way, held at the gate
+      expect(await until(() => syncedFiles.get(path) === 1, 30_000)).toBe(true); // under way, held at the gate
       for (let seq = 1; seq < 8; seq++) write(seq); // more lines into it, then it is rotated
       expect(readdirSync(journalDir).filter((n) => n.endsWith('-journal.jsonl')).length).toBeGreaterThan(1);
       syncGate = null;
       openGate();
-      expect(await until(() => syncedFiles.get(path)! >= 2, 10_000)).toBe(true);
+      expect(await until(() => syncedFiles.get(path)! >= 2, 30_000)).toBe(true);
     } finally {
       syncGate = null;
       openGate();

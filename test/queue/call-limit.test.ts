@@ -124,7 +124,7 @@ describe('calls in flight', () => {
     expect(await q.flush(30_000)).toBe(true);
     sink.delayMs = 300; // a stall: calls answered 60 times slower than before, the limit is cut
     enqueueCues(q, 'slow', 200);
-    expect(await until(() => sink.cues().filter((c) => c.startsWith('slow-')).length >= 80, 20_000)).toBe(true);
+    expect(await until(() => sink.cues().filter((c) => c.startsWith('slow-')).length >= 80, 30_000)).toBe(true);
     sink.delayMs = 5;
     sink.maxInFlight = 0;
     const cues = enqueueCues(q, 'fast', 4000); // 1,000 calls of 4 pairs

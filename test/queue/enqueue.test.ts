@@ -28,7 +28,7 @@ describe('enqueue', () => {
     sink.hold();
     const q = makeQueue(sink, { coalesceMs: 0 });
     q.enqueue([pair('r1', 'warm-up')]);
-    expect(await until(() => sink.inFlight === 1, 10_000)).toBe(true); // the first sink call is in flight, held
+    expect(await until(() => sink.inFlight === 1, 30_000)).toBe(true); // the first sink call is in flight, held
     const t0 = performance.now();
     for (let i = 0; i < 10; i++) q.enqueue([pair('r1', `c${i}`)]);
     const elapsed = performance.now() - t0;

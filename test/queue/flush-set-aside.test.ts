@@ -36,11 +36,11 @@ describe('flush() after a spill file of the queue’s own was quarantined', () =
     });
     q.start();
     for (let i = 0; i < 10; i++) q.enqueue([pair('r1', `c${i}`)]);
-    expect(await until(() => q.stats().spilledFiles > 0, 20_000)).toBe(true);
+    expect(await until(() => q.stats().spilledFiles > 0, 30_000)).toBe(true);
     expect(own).toHaveLength(1);
     sink.failNext = 0; // back: read-back finds the file untrusted and quarantines it
 
-    expect(await until(() => quarantined.length > 0, 20_000)).toBe(true);
+    expect(await until(() => quarantined.length > 0, 30_000)).toBe(true);
     expect(quarantined).toEqual(own);
     expect(await q.flush(2000)).toBe(false); // before: true at once
     expect(sink.pairs).toHaveLength(0);

@@ -53,7 +53,7 @@ describe('merged read-back, calls in flight', () => {
     const q = new ProvenanceWriteQueue(sink, { spillDir: dir, logger: silentLogger, durability: 'memory', maxBatchPairs: 50, idlePollMs: 20, retryBaseMs: 5, retryMaxMs: 20, maxAttempts: 2, exitHook: false });
     cleanups.push(() => q.stop({ timeoutMs: 2000 }));
     q.start();
-    expect(await until(() => readdirSync(dir).filter((n) => n.endsWith('.jsonl')).length === 0, 15_000)).toBe(true);
+    expect(await until(() => readdirSync(dir).filter((n) => n.endsWith('.jsonl')).length === 0, 30_000)).toBe(true);
     expect(new Set(sink.cues()).size).toBe(60);
   });
 
@@ -75,7 +75,7 @@ describe('merged read-back, calls in flight', () => {
     const q = new ProvenanceWriteQueue(noGhosts, { spillDir: dir, logger: silentLogger, durability: 'memory', idlePollMs: 20, retryBaseMs: 5, retryMaxMs: 20, maxAttempts: 2, exitHook: false });
     cleanups.push(() => q.stop({ timeoutMs: 2000 }));
     q.start();
-    expect(await until(() => q.stats().quarantinedFiles === 1, 10_000)).toBe(true);
+    expect(await until(() => q.stats().quarantinedFiles === 1, 30_000)).toBe(true);
     const setAside = readdirSync(dir).filter((n) => /-unknown-records\.failed-\d+\.jsonl$/.test(n));
     expect(setAside).toHaveLength(1);
     expect(readFileSync(join(dir, setAside[0]!), 'utf8')).toContain('"recordId":"ghost"');

@@ -64,11 +64,11 @@ describe('merged read-back', () => {
     cleanups.push(() => sink.release());
     const q = startQueue(sink, dir);
     q.start();
-    expect(await until(() => sink.inFlight >= 2, 5000), 'several merged calls in flight').toBe(true);
+    expect(await until(() => sink.inFlight >= 2, 30_000), 'several merged calls in flight').toBe(true);
     // Nothing is durable yet: every file is still there.
     expect(pending(dir).sort()).toEqual(names.sort());
     sink.release();
-    expect(await until(() => pending(dir).length === 0, 10_000)).toBe(true);
+    expect(await until(() => pending(dir).length === 0, 30_000)).toBe(true);
     expect(sink.calls.map((c) => c.length)).toEqual([50, 50, 50, 50]);
     expect(new Set(sink.cues()).size).toBe(200);
     expect(q.stats().respooledPairs).toBe(200);
@@ -82,7 +82,7 @@ describe('merged read-back', () => {
     const sink = new FailingCallSink('f3-0', 2); // the call holding f3-0 fails both its attempts: given up
     const q = startQueue(sink, dir);
     q.start();
-    expect(await until(() => pending(dir).length === 0, 15_000)).toBe(true);
+    expect(await until(() => pending(dir).length === 0, 30_000)).toBe(true);
     const cues = sink.cues();
     expect(new Set(cues).size).toBe(100);
     expect(q.stats().writeErrors).toBeGreaterThanOrEqual(2);
@@ -106,7 +106,7 @@ describe('merged read-back', () => {
     const sink = new FailingCallSink('f1-29', 2); // the call with f1's last pairs fails both attempts: given up
     const q = startQueue(sink, dir);
     q.start();
-    expect(await until(() => pending(dir).length === 0, 20_000)).toBe(true);
+    expect(await until(() => pending(dir).length === 0, 30_000)).toBe(true);
     expect(new Set(sink.cues()).size).toBe(90 + 45_000);
   });
 
@@ -124,10 +124,10 @@ describe('merged read-back', () => {
     sink.delayMs = 1; // a turn of the loop per call, as a real sink takes
     const q = startQueue(sink, dir);
     q.start();
-    expect(await until(() => sink.pairs.length > 0, 10_000), 'read-back started').toBe(true);
+    expect(await until(() => sink.pairs.length > 0, 30_000), 'read-back started').toBe(true);
     q.enqueue([pair('r1', 'fresh')]);
     expect(await q.flush(20_000)).toBe(true);
-    expect(await until(() => pending(dir).length === 0, 20_000)).toBe(true);
+    expect(await until(() => pending(dir).length === 0, 30_000)).toBe(true);
     const cues = sink.cues();
     expect(new Set(cues).size).toBe(files * perFile + 1);
     // The round's minimum (8,192 pairs) plus the files already read ahead (32 × 100), far

@@ -112,7 +112,7 @@ describe('overflow held as spill lines', () => {
     expect(heldCalls).toBeGreaterThan(12); // more calls than memory had pairs: the rest took from overflow
     expect(q.stats().spilledPairs).toBe(0);
     for (const b of batches.slice(500)) q.enqueue(b); // overflow now past a file's worth: spilled at once
-    expect(await until(() => q.stats().spilledPairs > 0, 20_000)).toBe(true);
+    expect(await until(() => q.stats().spilledPairs > 0, 30_000)).toBe(true);
     release();
     expect(await q.flush(60_000)).toBe(true);
     const s = q.stats();

@@ -43,7 +43,7 @@ describe('overflow and pairs enqueued after it', () => {
       if (++spills === 2) q.enqueue([pair('r1', 'later')]);
     });
     q.enqueue([pair('r1', 'first')]); // its call fails: spilled
-    expect(await until(() => spills === 1, 5000)).toBe(true);
+    expect(await until(() => spills === 1, 30_000)).toBe(true);
     q.enqueue([pair('r1', 'm1')]);
     q.enqueue([pair('r1', 'm2')]); // memory is full (2 batches)
     q.enqueue([pair('r1', 'overflowed')]);

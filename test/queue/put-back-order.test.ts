@@ -54,12 +54,12 @@ describe('calls failing out of order while the spill disk is full', () => {
     q.enqueue([pair('r1', 'earlier')]);
     const flushed = q.flush(1500);
     q.enqueue([pair('r1', 'later')]);
-    expect(await until(() => sink.held.length === 2, 5000)).toBe(true);
+    expect(await until(() => sink.held.length === 2, 30_000)).toBe(true);
     expect(sink.held.map((c) => c.cues)).toEqual([['earlier'], ['later']]);
     sink.held[0]!.fail();
-    expect(await until(() => q.stats().writeErrors === 1 && q.stats().spillErrors === 1, 5000)).toBe(true);
+    expect(await until(() => q.stats().writeErrors === 1 && q.stats().spillErrors === 1, 30_000)).toBe(true);
     sink.held[1]!.fail();
-    expect(await until(() => q.stats().writeErrors === 2 && q.stats().spillErrors === 2, 5000)).toBe(true);
+    expect(await until(() => q.stats().writeErrors === 2 && q.stats().spillErrors === 2, 30_000)).toBe(true);
     expect(q.stats().pendingPairs).toBe(2);
     expect(await flushed).toBe(false); // 'earlier' was never written
   });

@@ -47,9 +47,9 @@ describe('read-back of a file another process holds', () => {
     cleanups.push(() => other?.release());
     q.start();
     q.enqueue([pair('r1', 'a'), pair('r1', 'b')]);
-    expect(await until(() => q.stats().spilledFiles === 1, 10_000), 'the failing sink sent the pairs to a spill file').toBe(true);
+    expect(await until(() => q.stats().spilledFiles === 1, 30_000), 'the failing sink sent the pairs to a spill file').toBe(true);
     phase = 'unknown';
-    expect(await until(() => other !== null, 10_000), 'read back once, and claimed by the other process').toBe(true);
+    expect(await until(() => other !== null, 30_000), 'read back once, and claimed by the other process').toBe(true);
 
     expect(await q.flush(1500)).toBe(false);
     expect(written).toEqual([]);

@@ -47,7 +47,7 @@ describe('read-back and maxConcurrentWrites', () => {
     q.start();
     cleanups.push(() => q.stop());
     const pending = () => readdirSync(spillDir).filter((n) => n.endsWith('.jsonl'));
-    expect(await until(() => pending().length === 0, 20_000)).toBe(true);
+    expect(await until(() => pending().length === 0, 30_000)).toBe(true);
     expect(sink.cues().filter((c) => c.startsWith('small-'))).toHaveLength(3000);
     expect(sink.cues().filter((c) => c.startsWith('big-'))).toHaveLength(50);
     expect(sink.maxInFlight).toBe(1);

@@ -48,7 +48,7 @@ describe('read-back', () => {
     writeRawFile(dir, '0000000000002-000001-1.jsonl', `${handLine('r1', 'b')}\n`);
     const sink = new RecordingSink();
     startQueue(sink, dir);
-    expect(await until(() => sink.pairs.length === 3, 10_000)).toBe(true);
+    expect(await until(() => sink.pairs.length === 3, 30_000)).toBe(true);
     expect(sink.cues()).toEqual(['a', 'b', 'c']);
   });
 
@@ -63,7 +63,7 @@ describe('read-back', () => {
       throw new Error('a is down');
     };
     qa.enqueue(Array.from({ length: 50 }, (_, i) => pair('ra', `a${i}`)));
-    expect(await until(() => qa.stats().spilledPairs === 50, 10_000)).toBe(true);
+    expect(await until(() => qa.stats().spilledPairs === 50, 30_000)).toBe(true);
     const before = readdirSync(shared).filter((n) => n.endsWith('.jsonl'));
     expect(before.length).toBeGreaterThan(0);
     let refused: unknown;
@@ -87,14 +87,14 @@ describe('read-back', () => {
     const q = store.enableProvenanceQueue({ durability: 'memory' });
     const setAside = () => readdirSync(spillDir).filter((n) => /unknown-records\.failed-\d+\.jsonl$/.test(n));
     const reasonFile = () => readdirSync(spillDir).filter((n) => n.endsWith('.reason.json'));
-    expect(await until(() => setAside().length === 1 && reasonFile().length === 1, 10_000)).toBe(true);
+    expect(await until(() => setAside().length === 1 && reasonFile().length === 1, 30_000)).toBe(true);
     const lines = readFileSync(join(spillDir, setAside()[0]!), 'utf8').trim().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as { recordId: string }).recordId)).toEqual(['ghost']);
     const reason = JSON.parse(readFileSync(join(spillDir, `${setAside()[0]}.reason.json`), 'utf8')) as { reason: string };
     expect(reason.reason).toMatch(/ghost/);
     expect((await store.get('known'))!.provenance.map((e) => e.cue)).toEqual(['k1']);
     // The count follows the files (it is taken once the source file is gone): await it.
-    expect(await until(() => q.stats().quarantinedFiles === 1, 10_000)).toBe(true);
+    expect(await until(() => q.stats().quarantinedFiles === 1, 30_000)).toBe(true);
   });
 });
 
@@ -118,11 +118,11 @@ describe('read-back on a filesystem that goes read-only (real tmpfs, remounted)'
     const logger = { ...silentLogger, error: (f: { file?: string }, msg: string) => failures.push(`${f.file}: ${msg}`) };
     const sink = new RecordingSink();
     startQueue(sink, dir, { retryBaseMs: 20, retryMaxMs: 200, idlePollMs: 50, logger });
-    expect(await until(() => failures.some((f) => f.startsWith('hand.jsonl')), 10_000)).toBe(true);
+    expect(await until(() => failures.some((f) => f.startsWith('hand.jsonl')), 30_000)).toBe(true);
     expect(sink.cues()).toEqual([]);
     setReadOnly(false);
-    expect(await until(() => sink.cues().includes('x'), 10_000)).toBe(true);
-    expect(await until(() => readdirSync(dir).filter((n) => n.endsWith('.jsonl')).length === 0, 10_000)).toBe(true);
+    expect(await until(() => sink.cues().includes('x'), 30_000)).toBe(true);
+    expect(await until(() => readdirSync(dir).filter((n) => n.endsWith('.jsonl')).length === 0, 30_000)).toBe(true);
   });
 
   // Checked: with the stop deadline removed (stopOnce awaiting the worker alone), this times out.
@@ -134,11 +134,11 @@ describe('read-back on a filesystem that goes read-only (real tmpfs, remounted)'
     const logger = { ...silentLogger, error: (f: { file?: string }) => failures.push(String(f.file)) };
     const q = startQueue(sink, dir, { retryBaseMs: 20, retryMaxMs: 200, idlePollMs: 50, maxAttempts: 1, logger });
     q.enqueue([pair('r1', 'own')]);
-    expect(await until(() => q.stats().spilledPairs === 1, 10_000)).toBe(true);
+    expect(await until(() => q.stats().spilledPairs === 1, 30_000)).toBe(true);
     setReadOnly(true);
     sink.failNext = 0; // back up, but the file cannot be claimed or deleted
     const own = readdirSync(dir).find((n) => n.endsWith('.jsonl') && n !== 'hand.jsonl')!;
-    expect(await until(() => failures.includes(own), 10_000)).toBe(true); // the queue is stuck on it
+    expect(await until(() => failures.includes(own), 30_000)).toBe(true); // the queue is stuck on it
     const t0 = performance.now();
     await q.stop({ timeoutMs: 300 });
     expect(performance.now() - t0).toBeLessThan(5000); // generous: bounded, not timed

@@ -171,7 +171,7 @@ describe('sink delivery', () => {
     const errors: unknown[] = [];
     q.on('writeError', (e) => errors.push(e.error));
     q.enqueue([pair('r1', 'a'), pair('r1', 'b')]);
-    expect(await until(() => sink.started === 1, 5000)).toBe(true);
+    expect(await until(() => sink.started === 1, 30_000)).toBe(true);
     await q.stop({ timeoutMs: 50 }); // the call hangs: the deadline spills both pairs
     const atStop = q.stats();
     expect(atStop).toMatchObject({ enqueuedPairs: 2, spilledPairs: 2, writtenPairs: 0, writeErrors: 0, pendingPairs: 0 });
@@ -191,9 +191,9 @@ describe('sink delivery', () => {
     const errors: unknown[] = [];
     q.on('writeError', (e) => errors.push(e.error));
     q.enqueue([pair('r1', 'a')]);
-    expect(await until(() => sink.started === 1, 5000)).toBe(true);
+    expect(await until(() => sink.started === 1, 30_000)).toBe(true);
     sink.settleNext(new Error('down'));
-    expect(await until(() => errors.length === 1, 5000)).toBe(true);
+    expect(await until(() => errors.length === 1, 30_000)).toBe(true);
     await q.stop({ timeoutMs: 30 });
     expect(q.stats()).toMatchObject({ spilledPairs: 1, writtenPairs: 0, pendingPairs: 0 });
     // Absence can only be shown by waiting: 1 s is five times the longest backoff.
@@ -223,7 +223,7 @@ describe('sink delivery', () => {
     await writeQueueSpillFile(spillDir, 'r1', ['old1', 'old2']);
     const sink = new ContextSink();
     const q = startQueue(sink, { spillDir, idlePollMs: 20 });
-    expect(await until(() => sink.calls.length === 1, 10_000)).toBe(true);
+    expect(await until(() => sink.calls.length === 1, 30_000)).toBe(true);
     expect(sink.contexts[0]).toMatchObject({ replayed: true, validated: true });
     expect(q.stats()).toMatchObject({ respooledPairs: 2, writtenPairs: 2 });
 
@@ -259,10 +259,10 @@ describe('sink delivery', () => {
     q.on('spilled', (e) => spilled.push(e.file));
     sink.failNext = 1;
     q.enqueue([pair('r1', 'a')]);
-    expect(await until(() => spilled.length === 1, 5000)).toBe(true);
+    expect(await until(() => spilled.length === 1, 30_000)).toBe(true);
     // The breaker is open for 1-2 s (backoff of 4 x retryBaseMs, jitter): the sink is not tried.
     q.enqueue([pair('r1', 'b')]);
-    expect(await until(() => spilled.length === 2, 5000)).toBe(true);
+    expect(await until(() => spilled.length === 2, 30_000)).toBe(true);
     expect(sink.calls).toHaveLength(0);
     expect(await q.flush(10_000)).toBe(true);
     expect(sink.cues().sort()).toEqual(['a', 'b']);

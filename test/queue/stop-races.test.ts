@@ -108,7 +108,7 @@ describe('a stop deadline during read-back', () => {
     };
     const q = new ProvenanceWriteQueue(slow, { spillDir, logger: silentLogger, durability: 'memory', maxBatchPairs: 4, idlePollMs: 10, exitHook: false });
     q.start();
-    expect(await until(() => started > 0, 10_000)).toBe(true);
+    expect(await until(() => started > 0, 30_000)).toBe(true);
     await q.stop({ timeoutMs: 50 });
     const atStop = started;
     // An observation window, not a synchronisation: a read-back that goes on calls the

@@ -58,7 +58,7 @@ describe('worker slices', () => {
     const batches = 64;
     const perCall = 256; // maxBatchPairs' default
     for (let b = 0; b < batches; b++) q.enqueue(Array.from({ length: perCall }, (_, i) => pair('r1', `${b * perCall + i}`)));
-    expect(await until(() => sink.startedInTurn.length === batches, 20_000)).toBe(true);
+    expect(await until(() => sink.startedInTurn.length === batches, 30_000)).toBe(true);
     const perTurn = new Map<number, number>();
     for (const t of sink.startedInTurn) perTurn.set(t, (perTurn.get(t) ?? 0) + 1);
     // A 4 ms slice holds one or two 5 ms calls; a generous bound that preemption cannot break

@@ -56,7 +56,7 @@ describe('hostile spill dirs and files', () => {
     writeRawFile(dir, 'fine.jsonl', `${handLine('r1', 'fine')}\n`);
     const sink = new RecordingSink();
     const q = startQueue(sink, dir);
-    expect(await until(() => q.stats().quarantinedFiles === 2 && sink.cues().includes('fine'), 10_000)).toBe(true);
+    expect(await until(() => q.stats().quarantinedFiles === 2 && sink.cues().includes('fine'), 30_000)).toBe(true);
     expect(sink.cues()).toEqual(['fine']);
     const reasons = readdirSync(dir)
       .filter((n) => n.endsWith('.reason.json'))

@@ -34,10 +34,10 @@ describe('overflow spill', () => {
     const cues = ['c1', 'c2', 'c3', 'c4', 'c5'];
     for (const c of cues) q.enqueue([pair('r1', c)]);
     cleanups.unshift(async () => sink.release()); // before stop, even if an expectation fails
-    expect(await until(() => jsonlFiles(spillDir).length > 0, 5000)).toBe(true); // the sink is held: only the overflow path can write it
-    expect(await until(() => q.stats().spilledPairs > 0, 1000)).toBe(true); // counted once the dir is fsync'd
+    expect(await until(() => jsonlFiles(spillDir).length > 0, 30_000)).toBe(true); // the sink is held: only the overflow path can write it
+    expect(await until(() => q.stats().spilledPairs > 0, 30_000)).toBe(true); // counted once the dir is fsync'd
     sink.release();
-    expect(await until(() => jsonlFiles(spillDir).length === 0 && sink.pairs.length === 5, 12_000)).toBe(true);
+    expect(await until(() => jsonlFiles(spillDir).length === 0 && sink.pairs.length === 5, 30_000)).toBe(true);
     expect([...sink.cues()].sort()).toEqual(cues);
     expect(q.stats()).toMatchObject({ enqueuedPairs: 5, writtenPairs: 5, pendingPairs: 0 });
     expect(q.stats().respooledPairs).toBe(q.stats().spilledPairs);
@@ -164,7 +164,7 @@ describe('overflow spill', () => {
     const q = startQueue(sink, { spillDir, maxQueueSize: 1, maxBatchPairs: 1, coalesceMs: 0 });
     cleanups.unshift(async () => sink.release());
     for (let i = 0; i < 5; i++) q.enqueue([pair('r1', `c${i}`)]);
-    expect(await until(() => jsonlFiles(spillDir).length > 0, 2000)).toBe(true);
+    expect(await until(() => jsonlFiles(spillDir).length > 0, 30_000)).toBe(true);
     const { statSync } = await import('node:fs');
     expect(statSync(spillDir).mode & 0o777).toBe(0o700);
     expect(statSync(join(spillDir, jsonlFiles(spillDir)[0]!)).mode & 0o777).toBe(0o600);
@@ -200,7 +200,7 @@ describe('overflow spill', () => {
     sink.failNext = 1_000_000;
     const q = startQueue(sink, { spillDir, coalesceMs: 0, maxAttempts: 2, retryBaseMs: 5, retryMaxMs: 50, idlePollMs: 50 });
     for (let i = 0; i < 20; i++) q.enqueue([pair('r1', `c${i}`)]);
-    expect(await until(() => q.stats().spilledPairs === 20, 5000)).toBe(true);
+    expect(await until(() => q.stats().spilledPairs === 20, 30_000)).toBe(true);
     expect(q.stats().pendingPairs).toBe(0);
     sink.failNext = 0;
     expect(await q.flush(10_000)).toBe(true);

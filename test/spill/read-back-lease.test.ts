@@ -44,14 +44,14 @@ describe('the read-back lease', () => {
     mkdirSync(join(dir, `${names[1]}.lock`)); // another process's single-file claim, fresh
     const sink = new RecordingSink();
     startQueue(sink, dir);
-    expect(await until(() => pending(dir).length === 1, 10_000)).toBe(true);
+    expect(await until(() => pending(dir).length === 1, 30_000)).toBe(true);
     expect(pending(dir)).toEqual([names[1]]);
     expect(sink.cues().filter((c) => c.startsWith('f1-'))).toEqual([]);
     await new Promise((r) => setTimeout(r, 100)); // a few idle polls with the claim still held
     expect(sink.cues().filter((c) => c.startsWith('f1-'))).toEqual([]);
     // The claimant gives the file up (as a `provq spill replay` that found the lease would).
     rmdirSync(join(dir, `${names[1]}.lock`));
-    expect(await until(() => pending(dir).length === 0, 10_000)).toBe(true);
+    expect(await until(() => pending(dir).length === 0, 30_000)).toBe(true);
     expect(sink.cues().sort()).toEqual(Array.from({ length: 3 }, (_, f) => Array.from({ length: 5 }, (_, i) => `f${f}-${i}`)).flat().sort());
   });
 
@@ -127,7 +127,7 @@ describe('the read-back lease', () => {
     })();
     startQueue(sink, dir);
     await claimant;
-    expect(await until(() => pending(dir).length === 0, 20_000)).toBe(true);
+    expect(await until(() => pending(dir).length === 0, 30_000)).toBe(true);
     const cues = [...sink.cues(), ...byClaimant.map(([, e]) => e.cue)];
     expect(cues.length - new Set(cues).size).toBe(0); // nothing delivered twice
     expect(new Set(cues).size).toBe(300 * 20);

@@ -36,7 +36,7 @@ function startQueue(sink: RecordingSink, spillDir: string, opts: object = {}) {
 }
 
 describe('re-enqueue and quarantine', () => {
-  it('quarantines a malformed bad.jsonl present at start within 6.5 s, and applies the valid files beside it', async () => {
+  it('quarantines a malformed bad.jsonl present at start, and applies the valid files beside it', async () => {
     const dir = tempDir();
     await writeQueueSpillFile(dir, 'r1', ['good1', 'good2']);
     writeRawFile(dir, 'bad.jsonl', `${handLine('r1', 'never-applied')}\n{"recordId": "r1", "entry": {oops\n`);
@@ -44,7 +44,7 @@ describe('re-enqueue and quarantine', () => {
     const sink = new RecordingSink();
     const q = startQueue(sink, dir);
     const files = () => readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
-    expect(await until(() => files().length === 1 && sink.pairs.length === 4, 6500)).toBe(true);
+    expect(await until(() => files().length === 1 && sink.pairs.length === 4, 30_000)).toBe(true);
     expect(files()[0]).toMatch(/^bad\.failed-\d+\.jsonl$/);
     expect(existsSync(join(dir, 'bad.jsonl'))).toBe(false);
     expect(sink.cues().sort()).toEqual(['good1', 'good2', 'hand1', 'hand2']);
@@ -72,7 +72,7 @@ describe('re-enqueue and quarantine', () => {
     const warnings: string[] = [];
     const logger = { ...silentLogger, warn: (f: { file?: unknown }) => warnings.push(String(f.file)) };
     const q = startQueue(sink, dir, { idlePollMs: 50, logger });
-    expect(await until(() => q.stats().quarantinedFiles === 6, 10_000)).toBe(true);
+    expect(await until(() => q.stats().quarantinedFiles === 6, 30_000)).toBe(true);
     const names = readdirSync(dir);
     for (const name of Object.keys(cases)) {
       expect(names.some((n) => n.startsWith(name.replace('.jsonl', '.failed-')))).toBe(true);
@@ -95,7 +95,7 @@ describe('re-enqueue and quarantine', () => {
     const second = await writeQueueSpillFile(spillDir, 'r1', ['h', 'i']);
     const sink = new RefusingSink('poison');
     const q = startQueue(sink, spillDir, { maxAttempts: 2, retryBaseMs: 5, retryMaxMs: 20, idlePollMs: 50 });
-    expect(await until(() => !existsSync(join(spillDir, second)), 10_000)).toBe(true);
+    expect(await until(() => !existsSync(join(spillDir, second)), 30_000)).toBe(true);
     expect([...sink.cues()].sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']);
     expect(existsSync(join(spillDir, first))).toBe(false);
     const set = readdirSync(spillDir).filter((n) => /\.failed-\d+\.jsonl$/.test(n));
@@ -111,10 +111,10 @@ describe('re-enqueue and quarantine', () => {
     const sink = new RecordingSink();
     sink.failNext = 1_000_000;
     const q = startQueue(sink, spillDir, { maxAttempts: 2, retryBaseMs: 5, retryMaxMs: 20, idlePollMs: 50 });
-    expect(await until(() => q.stats().writeErrors >= 12, 10_000)).toBe(true);
+    expect(await until(() => q.stats().writeErrors >= 12, 30_000)).toBe(true);
     expect(readdirSync(spillDir).filter((n) => n.endsWith('.jsonl'))).toEqual([name]);
     sink.failNext = 0;
-    expect(await until(() => sink.pairs.length === 4, 10_000)).toBe(true);
+    expect(await until(() => sink.pairs.length === 4, 30_000)).toBe(true);
   });
 
   it('replaying the same spill file twice adds nothing twice (real LMDB)', async () => {
@@ -130,11 +130,11 @@ describe('re-enqueue and quarantine', () => {
     const handCopy = readFileSync(join(spillDir, 'hand.jsonl'));
     const q = store.enableProvenanceQueue({ idlePollMs: 50 });
     const empty = () => readdirSync(spillDir).filter((n) => n.endsWith('.jsonl')).length === 0;
-    expect(await until(empty, 5000)).toBe(true);
+    expect(await until(empty, 30_000)).toBe(true);
     // A crash between the write and the delete leaves the same files behind again.
     writeRawFile(spillDir, name, copy);
     writeRawFile(spillDir, 'hand.jsonl', handCopy);
-    expect(await until(empty, 5000)).toBe(true);
+    expect(await until(empty, 30_000)).toBe(true);
     expect((await store.get('r1'))!.provenance.map((e) => e.cue)).toEqual(['a', 'b', 'c']);
     expect((await store.get('r2'))!.provenance.map((e) => e.cue)).toEqual(['h1', 'h2']);
     expect(q.stats().respooledPairs).toBe(10);

@@ -55,7 +55,7 @@ describe('spill failures', () => {
     let hits = 0;
     for (let i = 0; i < 200; i++) hits += (await store.recall({ cue: 'memory topic', sessionId: 's', k: 2 })).length;
     expect(hits).toBe(400);
-    expect(await until(() => q.stats().spillErrors >= 3, 20_000)).toBe(true); // retried with backoff
+    expect(await until(() => q.stats().spillErrors >= 3, 30_000)).toBe(true); // retried with backoff
     expect(q.stats().pendingPairs).toBe(400); // counted, still held
     expect(q.stats().spilledPairs).toBe(0);
     expect(errors.filter((m) => m.includes('spill directory'))).toHaveLength(1); // once per episode
@@ -63,7 +63,7 @@ describe('spill failures', () => {
     expect(errorFields[errors.findIndex((m) => m.includes('spill directory'))]).toMatchObject({ spillDir, pairs: expect.any(Number), err: expect.anything() });
     expect(infos.filter((l) => l.msg.includes('spilling works again'))).toEqual([]);
     heal();
-    expect(await until(() => q.stats().spilledPairs > 0, 20_000), kind).toBe(true);
+    expect(await until(() => q.stats().spilledPairs > 0, 30_000), kind).toBe(true);
     // The episode's end, once, with how many attempts failed.
     const recovered = infos.filter((l) => l.msg.includes('spilling works again'));
     expect(recovered).toHaveLength(1);
@@ -71,7 +71,7 @@ describe('spill failures', () => {
     // A later spill, with the disk healthy, has nothing to say.
     const files = q.stats().spilledFiles;
     for (let i = 0; i < 100; i++) await store.recall({ cue: 'memory topic', sessionId: 's', k: 2 });
-    expect(await until(() => q.stats().spilledFiles > files, 20_000)).toBe(true);
+    expect(await until(() => q.stats().spilledFiles > files, 30_000)).toBe(true);
     expect(infos.filter((l) => l.msg.includes('spilling works again'))).toHaveLength(1);
     open();
     expect(await q.flush(15_000)).toBe(true);

@@ -68,7 +68,7 @@ describe('spill files read back into a real store', () => {
     const lines = pairs.map(([recordId, { entryId, ...entry }]) => JSON.stringify({ recordId, entryId, entry }));
     writeRawFile(spillDir, 'by-hand.jsonl', `${lines.join('\n')}\n`);
     const q = store.enableProvenanceQueue({ idlePollMs: 50, durability: 'memory' });
-    expect(await until(() => !existsSync(join(spillDir, 'by-hand.jsonl')), 10_000)).toBe(true);
+    expect(await until(() => !existsSync(join(spillDir, 'by-hand.jsonl')), 30_000)).toBe(true);
     expect((await store.get('r1'))!.provenance.map((e) => e.cue)).toEqual(['a', 'b', 'c']);
     expect(q.stats().respooledPairs).toBe(3);
   });
@@ -115,7 +115,7 @@ describe('a spill file of the format before session 8 (the id on the line and ag
     const spillDir = join(path, 'provenance-overflow');
     writeRawFile(spillDir, 'old-format.jsonl', pairs.map(([recordId, entry]) => `${JSON.stringify({ recordId, entryId: entry.entryId, entry })}\n`).join(''));
     const q = store.enableProvenanceQueue({ idlePollMs: 50, durability: 'memory' });
-    expect(await until(() => !existsSync(join(spillDir, 'old-format.jsonl')), 10_000)).toBe(true);
+    expect(await until(() => !existsSync(join(spillDir, 'old-format.jsonl')), 30_000)).toBe(true);
     const stored = (await store.get('r1'))!.provenance;
     expect(stored.map((e) => [e.cue, e.entryId])).toEqual(pairs.map(([, e]) => [e.cue, e.entryId]));
     expect(q.stats().respooledPairs).toBe(3);

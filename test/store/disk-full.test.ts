@@ -80,7 +80,7 @@ describe('exit on a full store disk (real child processes)', () => {
     // The next start reads them back into the store.
     const store = await LmdbMemoryStore.open({ path: storePath, logger: silentLogger });
     const q = store.enableProvenanceQueue({ spillDir, durability: 'memory', idlePollMs: 50 });
-    expect(await until(() => q.stats().respooledPairs === N, 20_000)).toBe(true);
+    expect(await until(() => q.stats().respooledPairs === N, 30_000)).toBe(true);
     await store.close();
     expect(auditCues(await readCues(storePath, 5), 'c', N)).toEqual({ durable: N, lost: 0, duplicated: 0, orderViolations: 0 });
   });

@@ -101,7 +101,7 @@ describe('entry ids are the library’s', () => {
     writeRawFile(dir, '0000000000002-000000-1.jsonl', `${line('custom-1', 'foreign')}\n`);
     const q = store.enableProvenanceQueue({ durability: 'memory', idlePollMs: 20 });
     const left = () => readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
-    expect(await until(() => left().length === 1 && left()[0]!.includes('.failed-'), 5000)).toBe(true);
+    expect(await until(() => left().length === 1 && left()[0]!.includes('.failed-'), 30_000)).toBe(true);
     expect(await q.flush(5000)).toBe(true);
     expect(await cues(store)).toEqual(['original', 'new']);
     expect(store.stats()).toMatchObject({ entries: 2, duplicatePairs: 1 });
