@@ -9,6 +9,9 @@ const { storePath } = JSON.parse(process.argv[2]!) as { storePath: string };
 const store = await LmdbMemoryStore.open({ path: storePath, logger: silentLogger });
 await store.insert({ id: 'r1', text: 'x' });
 const queue = store.enableProvenanceQueue({ logger: silentLogger, coalesceMs: 60_000 });
+// Started (tsx compiled, store open): the test's hang limit counts from here, not from spawn,
+// which at load 15+ took most of the old 15 s limit by itself.
+process.stdout.write('ready\n');
 const pair = (cue: string) => ['r1', { ts: new Date().toISOString(), cue, sessionId: 's' }] as [string, { ts: string; cue: string; sessionId: string }];
 setImmediate(() => {
   void store.appendProvenanceBatch(Array.from({ length: 4000 }, (_, i) => pair(`direct ${i}`)));
