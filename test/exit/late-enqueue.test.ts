@@ -22,9 +22,10 @@ describe('pairs handed to the queue after its exit drain (real child process)', 
       const queue = store.enableProvenanceQueue({ logger: silentLogger, idlePollMs: 20 });
       const cues = async () => (await store.get('r1'))!.provenance.map((e) => e.cue);
       const late = ['enqueued in an exit listener', 'my cat, recalled in an exit listener'];
-      // Written by the sink's sync write, or read back by this queue's idle poll: polled until both late cues are stored (or 10 s).
+      // Written by the sink's sync write, or read back by this queue's idle poll: polled until
+      // both late cues are stored (or 30 s: a positive wait, generous for a loaded machine).
       let all = await cues();
-      for (const end = Date.now() + 10_000; !late.every((c) => all.includes(c)) && Date.now() < end; all = await cues()) {
+      for (const end = performance.now() + 30_000; !late.every((c) => all.includes(c)) && performance.now() < end; all = await cues()) {
         await new Promise((r) => setTimeout(r, 20));
       }
       expect(all.filter((c) => late.includes(c)).sort()).toEqual(late);
