@@ -252,19 +252,23 @@ describe('sink delivery', () => {
 
   // Checked: with breakerOpen always false, the pair enqueued after the failed batch goes to
   // the (now healthy) sink at once, is never spilled, and this fails.
+  // 'b' is enqueued from the 'spilled' listener of 'a' (synchronous, the breaker opened just
+  // before that spill), and the breaker stays open 4-8 s. (Was: enqueued after polling for
+  // the spill, with the breaker open 1-2 s: a poll that came back late at load found it
+  // closed, 'b' went to the sink and the wait for its spill failed.)
   it('after a batch has used up its attempts the sink is left alone for a while: newer pairs go to the spill dir, and all come back once', async () => {
     const sink = new RecordingSink();
-    const q = startQueue(sink, { maxAttempts: 1, retryBaseMs: 500, retryMaxMs: 2000, idlePollMs: 20 });
+    const q = startQueue(sink, { maxAttempts: 1, retryBaseMs: 2000, retryMaxMs: 8000, idlePollMs: 20 });
     const spilled: string[] = [];
-    q.on('spilled', (e) => spilled.push(e.file));
+    q.on('spilled', (e) => {
+      spilled.push(e.file);
+      if (spilled.length === 1) q.enqueue([pair('r1', 'b')]); // the breaker is open (4 x retryBaseMs, jitter): the sink is not tried
+    });
     sink.failNext = 1;
     q.enqueue([pair('r1', 'a')]);
-    expect(await until(() => spilled.length === 1, 30_000)).toBe(true);
-    // The breaker is open for 1-2 s (backoff of 4 x retryBaseMs, jitter): the sink is not tried.
-    q.enqueue([pair('r1', 'b')]);
     expect(await until(() => spilled.length === 2, 30_000)).toBe(true);
     expect(sink.calls).toHaveLength(0);
-    expect(await q.flush(10_000)).toBe(true);
+    expect(await q.flush(30_000)).toBe(true);
     expect(sink.cues().sort()).toEqual(['a', 'b']);
     expect(q.stats()).toMatchObject({ writtenPairs: 2, respooledPairs: 2 });
   });
