@@ -19,7 +19,8 @@ async function prepareStore(path: string): Promise<void> {
 }
 
 describe('several processes, one spill directory', () => {
-  it('three processes drain 100 pre-made files: every pair applied exactly once', async () => {
+  // Child processes: 27-31 s each at load 20 (against vitest's 60 s default): a limit of 300 s.
+  it('three processes drain 100 pre-made files: every pair applied exactly once', { timeout: 300_000 }, async () => {
     const storePath = tempDir();
     await prepareStore(storePath);
     const spillDir = join(storePath, 'provenance-overflow');
@@ -38,12 +39,13 @@ describe('several processes, one spill directory', () => {
     expect(readdirSync(spillDir).filter((n) => n.endsWith('.jsonl'))).toEqual([]);
   });
 
-  it('a holder killed mid-file: its read-back lease goes stale and another process finishes the file', async () => {
+  it('a holder killed mid-file: its read-back lease goes stale and another process finishes the file', { timeout: 300_000 }, async () => {
     const storePath = tempDir();
     await prepareStore(storePath);
     const spillDir = join(storePath, 'provenance-overflow');
-    // 2,000 pairs in calls of 10, 100 ms each: read-back keeps up to 16 of a file's calls in
-    // flight, so the file takes about 1.3 s, long enough to be killed in the middle of it.
+    // 2,000 pairs in calls of 10, 500 ms each: read-back keeps up to 16 of a file's calls in
+    // flight, so the file takes about 6.5 s, long enough to be killed in the middle of it
+    // (was 100 ms, 1.3 s: at load, polling the store from here can take a good part of that).
     const cues = Array.from({ length: 2000 }, (_, i) => cueOf('k', i));
     await writeQueueSpillFile(spillDir, 'r0', cues);
     const slow = startWorkload({
@@ -51,14 +53,14 @@ describe('several processes, one spill directory', () => {
       ending: 'drain',
       pairs: 0,
       records: RECORDS,
-      sinkDelayMs: 100,
+      sinkDelayMs: 500,
       queue: { maxBatchPairs: 10, claimStaleMs: 2000 },
     });
     // Wait until the holder has written part of the file, then kill it hard.
-    const deadline = Date.now() + 60_000; // a child starts in seconds on a loaded machine
+    const deadline = performance.now() + 60_000; // a child starts in seconds on a loaded machine
     for (;;) {
       const written = (await readCues(storePath, 1)).get('r0')!.length;
-      if (written > 0 || Date.now() > deadline) break;
+      if (written > 0 || performance.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     slow.kill('SIGKILL');
