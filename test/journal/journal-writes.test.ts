@@ -107,12 +107,17 @@ describe('the journal fsync (the power-loss bound)', () => {
   // Checked: with the saved-elsewhere test removed from scheduleFsync (every due fsync
   // made), the second phase counts new fsyncs and the test fails; with no fsync at all,
   // the first phase never sees one.
-  it('is made while pairs are saved nowhere else, and skipped once the sink holds them all', { timeout: 20_000 }, async () => {
+  // fsyncMs is 450 ms (was 300): each kept-up pair must be in the sink before it (an enqueue,
+  // a turn, a sink call), and one slow turn at load makes that fsync due, rightly. It must
+  // stay under the journal's QUIET_MS (500): past it the quiet segment is dropped before its
+  // fsync is due and the revert below is no longer seen (checked: at 2,000 ms it passed with
+  // the revert). A residual window: a stall over 450 ms inside one flush fails this.
+  it('is made while pairs are saved nowhere else, and skipped once the sink holds them all', { timeout: 60_000 }, async () => {
     const spillDir = tempDir();
     const journalDir = join(tempDir(), 'journal');
     syncedIn.set(journalDir, 0);
     const sink = new RecordingSink();
-    const fsyncMs = 300;
+    const fsyncMs = 450;
     const q = new ProvenanceWriteQueue(sink, { spillDir, journalDir, logger: silentLogger, exitHook: false, coalesceMs: 0, fsyncMs });
     q.start();
     try {
@@ -141,19 +146,21 @@ describe('the journal fsync (the power-loss bound)', () => {
   // Checked: with the check fsyncing whenever any write is unsaved when the timer fires (the
   // first version: it looked at the newest write, always on its way here), this counts one
   // fsync per fsyncMs and fails.
-  it('is not made while the newest pairs are always on their way but each is saved before its fsyncMs is up', { timeout: 20_000 }, async () => {
+  // A write every 100 ms, fsyncMs 2 s: a write is unsaved only until the next one, so only a
+  // 2 s gap between two timer turns makes an fsync due (was every 50 ms against 1 s).
+  it('is not made while the newest pairs are always on their way but each is saved before its fsyncMs is up', { timeout: 60_000 }, async () => {
     const journalDir = join(tempDir(), 'journal');
     syncedIn.set(journalDir, 0);
     let savedBelow = 0; // the host's frontier: every sequence below it is in the sink
-    const fsyncMs = 1000;
+    const fsyncMs = 2000;
     const journal = new JournalWriter(journalDir, { segmentBytes: 8 * 1024 * 1024, fsyncMs, claimStaleMs: 10_000 }, silentLogger, { journalErrors: 0 }, { oldestUnsavedSeq: () => savedBelow, unsavedBatches: () => [] });
     try {
-      // A write every 50 ms for 3.5 fsync periods; each turn's pairs are saved one turn later.
+      // A write every 100 ms for 3.5 fsync periods; each turn's pairs are saved one turn later.
       for (let seq = 0; seq < 70; seq++) {
         journal.add(pendingBatch([pair('r1', `w${seq}`)], Date.now(), seq, false), seq + 1);
         journal.writePending();
         savedBelow = seq; // the previous write is in the sink now; this one is on its way
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 100));
       }
       expect(syncedIn.get(journalDir)).toBe(0);
       // The last write is never saved: its fsync comes within fsyncMs (the bound still holds).
