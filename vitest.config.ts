@@ -7,8 +7,12 @@ export default defineConfig({
     globalSetup: ['test/setup/sweep.ts', 'test/setup/postgres.ts'],
     // A no-op unless StrykerJS runs the suite (npm run mutate): children run the active mutant.
     setupFiles: ['test/helpers/mutant-in-children.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 30_000,
+    // Generous: a test's own waits are bounded by conditions, and at load 15-22 (four
+    // engineers on two cores) a test that starts several children took 30-60 s. A hung test
+    // still fails, later. `npm run mutate` keeps 60 s (vitest.mutate.config.ts), where each
+    // hanging mutant costs this much.
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
     // Child-process tests each start Node; two cores, so keep the pool small.
     pool: 'forks',
     maxWorkers: 2,

@@ -19,7 +19,8 @@ export function provq(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     // SIGKILL at the limit: a provq stuck in a loop (a mutant of the mutation run, say) never
     // runs its SIGTERM handler, and was left spinning a core after its test had failed.
-    execFile(process.execPath, [PROVQ, ...args], { timeout: 30_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+    // 90 s: one provq took up to 28 s at load 17 (a salvage), within reach of the old 30 s.
+    execFile(process.execPath, [PROVQ, ...args], { timeout: 90_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
       const code = err ? ((err as { code?: unknown }).code ?? 1) : 0;
       resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
     });
