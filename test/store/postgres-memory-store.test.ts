@@ -232,12 +232,16 @@ describe('runtime toggle', () => {
     let hits = 0;
     const recalls: Promise<void>[] = [];
     let toggles = 0;
+    // In waves of 100 concurrent recalls (two toggles each): 1,000 at once waited more than
+    // the pool's 10 s connect timeout for a connection at load 20-27 (session 9), and the
+    // recall rightly failed with StoreUnavailableError.
     for (let i = 0; i < 1000; i++) {
       recalls.push(store.recall({ cue: `topic${i % 4} q${i}`, sessionId: 's', k: 3 }).then((h) => void (hits += h.length)));
       if (i % 50 === 25) {
         recalls.push(toggles++ % 2 === 0 ? Promise.resolve(void store.enableProvenanceQueue({ coalesceMs: 5 })) : store.disableProvenanceQueue());
         await new Promise((r) => setImmediate(r));
       }
+      if (i % 100 === 99) await Promise.all(recalls);
     }
     await Promise.all(recalls);
     expect(toggles).toBe(20);
