@@ -1,6 +1,6 @@
 // A recall loop in a child process, killed with -9 by the parent at a random moment. After
 // each `await store.recall(...)` returns, the child appends to its own log, synchronously,
-// which pairs that recall acknowledged: `<n> <recordId>,<recordId>,...`. The parent then
+// which pairs that recall acknowledged, and when: `<n> <recordId>,<recordId>,... <unix ms>`. The parent then
 // checks that every acknowledged pair is in the store exactly once after a restart.
 //
 //   node --import tsx faults/recall-child.ts '<json RecallChildConfig>'
@@ -52,14 +52,14 @@ async function main(cfg: RecallChildConfig): Promise<void> {
   if (cfg.mode === 'spin') {
     for (let n = 0; ; n++) {
       const hits = await store.recall({ cue: recallCue(prefix, n), sessionId: 's' });
-      writeSync(ack, `${n} ${hits.map((h) => h.id).join(',')}\n`);
+      writeSync(ack, `${n} ${hits.map((h) => h.id).join(',')} ${Date.now()}\n`);
       // This loop never yields, so no timer can end it: it ends itself if orphaned or overdue.
       if (n % 1000 === 999 && (process.ppid === 1 || performance.now() > SPIN_LIMIT_MS)) process.exit(3);
     }
   }
   for (let n = 0; n < limit; n++) {
     const hits = await store.recall({ cue: recallCue(prefix, n), sessionId: 's' });
-    writeSync(ack, `${n} ${hits.map((h) => h.id).join(',')}\n`);
+    writeSync(ack, `${n} ${hits.map((h) => h.id).join(',')} ${Date.now()}\n`);
     await new Promise((r) => setImmediate(r));
   }
   if (cfg.mode === 'stall') {

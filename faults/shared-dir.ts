@@ -1,5 +1,6 @@
 // Three processes share one store and one spill directory: under overload, and with one
 // of them killed with -9.
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditAcks, readAckLog, storedRecalls } from './ack-audit.js';
 import { runWorkload, startChildScript } from './child.js';
@@ -75,6 +76,8 @@ export async function sharedDirKill9Scenario(runs: number, recallsEach: number):
     notes.push(`${survivorsReadBack}/${lastJsonLine(restart.stdout)?.respooledPairs ?? '?'}`);
     for (const p of prefixes) {
       const a = auditAcks(readAckLog(join(storePath, `acknowledged-${p}.log`)), await storedRecalls(storePath, p));
+      if (a.lost > 0 && process.env.PROVQ_FAULTS_KEEP) keepForPostMortem(storePath, run, [...ends, restart]);
+      if (a.lost > 0) failures.push(`run ${run} ${p === 'a' ? 'killed' : 'survivor'} ${p}: lost ${a.lost} pairs of recalls ${a.lostRecalls.slice(0, 8).join(',')}${a.lostRecalls.length > 8 ? ',…' : ''} (last acknowledged ${a.lastAcknowledged})`);
       totals.acknowledged += a.acknowledged;
       totals.durable += a.durable;
       totals.lost += a.lost;
@@ -94,4 +97,11 @@ export async function sharedDirKill9Scenario(runs: number, recallsEach: number):
     pass: totals.lost === 0 && totals.duplicated === 0 && totals.orderViolations === 0 && failed === 0,
     note: `runs with a survivor or restart failing: ${failed}${failures.length ? ` (${failures.join('; ')})` : ''}; pairs read back by survivors/restart per run: ${notes.join(' ')}`,
   };
+}
+
+/** PROVQ_FAULTS_KEEP=<dir>: a run that lost pairs leaves a copy of its store and its children's output there. */
+function keepForPostMortem(storePath: string, run: number, outputs: { stdout: string; stderr: string }[]): void {
+  const to = join(process.env.PROVQ_FAULTS_KEEP!, `shared-kill9-run-${run}-${Date.now()}`);
+  cpSync(storePath, to, { recursive: true });
+  outputs.forEach((o, i) => writeFileSync(join(to, `child-${i}.out`), `${o.stdout}\n--- stderr\n${o.stderr}`));
 }
