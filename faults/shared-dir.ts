@@ -3,7 +3,7 @@
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditAcks, readAckLog, storedRecalls } from './ack-audit.js';
-import { runWorkload, startChildScript } from './child.js';
+import { startChildScript, startWorkload } from './child.js';
 import { RECALL_CHILD } from './kill9.js';
 import type { RecallChildConfig } from './recall-child.js';
 import { lastJsonLine } from './sink-faults.js';
@@ -12,20 +12,23 @@ import { audit, exactResult, freshStore, RECORDS, sumAudits, type ScenarioResult
 export async function sharedDirScenario(pairsEach: number): Promise<ScenarioResult> {
   const storePath = await freshStore('shared');
   const prefixes = ['a', 'b', 'c'];
-  const results = await Promise.all(
-    prefixes.map((cuePrefix) =>
-      runWorkload({
-        storePath,
-        ending: 'settle',
-        cuePrefix,
-        pairs: pairsEach,
-        records: RECORDS,
-        sinkDelayMs: 10,
-        yieldEvery: 3,
-        queue: { maxQueueSize: 4, maxBatchPairs: 25, coalesceMs: 0, idlePollMs: 100, claimStaleMs: 2000 },
-      }),
-    ),
+  const go = join(storePath, 'go');
+  const children = prefixes.map((cuePrefix) =>
+    startWorkload({
+      storePath,
+      startWhenExists: go,
+      ending: 'settle',
+      cuePrefix,
+      pairs: pairsEach,
+      records: RECORDS,
+      sinkDelayMs: 10,
+      yieldEvery: 3,
+      queue: { maxQueueSize: 4, maxBatchPairs: 25, coalesceMs: 0, idlePollMs: 100, claimStaleMs: 2000 },
+    }),
   );
+  await Promise.all(children.map((c) => c.waitForLine(/^opened$/)));
+  writeFileSync(go, ''); // all three have opened the store: none opens it while another commits
+  const results = await Promise.all(children.map((c) => c.done));
   const audits = await Promise.all(prefixes.map((p) => audit(storePath, p, pairsEach)));
   const spilled = results.reduce((n, r) => n + (lastJsonLine(r.stdout)?.spilledPairs ?? 0), 0);
   return exactResult(
@@ -51,17 +54,20 @@ export async function sharedDirKill9Scenario(runs: number, recallsEach: number):
   for (let run = 0; run < runs; run++) {
     const storePath = await freshStore('shared-kill9');
     const prefixes = ['a', 'b', 'c'];
+    const go = join(storePath, 'go');
     const children = prefixes.map((cuePrefix, i) =>
       startChildScript(RECALL_CHILD, {
         storePath,
         mode: 'yield',
         cuePrefix,
         ackLog: join(storePath, `acknowledged-${cuePrefix}.log`),
+        startWhenExists: go,
         // The first runs until killed; the others stop by themselves.
         ...(i === 0 ? {} : { recalls: recallsEach }),
       } satisfies RecallChildConfig),
     );
     await Promise.all(children.map((c) => c.waitForLine(/^ready$/)));
+    writeFileSync(go, ''); // all three have opened the store: none opens it while another commits
     await new Promise((r) => setTimeout(r, 20 + Math.random() * 1000));
     children[0]!.kill('SIGKILL');
     const ends = await Promise.all(children.map((c) => c.done));
