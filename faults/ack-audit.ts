@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
 import { silentLogger } from '../src/log.js';
 
-export interface AckAudit {
+/** The counts of an audit (summed over runs). */
+export interface AckCounts {
   /** Recalls whose return was logged. */
   acknowledgedRecalls: number;
   /** Pairs those recalls acknowledged. */
@@ -17,6 +18,9 @@ export interface AckAudit {
   orderViolations: number;
   /** Pairs stored beyond the acknowledged ones (enqueued, not yet acknowledged when killed). */
   unacknowledgedStored: number;
+}
+
+export interface AckAudit extends AckCounts {
   /** The recall numbers of lost pairs (each once, ascending), and the last acknowledged recall: where in the run they were. */
   lostRecalls: number[];
   lastAcknowledged: number;
