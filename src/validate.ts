@@ -162,7 +162,7 @@ const tsSchema = provenanceEntrySchema.shape.ts;
 /** Nothing is remembered before zod accepted a ts (an initial '' let an empty ts through). */
 let lastValidTs: string | undefined;
 
-function isValidTs(ts: unknown): boolean {
+export function isValidTs(ts: unknown): boolean {
   if (typeof ts !== 'string') return false;
   if (ts === lastValidTs) return true;
   if (!tsSchema.safeParse(ts).success) return false;
