@@ -35,6 +35,7 @@ import { ensureTables, readHostMark, tablesOf, type StoreTables } from './postgr
 import { QueueToggle, type StoreQueueOptions } from './queue-toggle.js';
 import { recallPairs, recordRecall } from './recall-provenance.js';
 import { unitVector } from './similarity.js';
+import { journalDirBeside } from '../journal/journal-dir.js';
 
 /** Sink calls a store's queue keeps in flight: rows are keyed, so order and identity hold. */
 const POSTGRES_CONCURRENT_WRITES = 4;
@@ -100,7 +101,7 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     const host = hostKey(o.spillDir);
     try {
       const storeId = await ensureTables(pool, t);
-      const floor = Math.max(await readHostMark(pool, t, host), await newestLocalEntryMs([o.spillDir, `${o.spillDir}-journal`]));
+      const floor = Math.max(await readHostMark(pool, t, host), await newestLocalEntryMs([o.spillDir, journalDirBeside(o.spillDir)]));
       raiseEntryIdFloor(floor);
       return new PostgresMemoryStore<Extra>(pool, t, new HostMark(host, floor), storeId, o.spillDir, location, logger);
     } catch (err) {
