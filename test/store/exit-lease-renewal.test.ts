@@ -8,7 +8,8 @@
 // 3 of 6 children writing from timers and exiting at random moments; a bare-lmdb child with a
 // transaction() every 100 ms hung 6 of 6. The renewal is now a plain put of the handle's own key.
 // Checked: with renew() back on meta.transaction(...), this fails (the first child is killed
-// after 20 s), 2 of 2 runs.
+// after 20 s), 1 of 1 run; the scratch child exiting from a setImmediate after the renewing
+// write hung 4 of 4 before, 0 of 4 after (notes/scratch9/breakit9/exit-renewal-child.mjs).
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startChildScript } from '../../faults/child.js';
