@@ -107,7 +107,7 @@ describe('overflow held as spill lines', () => {
     const q = store.enableProvenanceQueue({ maxQueueSize: 4, maxBatchPairs: 1, coalesceMs: 60_000, exitHook: false, logger: silentLogger });
     const batches = batchesOf(4500, [3]);
     for (const b of batches.slice(0, 500)) q.enqueue(b); // one turn: 4 batches (12 pairs) in memory, 1,488 pairs in overflow
-    expect(await until(() => entered() === store.maxConcurrentWrites, 20_000), `sink calls entered: ${entered()}`).toBe(true);
+    expect(await until(() => entered() === store.maxConcurrentWrites, 30_000), `sink calls entered: ${entered()}`).toBe(true);
     const heldCalls = entered();
     expect(heldCalls).toBeGreaterThan(12); // more calls than memory had pairs: the rest took from overflow
     expect(q.stats().spilledPairs).toBe(0);
