@@ -51,18 +51,27 @@ describe('exit drain fallbacks (real child processes)', () => {
   // Checked: with the stderr dump removed, stderr holds no line and this fails. (A single
   // writeSync also passes here: the parent reads the pipe as it fills, so the retry on EAGAIN
   // is not reached; a full pipe nobody reads is the fault suite's business.)
-  it('the sync write and the spill dir both fail: every pending pair is a spill line on stderr (a pipe)', async () => {
+  // Checked (session 9, exit mutation run survivors): with the error line before the dump
+  // given no fields (`{}`) or no message (`""`), the operator is not told what the lines
+  // that follow are, or how many, and the log expectation fails.
+  it('the sync write and the spill dir both fail: every pending pair is a spill line on stderr (a pipe), after a line saying what they are', async () => {
     const storePath = tempDir();
     const blocked = join(storePath, 'blocked');
     const cfg = config({
       storePath,
       spillDirBlocker: blocked,
+      logToStderr: true,
       queue: { coalesceMs: 60_000, durability: 'memory', spillDir: join(blocked, 'spill') },
     });
     const r = await runWorkload(cfg);
     expect(r.code).toBe(0);
-    const lines = r.stderr.split('\n').filter((l) => l.startsWith('{"recordId"'));
+    const all = r.stderr.split('\n');
+    const lines = all.filter((l) => l.startsWith('{"recordId"'));
     expect(auditCues(cuesOfLines(lines), 'c', PAIRS)).toEqual({ durable: PAIRS, lost: 0, duplicated: 0, orderViolations: 0 });
+    const said = all.findIndex((l) => l.startsWith('{"level"') && /spill lines follow on stderr/.test(l));
+    expect(said).toBeGreaterThanOrEqual(0);
+    expect(JSON.parse(all[said]!)).toMatchObject({ reason: 'exit(0)', pairs: PAIRS });
+    expect(said).toBeLessThan(all.indexOf(lines[0]!));
   });
 
   // The exit drain journals the exiting turn's pairs only when it cannot save them: here.
