@@ -177,7 +177,9 @@ describe('saving at a stop deadline (in process: the same saveSync as the exit d
 describe('saving at a stop deadline, a sink without a sync write', () => {
   // Checked (session 9, exit mutation run survivor): with `if (!sink.appendProvenanceBatchSync)
   // return null` made false, the missing method is called, and its TypeError is logged as
-  // "sync sink write failed" — an error the sink never had — and this fails.
+  // "sync sink write failed" — an error the sink never had — and this fails. With halt()'s
+  // `this.journal?.leaveForRecovery()` made `this.journal.leaveForRecovery()` (no journal in
+  // memory mode), stop() rejects with a TypeError instead of resolving, and this fails too.
   it('a spill dir that cannot be written: the pairs go to stderr, and the log blames the spill dir, not the sink', async () => {
     const sink = new RecordingSink(); // async only, like most custom sinks
     sink.hold();
