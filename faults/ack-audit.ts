@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
 import { silentLogger } from '../src/log.js';
 
-export interface AckAudit {
+/** The counts of an audit (summed over runs). */
+export interface AckCounts {
   /** Recalls whose return was logged. */
   acknowledgedRecalls: number;
   /** Pairs those recalls acknowledged. */
@@ -19,7 +20,13 @@ export interface AckAudit {
   unacknowledgedStored: number;
 }
 
-/** `<n> <id>,<id>` lines; a last line cut by the kill was never fully acknowledged and is ignored. */
+export interface AckAudit extends AckCounts {
+  /** The recall numbers of lost pairs (each once, ascending), and the last acknowledged recall: where in the run they were. */
+  lostRecalls: number[];
+  lastAcknowledged: number;
+}
+
+/** `<n> <id>,<id> [<unix ms>]` lines; a last line cut by the kill was never fully acknowledged and is ignored. */
 export function readAckLog(path: string): Map<number, string[]> {
   const acks = new Map<number, string[]>();
   let text: string;
@@ -73,12 +80,18 @@ export function auditAcks(acks: Map<number, string[]>, stored: Map<string, numbe
   }
   let acknowledged = 0;
   let lost = 0;
+  const lostRecalls = new Set<number>();
   for (const [n, ids] of acks) {
     for (const id of ids) {
       acknowledged++;
-      if (!copies.has(`${id} ${n}`)) lost++;
+      if (!copies.has(`${id} ${n}`)) {
+        lost++;
+        lostRecalls.add(n);
+      }
     }
   }
   const unacknowledgedStored = [...copies.keys()].filter((k) => !acks.has(Number(k.split(' ')[1]))).length;
-  return { acknowledgedRecalls: acks.size, acknowledged, durable: acknowledged - lost, lost, duplicated, orderViolations, unacknowledgedStored };
+  let lastAcknowledged = -1;
+  for (const n of acks.keys()) lastAcknowledged = Math.max(lastAcknowledged, n);
+  return { acknowledgedRecalls: acks.size, acknowledged, durable: acknowledged - lost, lost, duplicated, orderViolations, unacknowledgedStored, lostRecalls: [...lostRecalls].sort((a, b) => a - b), lastAcknowledged };
 }

@@ -6,7 +6,7 @@
 // what memory mode loses is the measured difference.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { auditAcks, readAckLog, storedRecalls, type AckAudit } from './ack-audit.js';
+import { auditAcks, readAckLog, storedRecalls, type AckCounts } from './ack-audit.js';
 import { startChildScript } from './child.js';
 import { lastJsonLine } from './sink-faults.js';
 import { freshStore, type ScenarioResult } from './scenario.js';
@@ -34,7 +34,7 @@ export async function kill9Scenarios(runs: number): Promise<ScenarioResult[]> {
 }
 
 export async function kill9Scenario(workload: Workload, durability: Durability, runs: number): Promise<ScenarioResult> {
-  const total: AckAudit = { acknowledgedRecalls: 0, acknowledged: 0, durable: 0, lost: 0, duplicated: 0, orderViolations: 0, unacknowledgedStored: 0 };
+  const total: AckCounts = { acknowledgedRecalls: 0, acknowledged: 0, durable: 0, lost: 0, duplicated: 0, orderViolations: 0, unacknowledgedStored: 0 };
   let maxLost = 0;
   let runsLosing = 0;
   let failedRestarts = 0;
@@ -46,7 +46,7 @@ export async function kill9Scenario(workload: Workload, durability: Durability, 
     if (!r.restartOk) failedRestarts++;
     torn += r.tornJournalLines;
     const a = auditAcks(readAckLog(ackLog), await storedRecalls(storePath, ''));
-    for (const k of Object.keys(total) as (keyof AckAudit)[]) total[k] += a[k];
+    for (const k of Object.keys(total) as (keyof AckCounts)[]) total[k] += a[k];
     maxLost = Math.max(maxLost, a.lost);
     if (a.lost > 0) runsLosing++;
   }

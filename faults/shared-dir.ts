@@ -1,8 +1,9 @@
 // Three processes share one store and one spill directory: under overload, and with one
 // of them killed with -9.
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditAcks, readAckLog, storedRecalls } from './ack-audit.js';
-import { runWorkload, startChildScript } from './child.js';
+import { startChildScript, startWorkload } from './child.js';
 import { RECALL_CHILD } from './kill9.js';
 import type { RecallChildConfig } from './recall-child.js';
 import { lastJsonLine } from './sink-faults.js';
@@ -11,20 +12,23 @@ import { audit, exactResult, freshStore, RECORDS, sumAudits, type ScenarioResult
 export async function sharedDirScenario(pairsEach: number): Promise<ScenarioResult> {
   const storePath = await freshStore('shared');
   const prefixes = ['a', 'b', 'c'];
-  const results = await Promise.all(
-    prefixes.map((cuePrefix) =>
-      runWorkload({
-        storePath,
-        ending: 'settle',
-        cuePrefix,
-        pairs: pairsEach,
-        records: RECORDS,
-        sinkDelayMs: 10,
-        yieldEvery: 3,
-        queue: { maxQueueSize: 4, maxBatchPairs: 25, coalesceMs: 0, idlePollMs: 100, claimStaleMs: 2000 },
-      }),
-    ),
+  const go = join(storePath, 'go');
+  const children = prefixes.map((cuePrefix) =>
+    startWorkload({
+      storePath,
+      startWhenExists: go,
+      ending: 'settle',
+      cuePrefix,
+      pairs: pairsEach,
+      records: RECORDS,
+      sinkDelayMs: 10,
+      yieldEvery: 3,
+      queue: { maxQueueSize: 4, maxBatchPairs: 25, coalesceMs: 0, idlePollMs: 100, claimStaleMs: 2000 },
+    }),
   );
+  await Promise.all(children.map((c) => c.waitForLine(/^opened$/)));
+  writeFileSync(go, ''); // all three have opened the store: none opens it while another commits
+  const results = await Promise.all(children.map((c) => c.done));
   const audits = await Promise.all(prefixes.map((p) => audit(storePath, p, pairsEach)));
   const spilled = results.reduce((n, r) => n + (lastJsonLine(r.stdout)?.spilledPairs ?? 0), 0);
   return exactResult(
@@ -50,17 +54,20 @@ export async function sharedDirKill9Scenario(runs: number, recallsEach: number):
   for (let run = 0; run < runs; run++) {
     const storePath = await freshStore('shared-kill9');
     const prefixes = ['a', 'b', 'c'];
+    const go = join(storePath, 'go');
     const children = prefixes.map((cuePrefix, i) =>
       startChildScript(RECALL_CHILD, {
         storePath,
         mode: 'yield',
         cuePrefix,
         ackLog: join(storePath, `acknowledged-${cuePrefix}.log`),
+        startWhenExists: go,
         // The first runs until killed; the others stop by themselves.
         ...(i === 0 ? {} : { recalls: recallsEach }),
       } satisfies RecallChildConfig),
     );
     await Promise.all(children.map((c) => c.waitForLine(/^ready$/)));
+    writeFileSync(go, ''); // all three have opened the store: none opens it while another commits
     await new Promise((r) => setTimeout(r, 20 + Math.random() * 1000));
     children[0]!.kill('SIGKILL');
     const ends = await Promise.all(children.map((c) => c.done));
@@ -75,6 +82,8 @@ export async function sharedDirKill9Scenario(runs: number, recallsEach: number):
     notes.push(`${survivorsReadBack}/${lastJsonLine(restart.stdout)?.respooledPairs ?? '?'}`);
     for (const p of prefixes) {
       const a = auditAcks(readAckLog(join(storePath, `acknowledged-${p}.log`)), await storedRecalls(storePath, p));
+      if (a.lost > 0 && process.env.PROVQ_FAULTS_KEEP) keepForPostMortem(storePath, run, [...ends, restart]);
+      if (a.lost > 0) failures.push(`run ${run} ${p === 'a' ? 'killed' : 'survivor'} ${p}: lost ${a.lost} pairs of recalls ${a.lostRecalls.slice(0, 8).join(',')}${a.lostRecalls.length > 8 ? ',…' : ''} (last acknowledged ${a.lastAcknowledged})`);
       totals.acknowledged += a.acknowledged;
       totals.durable += a.durable;
       totals.lost += a.lost;
@@ -94,4 +103,11 @@ export async function sharedDirKill9Scenario(runs: number, recallsEach: number):
     pass: totals.lost === 0 && totals.duplicated === 0 && totals.orderViolations === 0 && failed === 0,
     note: `runs with a survivor or restart failing: ${failed}${failures.length ? ` (${failures.join('; ')})` : ''}; pairs read back by survivors/restart per run: ${notes.join(' ')}`,
   };
+}
+
+/** PROVQ_FAULTS_KEEP=<dir>: a run that lost pairs leaves a copy of its store and its children's output there. */
+function keepForPostMortem(storePath: string, run: number, outputs: { stdout: string; stderr: string }[]): void {
+  const to = join(process.env.PROVQ_FAULTS_KEEP!, `shared-kill9-run-${run}-${Date.now()}`);
+  cpSync(storePath, to, { recursive: true });
+  outputs.forEach((o, i) => writeFileSync(join(to, `child-${i}.out`), `${o.stdout}\n--- stderr\n${o.stderr}`));
 }

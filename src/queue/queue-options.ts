@@ -3,6 +3,7 @@
 import { InvalidOptionsError } from '../errors.js';
 import { queueOptionsSchema, type QueueOptions, type ResolvedQueueOptions } from '../schemas.js';
 import { parseOptions } from '../validate.js';
+import { journalDirBeside } from '../journal/journal-dir.js';
 
 /** Options of a queue built directly: as {@link QueueOptions}, with `spillDir` required. */
 export type DirectQueueOptions = QueueOptions & {
@@ -26,7 +27,7 @@ export function resolveQueueOptions(raw: DirectQueueOptions): QueueDirs {
     );
   }
   const spillDir = opts.spillDir;
-  const journalDir = opts.durability === 'journal' ? (opts.journalDir ?? `${spillDir}-journal`) : null;
+  const journalDir = opts.durability === 'journal' ? (opts.journalDir ?? journalDirBeside(spillDir)) : null;
   if (journalDir === spillDir) {
     throw new InvalidOptionsError(`invalid queue options: journalDir must not be the spillDir (${spillDir}); give the journal its own directory`);
   }

@@ -14,6 +14,7 @@ import { replayClaimedFile, type ChunkDelivered, type ReplayOutcome } from '../s
 import { mergedReadBackRound } from './merged-read-back.js';
 import { recoverAbandonedTmpFiles } from '../spill/stale-tmp.js';
 import { backoffDelay } from './backoff.js';
+import { reasonFileFor } from '../spill/spill-file-name.js';
 
 export interface ReadBackHost {
   readonly sinkId: string;
@@ -104,9 +105,10 @@ export class ReadBack {
     const listing = await this.listingOf(dir, journal);
     if (listing === null) return false;
     if (!journal) {
-      // A file of ours that another process applied and deleted is durable: forget it.
+      // A file of ours that another process applied and deleted is durable: forget it. One
+      // it quarantined, or whose refused pairs it set aside, is in no sink (flush says so).
       const present = new Set(listing.pending);
-      for (const name of ownBefore) if (!present.has(name) && this.host.ownFiles.has(name)) this.host.fileDone(name, { kind: 'skipped', reason: 'gone' });
+      for (const name of ownBefore) if (!present.has(name) && this.host.ownFiles.has(name)) this.host.fileDone(name, goneOutcome(name, listing.quarantined));
     }
     if (this.picksOf(listing.pending, journal).length === 0) return false;
     const claims = await this.claimsFor(dir, journal);
@@ -279,4 +281,18 @@ export class ReadBack {
     this.retryAt.set(name, { failures, at: performance.now() + wait });
     this.log.error({ file: name, attempt: failures, retryInMs: wait, ...errorFields(err) }, 'cannot read back a spill file; it stays and is tried again');
   }
+}
+
+/**
+ * What became of a file of ours that another process took (a second process on the spill
+ * dir, `provq spill replay`): set aside, when a quarantined form of it is listed — whole
+ * (`<stem>.failed-…`) or its refused pairs (`<stem>-refused.failed-…`; those are published
+ * before the file is removed, so the listing that misses the file shows them) — else
+ * applied. (Pairs for unknown records set aside count as skipped, as in a fresh batch.)
+ */
+export function goneOutcome(name: string, quarantined: readonly string[]): ReplayOutcome {
+  const stem = name.replace(/\.jsonl$/, '');
+  const as = quarantined.find((q) => q.startsWith(`${stem}.failed-`) || q.startsWith(`${stem}-refused.failed-`));
+  if (!as) return { kind: 'skipped', reason: 'gone' };
+  return { kind: 'quarantined', as, reason: `set aside by another process as ${as} (its reason: ${reasonFileFor(as)})` };
 }

@@ -8,6 +8,11 @@ export class BatchEntryIds {
 
   constructor(private readonly pairs: readonly ProvenancePair[]) {}
 
+  /** Some pair got its id here (it had none): the ids exist nowhere but in this batch. */
+  get assigned(): boolean {
+    return this.block !== undefined;
+  }
+
   /** The pair's own entryId, or one from the batch's block (stable per index). */
   idAt(i: number): string {
     const own = this.pairs[i]![1].entryId;

@@ -3,11 +3,18 @@
 // made durable ID_LEASE_MS ahead of the ids this process hands out, and the id clock never
 // passes it until a higher mark is durable, so no id of any run (stored, journaled or
 // spilled, even by a process killed with -9) is ever above the mark the next run starts from.
+// A renewal is a plain put of this store handle's own key: never a transaction() with a
+// JavaScript callback, whose transaction lmdb-js's writer thread holds open waiting for the
+// main thread to run it — a process exiting then (process.exit, a signal) never ended
+// (Node joins its thread pool at exit). Own keys are never lowered by another process.
+import { randomBytes } from 'node:crypto';
 import type { Database, RootDatabase } from 'lmdb';
 import { holdIdLease, idClockMs, leaseCeilingMs, raiseEntryIdFloor, releaseIdLease, type IdLease } from '../entry-id.js';
 import { errorFields, type Logger } from '../log.js';
 
 const HIGH_WATER_KEY = 'entryIdHighWaterMs';
+/** Each store handle renews its lease under `entryIdHighWaterMs:<random>`; opens fold them into HIGH_WATER_KEY. */
+const OWN_MARK_PREFIX = `${HIGH_WATER_KEY}:`;
 /** How far ahead of the ids the mark is kept: a quick restart starts at most this much ahead. */
 export const ID_LEASE_MS = 2000;
 /** After a failed renewal, ids keep the old ceiling (order holds) and the next try waits this long. */
@@ -18,6 +25,8 @@ export class IdHighWater implements IdLease {
   renewAtMs = 0;
   private renewing: Promise<void> | null = null;
   private closed = false;
+  /** This handle's own mark: a plain put never lowers another process's lease. */
+  private readonly ownKey = `${OWN_MARK_PREFIX}${randomBytes(6).toString('hex')}`;
 
   private constructor(
     private readonly meta: Database<unknown, string>,
@@ -31,9 +40,13 @@ export class IdHighWater implements IdLease {
   static open(env: RootDatabase, meta: Database<unknown, string>, log: Logger): IdHighWater {
     const mark = new IdHighWater(meta, log);
     env.transactionSync(() => {
-      raiseEntryIdFloor(storedMark(meta) + 1);
+      // The highest lease of any run, folded into one key: the per-handle keys of runs that
+      // are gone go, and a live one's lease is kept in the fold (its next renewal rewrites its key).
+      const { highest, ownKeys } = storedMarks(meta);
+      raiseEntryIdFloor(highest + 1);
       mark.setCeiling(leaseCeilingMs(ID_LEASE_MS));
-      meta.putSync(HIGH_WATER_KEY, mark.ceilingMs);
+      meta.putSync(HIGH_WATER_KEY, Math.max(highest, mark.ceilingMs));
+      for (const key of ownKeys) meta.removeSync(key);
     });
     holdIdLease(mark);
     return mark;
@@ -43,15 +56,9 @@ export class IdHighWater implements IdLease {
   renew(): void {
     if (this.renewing || this.closed) return;
     const target = leaseCeilingMs(ID_LEASE_MS);
-    // Out of the caller's stack: ids may be reserved inside a sync write transaction, where
-    // lmdb would run a transaction() inline (and return no promise).
+    // Out of the caller's stack: ids may be reserved inside a sync write transaction.
     this.renewing = Promise.resolve()
-      .then(() =>
-        this.meta.transaction(() => {
-          // Never lower it: another process sharing the store may hold a later lease.
-          if (storedMark(this.meta) < target) void this.meta.put(HIGH_WATER_KEY, target);
-        }),
-      )
+      .then(() => this.meta.put(this.ownKey, target))
       .then(
         () => {
           if (target > this.ceilingMs) this.setCeiling(target);
@@ -79,7 +86,17 @@ export class IdHighWater implements IdLease {
   }
 }
 
-function storedMark(meta: Database<unknown, string>): number {
-  const v = meta.get(HIGH_WATER_KEY);
+/** The highest mark stored (the folded key and every handle's own), and the own keys. */
+function storedMarks(meta: Database<unknown, string>): { highest: number; ownKeys: string[] } {
+  let highest = markValue(meta.get(HIGH_WATER_KEY));
+  const ownKeys: string[] = [];
+  for (const { key, value } of meta.getRange({ start: OWN_MARK_PREFIX, end: `${OWN_MARK_PREFIX}\uffff` })) {
+    ownKeys.push(key);
+    highest = Math.max(highest, markValue(value));
+  }
+  return { highest, ownKeys };
+}
+
+function markValue(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }

@@ -28,12 +28,14 @@ import { BatchEntryIds } from './batch-entry-ids.js';
 import type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
 import { HostMark, hostKey } from './postgres/host-mark.js';
 import { newestLocalEntryMs } from './postgres/local-entry-ids.js';
+import { OutcomeUnknown, writeUntilAnswered } from './postgres/unconfirmed-write.js';
 import { appendRows, countRows, historyCounts, readHistory } from './postgres/provenance-rows.js';
 import { rankByEmbedding, rankByText, recordColumns, type RecordRow } from './postgres/recall-sql.js';
 import { ensureTables, readHostMark, tablesOf, type StoreTables } from './postgres/tables.js';
 import { QueueToggle, type StoreQueueOptions } from './queue-toggle.js';
 import { recallPairs, recordRecall } from './recall-provenance.js';
 import { unitVector } from './similarity.js';
+import { journalDirBeside } from '../journal/journal-dir.js';
 
 /** Sink calls a store's queue keeps in flight: rows are keyed, so order and identity hold. */
 const POSTGRES_CONCURRENT_WRITES = 4;
@@ -99,7 +101,7 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     const host = hostKey(o.spillDir);
     try {
       const storeId = await ensureTables(pool, t);
-      const floor = Math.max(await readHostMark(pool, t, host), await newestLocalEntryMs([o.spillDir, `${o.spillDir}-journal`]));
+      const floor = Math.max(await readHostMark(pool, t, host), await newestLocalEntryMs([o.spillDir, journalDirBeside(o.spillDir)]));
       raiseEntryIdFloor(floor);
       return new PostgresMemoryStore<Extra>(pool, t, new HostMark(host, floor), storeId, o.spillDir, location, logger);
     } catch (err) {
@@ -252,7 +254,8 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
       entries[i] = JSON.stringify(entry.entryId === undefined ? { ...entry, entryId } : entry);
     }
     const mark = this.mark.needed(entryIds);
-    const out = await this.sql('appendProvenanceBatch', () => appendRows(this.pool, this.t, { recordIds, entryIds, entries }, mark));
+    const write = () => appendRows(this.pool, this.t, { recordIds, entryIds, entries }, mark);
+    const out = await this.sql('appendProvenanceBatch', () => writeUntilAnswered(write, ids.assigned, () => this.closed));
     if (mark) this.mark.committedAt(mark.ms);
     this.unknownRecordPairs += out.unknown.length;
     this.duplicatePairs += out.duplicates;
@@ -265,10 +268,13 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
       return await run();
     } catch (err) {
       if (err instanceof ProvenanceQueueError) throw err;
-      throw new StoreUnavailableError(
-        `${what} failed on the Postgres store at ${this.location}: ${(err as Error).message} (not confirmed; retrying is safe: a pair is never stored twice)`,
-        { cause: err },
-      );
+      // Pairs given without an entryId got theirs here: if the write committed before its
+      // answer was lost, a call again would store them twice.
+      const again = err instanceof OutcomeUnknown
+        ? 'not confirmed: it may have been stored before the connection failed, and calling it again with pairs that have no entryId may store them twice (pairs that carry their entryId, as the queue\'s do, are never stored twice)'
+        : 'not confirmed; retrying is safe: a pair is never stored twice';
+      const cause = err instanceof OutcomeUnknown ? err.failure : err;
+      throw new StoreUnavailableError(`${what} failed on the Postgres store at ${this.location}: ${(cause as Error).message} (${again})`, { cause });
     }
   }
 

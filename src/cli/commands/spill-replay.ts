@@ -10,13 +10,14 @@ import type { Io } from '../io.js';
 import { openTargetStore } from '../open-store.js';
 import { ReplayReport } from '../replay-report.js';
 import { replayDeadJournal } from '../replay-journal.js';
+import { journalDirBeside } from '../../journal/journal-dir.js';
 
 export async function spillReplayCommand(raw: unknown, io: Io): Promise<number> {
   const args = parseArgs(replayArgsSchema, raw);
   const store = await openTargetStore(args);
   const dir = args.dir ?? store.spillDir;
   // A store's journal is <store>/provenance-journal, a Postgres store's <spillDir>-journal.
-  const journalDir = args.store ? storeJournalDir(args.store) : `${dir}-journal`;
+  const journalDir = args.store ? storeJournalDir(args.store) : journalDirBeside(dir);
   try {
     const spilled = await checkSpillDir(dir);
     if (!spilled && !(await checkSpillDir(journalDir))) {

@@ -6,6 +6,7 @@ import { CLAIM_STALE_MS, parseArgs, statusArgsSchema, storeJournalDir, storeSpil
 import type { Io } from '../io.js';
 import { assertStoreDir } from '../open-store.js';
 import { count } from '../plural.js';
+import { journalDirBeside } from '../../journal/journal-dir.js';
 
 export async function spillStatusCommand(raw: unknown, io: Io): Promise<number> {
   const args = parseArgs(statusArgsSchema, raw);
@@ -14,7 +15,7 @@ export async function spillStatusCommand(raw: unknown, io: Io): Promise<number> 
   const dir = args.dir ?? storeSpillDir(args.store!);
   const status = await spillStatus(dir, { staleMs: CLAIM_STALE_MS });
   // A store's journal is <store>/provenance-journal; a directly built queue's, <spillDir>-journal.
-  const journal = await journalStatus(args.dir ? `${args.dir}-journal` : storeJournalDir(args.store!));
+  const journal = await journalStatus(args.dir ? journalDirBeside(args.dir) : storeJournalDir(args.store!));
   if (args.json) io.out(JSON.stringify({ ...status, journal }, null, 2));
   else {
     printStatus(status, io);
