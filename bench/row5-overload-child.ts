@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../src/log.js';
 import { ProvenanceWriteQueue } from '../src/queue/provenance-write-queue.js';
 import type { ProvenancePair } from '../src/schemas.js';
-import type { ProvenanceSink } from '../src/sink.js';
+import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../src/sink.js';
 import { listSpillDir } from '../src/spill/spill-dir.js';
 import { readSpillFile } from '../src/spill/spill-reader.js';
 import type { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
@@ -102,17 +102,18 @@ class ThrottledSink implements ProvenanceSink {
     this.maxConcurrentWrites = store.maxConcurrentWrites;
   }
 
-  async appendProvenanceBatch(pairs: ProvenancePair[]): Promise<void> {
+  async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult | void> {
     if (this.mode === 'halted') throw new Error('row 5: the drain timed out; the rest stays in the spill dir');
-    if (this.mode === 'full speed') {
-      await this.store.appendProvenanceBatch(pairs);
-      return;
-    }
+    // The queue's context goes through, as to the store's own queue: without it the store
+    // checks every pair again and puts every pair conditionally (a promise a put), as for a
+    // caller it knows nothing about — what its own queue never makes it do.
+    if (this.mode === 'full speed') return this.store.appendProvenanceBatch(pairs, context);
     // Idle time earns no credit: a call may start no earlier than the previous one's share ended.
     this.readyAt = Math.max(this.readyAt, performance.now()) + (pairs.length * 1000) / this.capacity;
-    await this.store.appendProvenanceBatch(pairs);
+    const result = await this.store.appendProvenanceBatch(pairs, context);
     const wait = this.readyAt - performance.now();
     if (wait > 0) await sleep(wait);
+    return result;
   }
 
   lift(): void {

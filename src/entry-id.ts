@@ -102,6 +102,36 @@ export function formatEntryId(ms: number, seq: number): string {
   return `${String(ms).padStart(13, '0')}-${PROCESS_TAG}-${seq.toString(36).padStart(10, '0')}`;
 }
 
+/** `-<process tag>-`, the middle of every id this process issues, as bytes. */
+const TAG_BYTES = Uint8Array.from(`-${PROCESS_TAG}-`, (c) => c.charCodeAt(0));
+/** Bytes of an id formatEntryId writes (for a ms below 10^13 and a seq below 36^10). */
+export const ENTRY_ID_BYTES = 13 + TAG_BYTES.length + 10;
+const MAX_ID_MS = 1e13;
+const MAX_ID_SEQ = 36 ** 10;
+
+/**
+ * formatEntryId(ms, seq) written as bytes at `off` (overflow's lines: no string per pair);
+ * returns the offset after it, or -1 when it does not fit before `limit` or the numbers
+ * outgrow the fixed widths (the caller then formats the string).
+ */
+export function writeEntryId(ms: number, seq: number, buf: Uint8Array, off: number, limit: number): number {
+  if (off + ENTRY_ID_BYTES > limit || ms >= MAX_ID_MS || seq >= MAX_ID_SEQ || ms < 0 || seq < 0) return -1;
+  let x = ms;
+  for (let i = off + 12; i >= off; i--) {
+    buf[i] = 0x30 + (x % 10);
+    x = Math.floor(x / 10);
+  }
+  buf.set(TAG_BYTES, off + 13);
+  const end = off + ENTRY_ID_BYTES;
+  x = seq;
+  for (let i = end - 1; i >= end - 10; i--) {
+    const d = x % 36;
+    buf[i] = d < 10 ? 0x30 + d : 0x57 + d; // 0-9, a-z
+    x = Math.floor(x / 36);
+  }
+  return end;
+}
+
 /**
  * The id of a hand-made spill line that has none: stable for the same file and line, so
  * reading the file twice never duplicates; ordered by the entry's own timestamp.

@@ -66,10 +66,14 @@ export function parsePairs(pairs: unknown): ProvenancePair[] {
     let i = 0;
     for (; i < pairs.length; i++) {
       const p: unknown = pairs[i];
-      if (!isPlainValidPair(p)) break;
+      if (!Array.isArray(p) || p.length !== 2) break;
+      // Each field read once, and the copy is what is checked: a getter read twice could
+      // answer the check one thing and the copy another (an entry the schema refuses, in the
+      // queue and in a spill file that would then be quarantined whole).
+      const recordId: unknown = p[0];
       const entry = copyJsonData(p[1]);
-      if (isNotJson(entry)) break;
-      out[i] = [p[0], entry as ProvenanceEntry];
+      if (isNotJson(entry) || !isKeyString(recordId, MAX_RECORD_ID_LENGTH) || !isPlainValidEntry(entry)) break;
+      out[i] = [recordId, entry];
     }
     if (i === pairs.length) return out;
   }
@@ -162,7 +166,7 @@ const tsSchema = provenanceEntrySchema.shape.ts;
 /** Nothing is remembered before zod accepted a ts (an initial '' let an empty ts through). */
 let lastValidTs: string | undefined;
 
-function isValidTs(ts: unknown): boolean {
+export function isValidTs(ts: unknown): boolean {
   if (typeof ts !== 'string') return false;
   if (ts === lastValidTs) return true;
   if (!tsSchema.safeParse(ts).success) return false;

@@ -155,6 +155,28 @@ describe('parsePairs', () => {
   });
 });
 
+describe('parsePairs and fields read twice', () => {
+  // Checked: with the fast path checking the caller's pair and then copying it (as before
+  // session 9), the getters' second answers are what is returned: cue 5 and an empty
+  // recordId, which the schema refuses and which, spilled, would quarantine a whole file.
+  it('checks what it returns: a getter answering differently on a second read cannot slip an invalid pair through', () => {
+    let cueReads = 0;
+    const entry = { ts: '2026-11-30T12:00:00.000Z', sessionId: 's1' } as Record<string, unknown>;
+    Object.defineProperty(entry, 'cue', { enumerable: true, get: () => (cueReads++ === 0 ? 'first' : 5) });
+    let idReads = 0;
+    const pair = [undefined, entry] as unknown[];
+    Object.defineProperty(pair, 0, { enumerable: true, get: () => (idReads++ === 0 ? 'r1' : '') });
+    let parsed: unknown;
+    try {
+      parsed = parsePairs([pair]);
+    } catch (err) {
+      expect(err).toBeInstanceOf(InvalidPairError); // refusing it is fine too
+      return;
+    }
+    expect(provenancePairsSchema.safeParse(parsed).success, JSON.stringify(parsed)).toBe(true);
+  });
+});
+
 describe('isPlainValidSpillLine', () => {
   // A spill line made from a nearly valid pair, sometimes with a flaw of its own.
   const nearlyValidLine = fc.tuple(nearlyValidPair, fc.nat(5), fc.oneof(badId, fc.string({ minLength: 1, maxLength: 4 }))).map(([p, flaw, id]): unknown => {

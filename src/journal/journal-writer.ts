@@ -7,12 +7,12 @@
 import { unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorFields, type Logger } from '../log.js';
-import { identifiedBatch, identifiedPair, identifyAll, type PendingBatch } from '../queue/pending-batches.js';
-import { NO_ROOM, SpillLineEncoder } from '../spill/spill-line-encoder.js';
-import { MAX_SPILL_FILE_PAIRS, spillLine } from '../spill/spill-writer.js';
+import { identifiedBatch, identifyAll, type PendingBatch } from '../queue/pending-batches.js';
+import { MAX_SPILL_FILE_PAIRS } from '../spill/spill-writer.js';
 import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
 import { closeSegment, openSegment, retireSegment, syncSegment, syncSegmentSync, type Segment } from './journal-segment.js';
+import { CHUNK_BYTES, TurnLines } from './turn-lines.js';
 
 export interface JournalOptions {
   segmentBytes: number;
@@ -29,12 +29,6 @@ export interface JournalBacklog {
   unsavedBatches(): PendingBatch[];
 }
 
-/** A turn's lines are written in pieces of at most this many bytes (and never past a segment). */
-const CHUNK_BYTES = 256 * 1024;
-
-/** A turn's batch slots are kept up to this many. */
-const KEEP_PENDING_SLOTS = 8192;
-
 /**
  * A claim not refreshed for this long (it is refreshed every second) may soon be taken
  * over: a reader takes one that has not been refreshed for 2 s (the least claimStaleMs).
@@ -50,13 +44,8 @@ export class JournalWriter {
   private readonly full: Segment[] = [];
   /** Rotated segments not fsync'd since their last write (their descriptors open): fsync'd with the current one when a write is due. */
   private rotatedUnsynced: Segment[] = [];
-  /** This turn's batches: slots [0, pendingCount). The array is kept, so `add` does not grow it every turn. */
-  private pending: (PendingBatch | undefined)[] = [];
-  private pendingCount = 0;
-  /** Where a turn's lines are encoded before their one write; reused, so it stays warm. */
-  private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  /** Writes most lines straight into `chunk`, reusing what a pair shares with the one before. */
-  private readonly encoder = new SpillLineEncoder();
+  /** This turn's batches and overflow's lines, written together when it ends. */
+  private readonly turn = new TurnLines((bytes, pairs) => this.write(bytes, pairs, this.pendingHiSeq));
   private pendingHiSeq = 0;
   private scheduled = false;
   private fsyncDue = false;
@@ -77,7 +66,7 @@ export class JournalWriter {
       unsavedBatches: () => backlog.unsavedBatches(),
       write: (batch) => {
         this.writePending(); // this turn's lines first, as they would have gone
-        this.pending[this.pendingCount++] = batch;
+        this.turn.addBatch(batch);
         const before = this.counters.journalErrors;
         this.writePending();
         return this.counters.journalErrors === before;
@@ -100,7 +89,20 @@ export class JournalWriter {
 
   /** Journals a batch before this turn ends. `hiSeq`: one past its last sequence number. */
   add(batch: PendingBatch, hiSeq: number): void {
-    this.pending[this.pendingCount++] = batch;
+    this.turn.addBatch(batch);
+    this.scheduleTurn(hiSeq);
+  }
+
+  /**
+   * Journals overflow's lines of a batch (formatted as enqueue took it) before this turn
+   * ends: copied now, not formatted again. `hiSeq`: one past its last sequence number.
+   */
+  addLines(lines: Uint8Array, pairs: number, hiSeq: number): void {
+    this.turn.addLines(lines, pairs);
+    this.scheduleTurn(hiSeq);
+  }
+
+  private scheduleTurn(hiSeq: number): void {
     this.pendingHiSeq = hiSeq;
     if (this.scheduled) return;
     this.scheduled = true;
@@ -108,65 +110,18 @@ export class JournalWriter {
   }
 
   /**
-   * Writes what was added this turn now (the microtask does it otherwise). The lines are
-   * encoded into one reused buffer and written with one `writeSync` — no string or Buffer
-   * per pair or turn for the collector — unless the turn is larger than a chunk or a
-   * segment holds. A pair the byte encoder does not take goes through `spillLine`.
+   * Writes what was added this turn now (the microtask does it otherwise): lines gathered
+   * in one reused buffer and written with one `writeSync` — no string or Buffer per pair or
+   * turn for the collector — unless the turn is larger than a chunk or a segment holds.
    */
   readonly writePending = (): void => {
     this.scheduled = false;
-    if (this.pendingCount === 0) return;
+    if (this.turn.pending === 0) return;
     // After a stall, before a line goes into a segment another process may have read back and
     // deleted meanwhile (proper-lockfile would say so only at its next refresh, after this
     // turn's pairs were acknowledged).
     if (this.current && performance.now() - this.current.refreshedAt > CLAIM_FRESH_MS) this.claimLost(this.current);
-    const batches = this.pendingCount;
-    this.pendingCount = 0;
-    const hiSeq = this.pendingHiSeq;
-    const chunk = this.chunk;
-    const chunkCap = Math.min(this.opts.segmentBytes, CHUNK_BYTES);
-    let bytes = 0;
-    let count = 0;
-    for (let k = 0; k < batches; k++) {
-      const b = this.pending[k]!;
-      this.pending[k] = undefined;
-      for (let i = 0; i < b.pairs.length; i++) {
-        const pair = identifiedPair(b, i);
-        if (count >= MAX_SPILL_FILE_PAIRS) {
-          this.write(chunk.subarray(0, bytes), count, hiSeq);
-          bytes = 0;
-          count = 0;
-        }
-        let end = this.encoder.encode(pair[0], pair[1], chunk, bytes, chunkCap);
-        if (end === NO_ROOM && count > 0) {
-          this.write(chunk.subarray(0, bytes), count, hiSeq);
-          bytes = 0;
-          count = 0;
-          end = this.encoder.encode(pair[0], pair[1], chunk, 0, chunkCap);
-        }
-        if (end >= 0) {
-          bytes = end;
-          count++;
-          continue;
-        }
-        // The general path: a line the encoder does not take, or one larger than a chunk.
-        const line = spillLine(pair);
-        const n = Buffer.byteLength(line);
-        if (count > 0 && n > chunkCap - bytes) {
-          this.write(chunk.subarray(0, bytes), count, hiSeq);
-          bytes = 0;
-          count = 0;
-        }
-        if (n > chunkCap) {
-          this.write(Buffer.from(line), 1, hiSeq); // on its own (a segment of its own if need be)
-          continue;
-        }
-        bytes += chunk.write(line, bytes);
-        count++;
-      }
-    }
-    if (count > 0) this.write(chunk.subarray(0, bytes), count, hiSeq);
-    if (batches > KEEP_PENDING_SLOTS) this.pending = []; // a burst does not pin its slots
+    this.turn.flush(Math.min(this.opts.segmentBytes, CHUNK_BYTES));
   };
 
   /**
@@ -178,7 +133,7 @@ export class JournalWriter {
   release(frontier: number): void {
     while (this.full.length > 0 && this.full[0]!.hiSeq <= frontier) this.remove(this.full.shift()!);
     const cur = this.current;
-    if (cur && this.pendingCount === 0 && cur.hiSeq <= frontier && performance.now() - this.lastWriteAt >= QUIET_MS) {
+    if (cur && this.turn.pending === 0 && cur.hiSeq <= frontier && performance.now() - this.lastWriteAt >= QUIET_MS) {
       this.current = null;
       this.remove(cur);
     }
@@ -187,8 +142,7 @@ export class JournalWriter {
   /** At exit or a stop deadline, after everything was saved: removes every segment now. */
   removeAll(): void {
     this.fsyncFailures.stop();
-    this.pending = [];
-    this.pendingCount = 0;
+    this.turn.clear();
     for (const s of this.full.splice(0)) this.remove(s);
     if (this.current) this.remove(this.current);
     this.current = null;
@@ -273,11 +227,10 @@ export class JournalWriter {
       'journal claim not refreshed in time (this process stalled) or taken over; journaling the pairs not yet saved again in a fresh segment',
     );
     if (s === this.current) this.rotate();
-    for (let k = 0; k < this.pendingCount; k++) this.pending[k] = undefined;
-    this.pendingCount = 0;
+    this.turn.clear();
     const unsaved = identifyAll(this.backlog.unsavedBatches());
     if (unsaved.length === 0) return;
-    this.pending[this.pendingCount++] = identifiedBatch(unsaved, 0, false);
+    this.turn.addBatch(identifiedBatch(unsaved, 0, false));
     if (this.scheduled) return;
     this.scheduled = true;
     queueMicrotask(this.writePending);

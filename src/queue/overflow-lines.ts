@@ -75,6 +75,38 @@ export class OverflowLines {
     this.pairs += b.pairs.length - b.offset;
   }
 
+  /**
+   * Adds a batch as the caller handed it to `enqueue`, checked and written as lines in one
+   * pass (SpillLineEncoder.encodeInput), pair `i` with the id of `seq0 + i`: no copy of its
+   * entries and no id strings, for pairs that only pass through. Returns the batch's lines
+   * (a view, valid until they are spilled or taken), or null — nothing added — for a batch
+   * not in the common shape, one larger than a run, or an empty one: then parsePairs and `add`.
+   */
+  addInput(pairs: readonly unknown[], ms: number, seq0: number): Uint8Array | null {
+    const n = pairs.length;
+    if (n === 0 || n > RUN_MAX_PAIRS) return null;
+    const last = this.runs.at(-1);
+    let run = last !== undefined && !last.oversize && last.pairs + n <= RUN_MAX_PAIRS ? last : undefined;
+    let end = run ? this.encodeInputs(pairs, ms, seq0, run.buf, run.bytes) : NO_ROOM;
+    if (end === NO_ROOM) {
+      const buf = this.spare.pop() ?? Buffer.allocUnsafe(RUN_BYTES);
+      end = this.encodeInputs(pairs, ms, seq0, buf, 0);
+      if (end < 0) {
+        this.spare.push(buf);
+        return null;
+      }
+      run = this.pushRun(buf, false);
+    }
+    if (end < 0 || !run) return null;
+    const start = run.bytes;
+    run.bytes = end;
+    run.pairs += n;
+    run.partPairs.push(n);
+    run.partSeq.push(seq0);
+    this.pairs += n;
+    return run.buf.subarray(start, end);
+  }
+
   /** Takes whole runs from the front, up to `maxPairs` (at least one run): for one spill. */
   takeForSpill(maxPairs: number): LineRun[] {
     let count = 0;
@@ -164,6 +196,12 @@ export class OverflowLines {
     if (open && last.bytes + n <= last.buf.length) return wrote(last, last.bytes + last.buf.write(line, last.bytes));
     const run = n <= RUN_BYTES ? this.pushRun(this.spare.pop() ?? Buffer.allocUnsafe(RUN_BYTES), false) : this.pushRun(Buffer.allocUnsafe(n), true);
     return wrote(run, run.buf.write(line, 0));
+  }
+
+  /** Writes the lines of `pairs` from `off` on (nothing counted yet); the end, NO_ROOM or NOT_PLAIN. */
+  private encodeInputs(pairs: readonly unknown[], ms: number, seq0: number, buf: Buffer, off: number): number {
+    for (let i = 0; i < pairs.length && off >= 0; i++) off = this.encoder.encodeInput(pairs[i], ms, seq0 + i, buf, off, buf.length);
+    return off;
   }
 
   private pushRun(buf: Buffer, oversize: boolean): LineRun {

@@ -71,12 +71,20 @@ export class SpillScheduler {
 
   /** A batch that found memory full (called from enqueue). */
   addOverflow(batch: PendingBatch): void {
+    this.makeRoomFor(remainingPairs(batch));
+    this.backlog.overflow.add(batch);
+    this.overflowAdded();
+  }
+
+  /** Before `n` pairs join overflow: past the bound, what waits is spilled inside enqueue first. */
+  makeRoomFor(n: number): void {
     const b = this.backlog;
-    const n = remainingPairs(batch);
-    const limit = this.opts.syncSpillPairs;
-    if (b.overflowPairs > 0 && b.overflowPairs + n > limit && this.canSpill) this.spillOverflowSync();
-    b.overflow.add(batch);
-    if (b.overflowPairs >= limit && this.canSpill) this.spillOverflowSync();
+    if (b.overflowPairs > 0 && b.overflowPairs + n > this.opts.syncSpillPairs && this.canSpill) this.spillOverflowSync();
+  }
+
+  /** After pairs joined overflow: spilled now when the bound is reached, else scheduled. */
+  overflowAdded(): void {
+    if (this.backlog.overflowPairs >= this.opts.syncSpillPairs && this.canSpill) this.spillOverflowSync();
     else this.scheduleSpill();
   }
 

@@ -4,7 +4,7 @@
 // calls), SinkDelivery (retries), SpillScheduler (overflow), ReadBack, JournalWriter,
 // QueueProgress (counters, events, frontiers) and HaltSave (the exit drain, stop deadlines).
 import { EventEmitter } from 'node:events';
-import { reserveEntryIds } from '../entry-id.js';
+import { reserveEntryIds, type IdBlock } from '../entry-id.js';
 import { InvalidOptionsError, QueueNotRunningError } from '../errors.js';
 import type { SaveFirst } from '../exit/exit-save.js';
 import { registerExitDrain, unregisterExitDrain } from '../exit/exit-hook.js';
@@ -150,7 +150,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
    */
   enqueue(pairs: ProvenancePair[]): void {
     this.assertAccepting();
-    this.accept(parsePairs(pairs));
+    if (this.takesMemory() || this.halt.halted) this.accept(parsePairs(pairs));
+    else this.acceptOverflow(pairs, true);
   }
 
   /**
@@ -160,7 +161,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
    */
   enqueueOwned(pairs: ProvenancePair[]): void {
     this.assertAccepting();
-    this.accept(pairs);
+    if (this.takesMemory() || this.halt.halted) this.accept(pairs);
+    else this.acceptOverflow(pairs, false);
   }
 
   /**
@@ -219,10 +221,39 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     }
   }
 
-  private accept(valid: ProvenancePair[]): void {
+  /**
+   * Memory has room, and no overflow waits (batches stay in enqueue order: memory's first
+   * batch is its oldest — the frontier flush and the journal read).
+   */
+  private takesMemory(): boolean {
+    return this.backlog.memory.length < this.opts.maxQueueSize && this.backlog.overflowPairs === 0;
+  }
+
+  /**
+   * A batch bound for overflow is written there as spill lines straight from the caller's
+   * pairs, checked as they are written: no copy of its entries and no id strings, for
+   * pairs that only pass through (under a long overload such copies were most of what V8
+   * promoted to its old space); the journal copies the same bytes. A batch not in the
+   * common shape takes the general path (`parse`: parsePairs copies it or names its fault).
+   */
+  private acceptOverflow(pairs: ProvenancePair[], parse: boolean): void {
+    if (!Array.isArray(pairs) || pairs.length === 0) return this.accept(parse ? parsePairs(pairs) : pairs);
+    const n = pairs.length;
+    const ids = reserveEntryIds(n);
+    this.spill.makeRoomFor(n);
+    const lines = this.backlog.overflow.addInput(pairs, ids.ms, ids.seq0);
+    if (!lines) return this.accept(parse ? parsePairs(pairs) : pairs, ids);
+    this.seqEnd = ids.seq0 + n;
+    this.counters.enqueuedPairs += n;
+    this.progress.noteBusy();
+    this.journal?.addLines(lines, n, this.seqEnd);
+    this.spill.overflowAdded();
+  }
+
+  private accept(valid: ProvenancePair[], reserved?: IdBlock): void {
     const n = valid.length;
     if (n === 0) return;
-    const ids = reserveEntryIds(n);
+    const ids = reserved ?? reserveEntryIds(n);
     this.seqEnd = ids.seq0 + n;
     this.counters.enqueuedPairs += n;
     this.progress.noteBusy();
@@ -234,9 +265,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
       return;
     }
     this.journal?.add(batch, this.seqEnd);
-    // Behind overflow while any waits (the sink takes it once memory is empty): batches stay
-    // in enqueue order, so memory's first batch is its oldest — the frontier flush and the journal read.
-    if (this.backlog.memory.length < this.opts.maxQueueSize && this.backlog.overflowPairs === 0) {
+    // Behind overflow while any waits (the sink takes it once memory is empty).
+    if (this.takesMemory()) {
       this.backlog.push(batch);
       this.worker.noteEnqueued();
     } else {

@@ -5,7 +5,9 @@
 // the timestamp, cue and session of one recall's hits) is copied as bytes, not re-read.
 // Anything else (a character JSON escapes or UTF-8 writes in several bytes, an unusual
 // entry) is left to `spillLine`, the general path: the caller is told so.
-import type { ProvenanceEntry } from '../schemas.js';
+import { ENTRY_ID_BYTES, writeEntryId } from '../entry-id.js';
+import { MAX_RECORD_ID_LENGTH, type ProvenanceEntry } from '../schemas.js';
+import { isValidTs } from '../validate.js';
 
 /** The line does not fit between `off` and `limit`. */
 export const NO_ROOM = -1;
@@ -85,6 +87,75 @@ export class SpillLineEncoder {
     return putBytes(LINE_END, buf, o, limit);
   }
 
+  /**
+   * A pair as a caller handed it to `enqueue`, checked and written in one pass, as the line
+   * of the pair `parsePairs` would queue with the id of `ms`/`seq` (overflow: no copy of the
+   * entry and no id string is made for a pair that only passes through). Each field is read
+   * once, so what is checked is what is written: a getter cannot answer the check one thing
+   * and the line another. Only the common shape is taken — a plain entry whose fields are
+   * plain-ASCII strings, finite numbers, booleans or null, with a valid ts, cue and
+   * sessionId and no entryId of its own; anything else is NOT_PLAIN, and the caller takes
+   * the general path (parsePairs: its copy, or its error naming the field).
+   */
+  encodeInput(pair: unknown, ms: number, seq: number, buf: Buffer, off: number, limit: number): number {
+    if (!Array.isArray(pair) || pair.length !== 2) return NOT_PLAIN;
+    const recordId: unknown = pair[0];
+    const entry: unknown = pair[1];
+    if (typeof recordId !== 'string' || recordId.length === 0 || recordId.length > MAX_RECORD_ID_LENGTH) return NOT_PLAIN;
+    if (typeof entry !== 'object' || entry === null) return NOT_PLAIN;
+    const proto = Object.getPrototypeOf(entry) as unknown;
+    if ((proto !== Object.prototype && proto !== null) || !objectPrototypeIsPlain()) return NOT_PLAIN;
+    const fields = entry as Record<string, unknown>;
+    // An id of its own (an entry read back from a store) may be stored already: the general path.
+    if (fields.entryId !== undefined) return NOT_PLAIN;
+    let o = putBytes(LINE_START, buf, off, limit);
+    if (o < 0) return o;
+    o = putPlainString(recordId, buf, o, limit); // refuses \u0000 too, as the schema does
+    if (o < 0) return o;
+    o = putBytes(ENTRY_ID, buf, o, limit);
+    if (o < 0) return o;
+    const idEnd = writeEntryId(ms, seq, buf, o, limit);
+    if (idEnd < 0) return o + ENTRY_ID_BYTES > limit ? NO_ROOM : NOT_PLAIN;
+    o = idEnd;
+    o = putBytes(ENTRY, buf, o, limit);
+    if (o < 0) return o;
+    let slot = 0;
+    let required = 0;
+    for (const k in fields) {
+      if (k === 'entryId' || k === '__proto__' || slot >= MAX_INPUT_FIELDS) return NOT_PLAIN;
+      const v = fields[k];
+      if (typeof v === 'string') {
+        if (k === 'ts') {
+          if (!isValidTs(v)) return NOT_PLAIN;
+          required |= HAS_TS;
+        } else if (k === 'cue') required |= HAS_CUE;
+        else if (k === 'sessionId') required |= HAS_SESSION;
+        o = this.putKey(k, true, slot, buf, o, limit);
+        if (o < 0) return o;
+        o = this.putValue(v, slot, buf, o, limit);
+        if (o < 0) return o;
+        if (o >= limit) return NO_ROOM;
+        buf[o++] = QUOTE;
+      } else {
+        if (k === 'ts' || k === 'cue' || k === 'sessionId') return NOT_PLAIN;
+        let json: string;
+        if (typeof v === 'number') {
+          if (!Number.isFinite(v)) return NOT_PLAIN;
+          json = String(v); // JSON.stringify's text for a finite number
+        } else if (typeof v === 'boolean') json = v ? 'true' : 'false';
+        else if (v === null) json = 'null';
+        else return NOT_PLAIN; // nested data, undefined, a function, ...: parsePairs decides
+        o = this.putKey(k, false, slot, buf, o, limit);
+        if (o < 0) return o;
+        o = putJsonAscii(json, buf, o, limit);
+        if (o < 0) return o;
+      }
+      slot++;
+    }
+    if (required !== HAS_ALL) return NOT_PLAIN;
+    return putBytes(LINE_END, buf, o, limit);
+  }
+
   /** `"key":` (with a comma before it past the first field, and the opening quote of a string value). */
   private putKey(k: string, isString: boolean, slot: number, buf: Buffer, o: number, limit: number): number {
     if (slot < SLOTS && this.keys[slot] === k && this.keyOfString[slot] === isString) return putBytes(this.keyBytes[slot]!, buf, o, limit);
@@ -128,6 +199,13 @@ export class SpillLineEncoder {
 }
 
 const KEY_END_STRING = ascii('":"');
+
+/** Fields of an input entry past which encodeInput leaves it to parsePairs (whose budget is 10,000 values). */
+const MAX_INPUT_FIELDS = 1000;
+const HAS_TS = 1;
+const HAS_CUE = 2;
+const HAS_SESSION = 4;
+const HAS_ALL = HAS_TS | HAS_CUE | HAS_SESSION;
 const KEY_END = ascii('":');
 
 /** A string JSON writes as it is, one byte a character: printable ASCII (and DEL) but `"` and `\`. */
