@@ -13,7 +13,7 @@ export type SavedTo = { to: 'sink' } | { to: 'spill'; files: SpillFileWritten[] 
 /** Which way is tried first: the sink's sync write (at exit) or a spill file (at a stop deadline). */
 export type SaveFirst = 'sink' | 'spill';
 
-export function saveSync(pairs: IdentifiedPair[], sink: ProvenanceSink, spill: SpillWriter, log: Logger, reason: string, first: SaveFirst = 'sink'): SavedTo {
+export function saveSync(pairs: IdentifiedPair[], sink: ProvenanceSink, spill: SpillWriter, log: Logger, reason: string, first: SaveFirst): SavedTo {
   const ways = first === 'spill' ? [toSpill, toSink] : [toSink, toSpill];
   for (const way of ways) {
     const saved = way(pairs, sink, spill, log, reason);

@@ -34,7 +34,7 @@ export class HaltSave {
   ) {}
 
   /** Halts, and saves everything not yet saved, now. */
-  halt(reason: string, first: SaveFirst = 'sink'): void {
+  halt(reason: string, first: SaveFirst): void {
     this.halted = true;
     this.saveFirst = first;
     // This turn's pairs are not journaled yet: the sync save makes them durable directly, and

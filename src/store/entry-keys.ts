@@ -23,7 +23,7 @@ export class EntryKeys {
   constructor(
     private readonly records: Database<unknown, string>,
     private readonly pairs: ProvenancePair[],
-    private readonly stored: (recordId: string) => boolean = () => false,
+    private readonly stored: (recordId: string) => boolean,
   ) {
     this.ids = new BatchEntryIds(pairs);
   }

@@ -34,10 +34,18 @@ function config(extra: Partial<WorkloadConfig>): WorkloadConfig {
 describe('exit drain fallbacks (real child processes)', () => {
   // Checked: with saveSync returning after a failed sync write (no spill), the spill dir is
   // missing and this fails.
-  it('the sync write fails at exit: every pending pair is in a spill file, once and in order; exit code unchanged', async () => {
-    const cfg = config({ exitCode: 3, queue: { coalesceMs: 60_000, durability: 'memory' } });
+  // Checked (session 9, exit mutation run survivors): with the failed sync write's log line
+  // given no fields (`{}`), no message (`""`), or its catch emptied (falling through to
+  // the spill without a word), the operator is not told why the pairs are in a spill file
+  // and not the store, and the log expectation fails.
+  it('the sync write fails at exit: every pending pair is in a spill file, once and in order; exit code unchanged; the log says why', async () => {
+    const cfg = config({ exitCode: 3, logToStderr: true, queue: { coalesceMs: 60_000, durability: 'memory' } });
     const r = await runWorkload(cfg);
     expect(r.code).toBe(3);
+    const logged = r.stderr.split('\n').filter((l) => l.startsWith('{"level"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged).toContainEqual(
+      expect.objectContaining({ reason: 'exit(3)', pairs: PAIRS, msg: 'sync sink write failed', err: expect.objectContaining({ message: 'injected: sync sink write failed' }) }),
+    );
     const spillDir = join(cfg.storePath, 'provenance-overflow');
     const lines = readdirSync(spillDir)
       .filter((n) => n.endsWith('.jsonl'))
@@ -51,18 +59,27 @@ describe('exit drain fallbacks (real child processes)', () => {
   // Checked: with the stderr dump removed, stderr holds no line and this fails. (A single
   // writeSync also passes here: the parent reads the pipe as it fills, so the retry on EAGAIN
   // is not reached; a full pipe nobody reads is the fault suite's business.)
-  it('the sync write and the spill dir both fail: every pending pair is a spill line on stderr (a pipe)', async () => {
+  // Checked (session 9, exit mutation run survivors): with the error line before the dump
+  // given no fields (`{}`) or no message (`""`), the operator is not told what the lines
+  // that follow are, or how many, and the log expectation fails.
+  it('the sync write and the spill dir both fail: every pending pair is a spill line on stderr (a pipe), after a line saying what they are', async () => {
     const storePath = tempDir();
     const blocked = join(storePath, 'blocked');
     const cfg = config({
       storePath,
       spillDirBlocker: blocked,
+      logToStderr: true,
       queue: { coalesceMs: 60_000, durability: 'memory', spillDir: join(blocked, 'spill') },
     });
     const r = await runWorkload(cfg);
     expect(r.code).toBe(0);
-    const lines = r.stderr.split('\n').filter((l) => l.startsWith('{"recordId"'));
+    const all = r.stderr.split('\n');
+    const lines = all.filter((l) => l.startsWith('{"recordId"'));
     expect(auditCues(cuesOfLines(lines), 'c', PAIRS)).toEqual({ durable: PAIRS, lost: 0, duplicated: 0, orderViolations: 0 });
+    const said = all.findIndex((l) => l.startsWith('{"level"') && /spill lines follow on stderr/.test(l));
+    expect(said).toBeGreaterThanOrEqual(0);
+    expect(JSON.parse(all[said]!)).toMatchObject({ reason: 'exit(0)', pairs: PAIRS });
+    expect(said).toBeLessThan(all.indexOf(lines[0]!));
   });
 
   // The exit drain journals the exiting turn's pairs only when it cannot save them: here.
@@ -154,5 +171,30 @@ describe('saving at a stop deadline (in process: the same saveSync as the exit d
       fields: expect.objectContaining({ reason: 'stop deadline', pairs: 3, err: expect.objectContaining({ message: expect.any(String) }) }),
       msg: expect.stringContaining('could not spill'),
     });
+  });
+});
+
+describe('saving at a stop deadline, a sink without a sync write', () => {
+  // Checked (session 9, exit mutation run survivor): with `if (!sink.appendProvenanceBatchSync)
+  // return null` made false, the missing method is called, and its TypeError is logged as
+  // "sync sink write failed" — an error the sink never had — and this fails. With halt()'s
+  // `this.journal?.leaveForRecovery()` made `this.journal.leaveForRecovery()` (no journal in
+  // memory mode), stop() rejects with a TypeError instead of resolving, and this fails too.
+  it('a spill dir that cannot be written: the pairs go to stderr, and the log blames the spill dir, not the sink', async () => {
+    const sink = new RecordingSink(); // async only, like most custom sinks
+    sink.hold();
+    const { logger, lines } = recordingLogger();
+    const spillDir = tempDir();
+    const blocked = join(spillDir, 'spill');
+    const q = new ProvenanceWriteQueue(sink, { spillDir: blocked, logger, durability: 'memory', exitHook: false, coalesceMs: 0 });
+    q.start();
+    writeFileSync(blocked, 'not a directory'); // made after start: every spill fails
+    q.enqueue([pair('r1', 'stderr-dump-test a')]); // one spill line on this test process's stderr
+    await q.stop({ timeoutMs: 300 });
+    // (A read-back that finds the blocked dir may log its own error too, or not, by timing.)
+    const errors = lines.filter((l) => l.level === 'error').map((l) => l.msg);
+    expect(errors).toContainEqual(expect.stringContaining('could not spill'));
+    expect(errors).toContainEqual(expect.stringContaining('spill lines follow on stderr'));
+    expect(errors.filter((m) => m.includes('sync sink'))).toEqual([]);
   });
 });

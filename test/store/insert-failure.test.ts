@@ -52,7 +52,11 @@ describe('appendProvenanceBatch on a full disk', () => {
   // Checked: without the store's wrapping (uncommitted()), the async call rejects with
   // lmdb's raw "Commit failed" error (no code; the guard would swallow it unawaited) and
   // the first expectation fails; the sync call threw lmdb's raw MDB error likewise.
-  it('rejects (and the sync call throws) StoreUnavailableError naming the store; the same pairs land once space is back, once', async () => {
+  // Checked (session 9, store mutation run survivor): with putPairs' catch around the wait
+  // for the commits emptied, the call still rejected — with a TypeError of its own (the
+  // results it never got read as undefined) as the cause instead of lmdb's commit failure,
+  // so the operator was told nothing about the disk — and the cause expectation fails.
+  it('rejects (and the sync call throws) StoreUnavailableError naming the store and carrying LMDB’s failure; the same pairs land once space is back, once', async () => {
     const { fs, path, store } = await storeOnSmallFs();
     await store.insert({ id: 'r1', text: 'a memory' });
     fs.fill();
@@ -62,6 +66,7 @@ describe('appendProvenanceBatch on a full disk', () => {
     expect(err).toMatchObject({ code: 'PROVQ_STORE_UNAVAILABLE' });
     expect((err as Error).message).toContain(path);
     expect(isLmdbCommitFailure(err)).toBe(false);
+    expect(isLmdbCommitFailure((err as Error).cause)).toBe(true);
     let syncErr: unknown = null;
     try {
       store.appendProvenanceBatchSync(pairs);
