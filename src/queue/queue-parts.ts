@@ -14,6 +14,15 @@ import { ReadBack } from './read-back.js';
 import { SinkDelivery } from './sink-delivery.js';
 import { Worker } from './worker.js';
 
+/**
+ * Fresh sink calls in flight at most, whatever the sink declares: their pairs may be only in
+ * memory (with durability 'memory') and wait there until the sink answers (guarantees.md
+ * bounds what a kill loses by it; a throttled sink holding many is row 5's memory). Read-back
+ * keeps all the sink declares: its pairs are durable in their files already, and LMDB
+ * writes fewer bytes a pair in larger commits (row 5's drain: the LMDB store declares 256).
+ */
+export const FRESH_CALLS_MAX = 64;
+
 export interface QueueParts {
   delivery: SinkDelivery;
   spill: SpillScheduler;
@@ -41,6 +50,7 @@ export interface QueueShared {
 
 export function wireQueueParts(q: QueueShared): QueueParts {
   const maxInFlight = Math.max(1, Math.floor(q.sink.maxConcurrentWrites ?? 1));
+  const freshInFlight = Math.min(maxInFlight, FRESH_CALLS_MAX);
   const halted = () => q.halt.halted;
   const delivery = new SinkDelivery(q.sink, q.opts, q.log, q.counters, {
     halted,
@@ -84,7 +94,7 @@ export function wireQueueParts(q: QueueShared): QueueParts {
       otherWorkWaiting: () => q.halt.halted || q.backlog.memoryPairs > 0 || q.backlog.overflowPairs > 0,
     },
   );
-  const worker = new Worker(q.backlog, delivery, spill, readBack, q.opts, maxInFlight, {
+  const worker = new Worker(q.backlog, delivery, spill, readBack, q.opts, freshInFlight, {
     halted,
     stopping: q.stopping,
     drained: q.drained,

@@ -1,12 +1,15 @@
 // How many sink calls the queue keeps in flight: never more than the sink declares, all of
 // them while the sink answers them quickly, and only a few while each extra call only
 // waits in the sink (its pairs held in memory for nothing).
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
+import { FRESH_CALLS_MAX } from '../../src/queue/queue-parts.js';
 import type { ProvenancePair } from '../../src/schemas.js';
 import { pair, RecordingSink } from '../helpers/sinks.js';
+import { handLine, writeRawFile } from '../helpers/spill-files.js';
 import { tempDir } from '../helpers/temp.js';
 import { until } from '../helpers/until.js';
 
@@ -158,5 +161,53 @@ describe('calls in flight', () => {
     expect(sink.cues().sort()).toEqual([...cues].sort());
     const late = sink.inFlightAtStart.slice(40);
     expect(late.reduce((a, b) => a + b, 0) / late.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+/** Declares 256 calls (as the LMDB store does) and holds each until released. */
+class ManyHeldSink extends RecordingSink {
+  readonly maxConcurrentWrites = 256;
+}
+
+describe('fresh calls and read-back calls in flight', () => {
+  // Checked: with the worker given the sink's 256 (queue-parts.ts: `maxInFlight` for
+  // `freshInFlight`), 256 calls were in flight once flush gave up and this fails. The 500 ms
+  // flush is only the time the worker has to start more: the code under test never starts a
+  // 65th, so no load makes this fail; the revert started all 256 within the first turns.
+  it('fresh pairs: at most 64 calls in flight whatever the sink declares; every pair once', async () => {
+    const sink = new ManyHeldSink();
+    sink.hold();
+    const q = startQueue(sink, 4);
+    const cues = enqueueCues(q, 'fresh', 4000); // 1,000 calls' worth
+    expect(await until(() => sink.inFlight >= FRESH_CALLS_MAX, 30_000)).toBe(true);
+    expect(await q.flush(500)).toBe(false); // held
+    expect(sink.inFlight).toBe(FRESH_CALLS_MAX);
+    sink.release();
+    expect(await q.flush(30_000)).toBe(true);
+    expect(sink.cues().sort()).toEqual([...cues].sort());
+    expect(sink.maxInFlight).toBe(FRESH_CALLS_MAX);
+  });
+
+  // Checked: with read-back given the fresh calls' 64 (queue-parts.ts: `parallelFiles:
+  // freshInFlight`), no more than 64 calls were ever in flight, the wait for more timed out
+  // and this fails.
+  it('read-back: more calls in flight than fresh pairs get (its pairs are in their files), up to what the sink declares; every pair once', async () => {
+    const dir = join(tempDir(), 'spill');
+    const cues: string[] = [];
+    for (let f = 0; f < 20; f++) {
+      const lines = Array.from({ length: 100 }, (_, i) => `f${f}-${i}`);
+      cues.push(...lines);
+      writeRawFile(dir, `10000000000${String(f).padStart(2, '0')}-000000-1.jsonl`, `${lines.map((c) => handLine('r1', c)).join('\n')}\n`);
+    }
+    const sink = new ManyHeldSink();
+    sink.hold();
+    const q = new ProvenanceWriteQueue(sink, { spillDir: dir, logger: silentLogger, durability: 'memory', maxBatchPairs: 4, idlePollMs: 20, exitHook: false });
+    q.start();
+    cleanups.push(() => q.stop());
+    expect(await until(() => sink.inFlight > FRESH_CALLS_MAX, 30_000), `read-back calls in flight: ${sink.inFlight}`).toBe(true);
+    sink.release();
+    expect(await until(() => readdirSync(dir).filter((n) => n.endsWith('.jsonl')).length === 0, 30_000)).toBe(true);
+    expect(sink.cues().sort()).toEqual([...cues].sort());
+    expect(sink.maxInFlight).toBeLessThanOrEqual(256);
   });
 });

@@ -11,6 +11,7 @@ import { Backlog } from '../../src/queue/backlog.js';
 import { OverflowLines, runLines } from '../../src/queue/overflow-lines.js';
 import { SpillScheduler } from '../../src/queue/overflow.js';
 import { pendingBatch, type PendingBatch } from '../../src/queue/pending-batches.js';
+import { FRESH_CALLS_MAX } from '../../src/queue/queue-parts.js';
 import type { ProvenanceEntry, ProvenancePair } from '../../src/schemas.js';
 import { spillLine, SpillWriter } from '../../src/spill/spill-writer.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
@@ -107,7 +108,7 @@ describe('overflow held as spill lines', () => {
     const q = store.enableProvenanceQueue({ maxQueueSize: 4, maxBatchPairs: 1, coalesceMs: 60_000, exitHook: false, logger: silentLogger });
     const batches = batchesOf(4500, [3]);
     for (const b of batches.slice(0, 500)) q.enqueue(b); // one turn: 4 batches (12 pairs) in memory, 1,488 pairs in overflow
-    expect(await until(() => entered() === store.maxConcurrentWrites, 30_000), `sink calls entered: ${entered()}`).toBe(true);
+    expect(await until(() => entered() === FRESH_CALLS_MAX, 30_000), `sink calls entered: ${entered()}`).toBe(true);
     const heldCalls = entered();
     expect(heldCalls).toBeGreaterThan(12); // more calls than memory had pairs: the rest took from overflow
     expect(q.stats().spilledPairs).toBe(0);
