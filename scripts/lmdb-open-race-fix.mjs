@@ -84,9 +84,11 @@ function main() {
   const nodedir = process.env.npm_config_nodedir ?? (existsSync(join(headers, 'include/node/node.h')) ? headers : undefined);
   const gypArgs = [nodeGyp, 'rebuild', ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
   console.log(`lmdb-open-race-fix: rebuilding lmdb ${version} (${guard ? 'with' : 'WITHOUT'} the open-race guard): node ${gypArgs.join(' ')}`);
-  const built = spawnSync(process.execPath, gypArgs, { cwd: lmdbDir, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The compiler's output (pages of lmdb's own warnings) is shown only when the build fails.
+  const built = spawnSync(process.execPath, gypArgs, { cwd: lmdbDir, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 2 ** 20 });
   const binary = join(lmdbDir, 'build/Release/lmdb.node');
   if (built.status !== 0 || !existsSync(binary)) {
+    process.stderr.write(`${built.stdout ?? ''}${built.stderr ?? ''}`.split('\n').slice(-60).join('\n'));
     console.error(`lmdb-open-race-fix: the rebuild failed (exit ${built.status}); lmdb's prebuilt binary stays in use and the store warns at open (PROVQ_LMDB_UNFIXED). Install python3, make and a C++ compiler, then run: node ${join('node_modules/provenance-queue/scripts/lmdb-open-race-fix.mjs')}`);
     process.exit(0);
   }
