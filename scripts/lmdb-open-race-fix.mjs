@@ -13,8 +13,17 @@
 // writes build/Release/provq-lmdb-fix.json with the binary's sha256, which the store checks
 // at open (src/store/lmdb-fix-check.ts).
 //
-//   node scripts/lmdb-open-race-fix.mjs [--without-guard] [--lmdb-dir <dir>]
-// --without-guard builds the hook alone: the revert check of test/store/open-race.test.ts.
+//
+// It also gives mdb_page_flush's write-error message room: on a failed page write (ENOSPC,
+// EIO) lmdb-js sprintf's "Attempting to write page at position …, buffer sizes …" — up to
+// 133 characters, with never-written iovec slots among them — into malloc(100), and glibc
+// later aborts the process ("corrupted size vs. prev_size"; docs/guarantees.md, "The store's
+// own disk full"). Patched: malloc(200), snprintf, unused slots printed as 0.
+//
+//   node scripts/lmdb-open-race-fix.mjs [--without-guard] [--without-write-error-fix] [--lmdb-dir <dir>]
+// --without-guard builds the hook alone: the revert check of test/store/open-race.test.ts;
+// --without-write-error-fix leaves the message buffer as it was: the revert check of
+// test/store/write-error-crash.test.ts.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -44,6 +53,10 @@ static void provq_open_pause(void)
 
 ${OPEN2}`;
 
+const WRITE_ERROR =
+  '\t\t\t\t\t\tlast_error = malloc(100);\n\t\t\t\t\t\tsprintf(last_error, "Attempting to write page at position %u, size %u, blocks %u, buffer sizes %i %i %i", wpos, wsize, n, iov[0].iov_len, iov[1].iov_len, iov[2].iov_len);';
+const WRITE_ERROR_FIXED = `\t\t\t\t\t\tlast_error = malloc(200); ${MARK}\n\t\t\t\t\t\tif (last_error) snprintf(last_error, 200, "Attempting to write page at position %u, size %u, blocks %u, buffer sizes %i %i %i", wpos, wsize, n, (int)iov[0].iov_len, n > 1 ? (int)iov[1].iov_len : 0, n > 2 ? (int)iov[2].iov_len : 0);`;
+
 function replaceOnce(text, from, to, what) {
   const at = text.indexOf(from);
   if (at < 0 || text.indexOf(from, at + 1) >= 0) {
@@ -53,10 +66,11 @@ function replaceOnce(text, from, to, what) {
 }
 
 /** The patched mdb.c; throws if the source is not the shape the fix was written for. */
-export function patchMdb(source, { guard }) {
+export function patchMdb(source, { guard, writeErrorFix = true }) {
   let text = replaceOnce(source, OPEN2, HOOK, 'mdb_env_open2');
   text = replaceOnce(text, READ_HEADER, READ_HEADER_HOOKED, 'the meta page read in mdb_env_open2');
   if (guard) text = replaceOnce(text, UNGUARDED, GUARDED, 'the shared txnid store in mdb_env_open2');
+  if (writeErrorFix) text = replaceOnce(text, WRITE_ERROR, WRITE_ERROR_FIXED, "mdb_page_flush's write-error message");
   return text;
 }
 
@@ -70,6 +84,7 @@ function packageDir(file) {
 function main() {
   const args = process.argv.slice(2);
   const guard = !args.includes('--without-guard');
+  const writeErrorFix = !args.includes('--without-write-error-fix');
   const dirAt = args.indexOf('--lmdb-dir');
   const require = createRequire(import.meta.url);
   const lmdbDir = dirAt >= 0 ? args[dirAt + 1] : packageDir(require.resolve('lmdb'));
@@ -77,13 +92,13 @@ function main() {
   const mdbPath = join(lmdbDir, 'dependencies/lmdb/libraries/liblmdb/mdb.c');
   const pristinePath = `${mdbPath}.provq-orig`;
   if (!existsSync(pristinePath)) writeFileSync(pristinePath, readFileSync(mdbPath));
-  writeFileSync(mdbPath, patchMdb(readFileSync(pristinePath, 'utf8'), { guard }));
+  writeFileSync(mdbPath, patchMdb(readFileSync(pristinePath, 'utf8'), { guard, writeErrorFix }));
 
   const nodeGyp = process.env.npm_config_node_gyp ?? join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
   const headers = join(dirname(process.execPath), '..');
   const nodedir = process.env.npm_config_nodedir ?? (existsSync(join(headers, 'include/node/node.h')) ? headers : undefined);
   const gypArgs = [nodeGyp, 'rebuild', ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
-  console.log(`lmdb-open-race-fix: rebuilding lmdb ${version} (${guard ? 'with' : 'WITHOUT'} the open-race guard): node ${gypArgs.join(' ')}`);
+  console.log(`lmdb-open-race-fix: rebuilding lmdb ${version} (${guard ? 'with' : 'WITHOUT'} the open-race guard, ${writeErrorFix ? 'with' : 'WITHOUT'} the write-error buffer fix): node ${gypArgs.join(' ')}`);
   // The compiler's output (pages of lmdb's own warnings) is shown only when the build fails.
   const built = spawnSync(process.execPath, gypArgs, { cwd: lmdbDir, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 2 ** 20 });
   const binary = join(lmdbDir, 'build/Release/lmdb.node');
@@ -93,7 +108,7 @@ function main() {
     process.exit(0);
   }
   const sha256 = createHash('sha256').update(readFileSync(binary)).digest('hex');
-  writeFileSync(join(lmdbDir, 'build/Release/provq-lmdb-fix.json'), `${JSON.stringify({ lmdb: version, guard, sha256 }, null, 2)}\n`);
+  writeFileSync(join(lmdbDir, 'build/Release/provq-lmdb-fix.json'), `${JSON.stringify({ lmdb: version, guard, writeErrorFix, sha256 }, null, 2)}\n`);
   console.log(`lmdb-open-race-fix: lmdb ${version} rebuilt ${guard ? 'with' : 'WITHOUT'} the guard (${binary})`);
 }
 
