@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Rebuilds lmdb-js's native module with one line of upstream LMDB restored, run at install.
+// Rebuilds lmdb-js's native module with one line of upstream LMDB restored (and its error
+// messages given room), run at install.
 //
 // lmdb-js (every release up to 3.5.6) stores the transaction id it read from the meta page
 // into the environment's shared lock region on every open (mdb_env_open2,
@@ -13,12 +14,10 @@
 // writes build/Release/provq-lmdb-fix.json with the binary's sha256, which the store checks
 // at open (src/store/lmdb-fix-check.ts).
 //
-//
-// It also gives mdb_page_flush's write-error message room: on a failed page write (ENOSPC,
-// EIO) lmdb-js sprintf's "Attempting to write page at position …, buffer sizes …" — up to
-// 133 characters, with never-written iovec slots among them — into malloc(100), and glibc
-// later aborts the process ("corrupted size vs. prev_size"; docs/guarantees.md, "The store's
-// own disk full"). Patched: malloc(200), snprintf, unused slots printed as 0.
+// It also gives lmdb-js's error messages room: on a failed page write (ENOSPC, EIO)
+// mdb_page_flush sprintf's "Attempting to write page at position …, buffer sizes …" — up to
+// 133 characters — into malloc(100), and glibc later aborts the process ("corrupted size vs.
+// prev_size"; docs/guarantees.md, "The store's own disk full"). Patched: malloc(256).
 //
 //   node scripts/lmdb-open-race-fix.mjs [--without-guard] [--without-write-error-fix] [--lmdb-dir <dir>]
 // --without-guard builds the hook alone: the revert check of test/store/open-race.test.ts;
@@ -35,6 +34,7 @@ const UNGUARDED = '\tif (env->me_txns)\n\t\tenv->me_txns->mti_txnid = meta.mm_tx
 const GUARDED = `\tif (prev && env->me_txns) ${MARK}\n\t\tenv->me_txns->mti_txnid = meta.mm_txnid;`;
 const READ_HEADER = '\tif ((i = mdb_env_read_header(env, prev, &meta)) != 0) {';
 const READ_HEADER_HOOKED = `\ti = mdb_env_read_header(env, prev, &meta);\n\tprovq_open_pause(); ${MARK}\n\tif (i != 0) {`;
+const ERROR_BUFFER = 'last_error = malloc(100);';
 const OPEN2 = 'static int ESECT\nmdb_env_open2(MDB_env *env, int prev)\n{';
 const HOOK = `${MARK}
 static void provq_open_pause(void)
@@ -53,10 +53,6 @@ static void provq_open_pause(void)
 
 ${OPEN2}`;
 
-const WRITE_ERROR =
-  '\t\t\t\t\t\tlast_error = malloc(100);\n\t\t\t\t\t\tsprintf(last_error, "Attempting to write page at position %u, size %u, blocks %u, buffer sizes %i %i %i", wpos, wsize, n, iov[0].iov_len, iov[1].iov_len, iov[2].iov_len);';
-const WRITE_ERROR_FIXED = `\t\t\t\t\t\tlast_error = malloc(200); ${MARK}\n\t\t\t\t\t\tif (last_error) snprintf(last_error, 200, "Attempting to write page at position %u, size %u, blocks %u, buffer sizes %i %i %i", wpos, wsize, n, (int)iov[0].iov_len, n > 1 ? (int)iov[1].iov_len : 0, n > 2 ? (int)iov[2].iov_len : 0);`;
-
 function replaceOnce(text, from, to, what) {
   const at = text.indexOf(from);
   if (at < 0 || text.indexOf(from, at + 1) >= 0) {
@@ -70,7 +66,12 @@ export function patchMdb(source, { guard, writeErrorFix = true }) {
   let text = replaceOnce(source, OPEN2, HOOK, 'mdb_env_open2');
   text = replaceOnce(text, READ_HEADER, READ_HEADER_HOOKED, 'the meta page read in mdb_env_open2');
   if (guard) text = replaceOnce(text, UNGUARDED, GUARDED, 'the shared txnid store in mdb_env_open2');
-  if (writeErrorFix) text = replaceOnce(text, WRITE_ERROR, WRITE_ERROR_FIXED, "mdb_page_flush's write-error message");
+  // lmdb-js formats its error messages into malloc(100); a failed page write (a full disk)
+  // writes about 140 bytes there ("Attempting to write page at position …, buffer sizes …")
+  // and glibc aborts the process ("corrupted size vs. prev_size"; 6 of 8 fresh processes
+  // inserting 2 MiB on a full tmpfs). Every message fits in 256.
+  if (!text.includes(ERROR_BUFFER)) throw new Error('lmdb-open-race-fix: lmdb-js\'s error buffer (malloc(100)) not found in mdb.c; check docs/guarantees.md before upgrading lmdb');
+  if (writeErrorFix) text = text.replaceAll(ERROR_BUFFER, `last_error = malloc(256); ${MARK}`);
   return text;
 }
 
