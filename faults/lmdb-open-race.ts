@@ -5,7 +5,9 @@
 // transaction id: an open that overlaps another process's commit resets the shared last
 // transaction id to the one it read (mdb_env_open2, `env->me_txns->mti_txnid =
 // meta.mm_txnid`, which upstream LMDB does only for MDB_PREVSNAPSHOT), so the next writer
-// builds on the older snapshot and overwrites that commit. See docs/guarantees.md.
+// builds on the older snapshot and overwrites that commit. See docs/guarantees.md, "The open
+// race": scripts/lmdb-open-race-fix.mjs rebuilds lmdb at install with upstream's guard; run this
+// after `node scripts/lmdb-open-race-fix.mjs --without-guard` to see the race again.
 //
 //   npx tsx faults/lmdb-open-race.ts [runs]      (prints one line per run, exit 1 on a loss)
 import { spawn } from 'node:child_process';
