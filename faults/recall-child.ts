@@ -4,7 +4,7 @@
 // checks that every acknowledged pair is in the store exactly once after a restart.
 //
 //   node --import tsx faults/recall-child.ts '<json RecallChildConfig>'
-import { existsSync, openSync, writeSync } from 'node:fs';
+import { openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
 import { silentLogger } from '../src/log.js';
@@ -30,13 +30,6 @@ export interface RecallChildConfig {
   cuePrefix?: string;
   /** With 'yield': stop after this many recalls, close the store and exit 0 (default: run until killed). */
   recalls?: number;
-  /**
-   * After "ready", wait for this file to exist before the first recall: processes sharing a
-   * store all open it before any of them writes. lmdb-js 3.5.6 lets an open that overlaps
-   * another process's commit undo that commit (docs/guarantees.md, "Several processes on one
-   * LMDB store"): a row about the journal must not measure that.
-   */
-  startWhenExists?: string;
 }
 
 /** A spinning child that was never killed (its parent died) gives up after this long. */
@@ -56,7 +49,6 @@ async function main(cfg: RecallChildConfig): Promise<void> {
   const prefix = cfg.cuePrefix ?? '';
   const limit = cfg.recalls ?? Infinity;
   process.stdout.write('ready\n');
-  if (cfg.startWhenExists) await waitForFile(cfg.startWhenExists);
   if (cfg.mode === 'spin') {
     for (let n = 0; ; n++) {
       const hits = await store.recall({ cue: recallCue(prefix, n), sessionId: 's' });
@@ -80,10 +72,6 @@ async function main(cfg: RecallChildConfig): Promise<void> {
   await store.close();
   process.stdout.write(`${JSON.stringify(queue.stats())}\n`);
   reportIfStillAlive();
-}
-
-async function waitForFile(path: string): Promise<void> {
-  while (!existsSync(path)) await new Promise((r) => setTimeout(r, 5));
 }
 
 /** Closed, the process should end by itself: if it has not 20 s later, stderr says what holds it. */

@@ -1,7 +1,7 @@
 // A workload for a child process, used by the tests and the fault-injection suite: opens
 // a store, enqueues pairs, then ends in the way the parent asked (exit, signal, crash...).
 // Run it as a child with: node --import tsx faults/workload-child.ts '<json WorkloadConfig>'
-import { appendFileSync, closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
@@ -67,12 +67,6 @@ export interface WorkloadConfig {
   /** With 'settle': give the event loop a turn after every this many batches (default 1). */
   yieldEvery?: number;
   /**
-   * Print "opened" once the store is open, then wait for this file before writing anything:
-   * processes sharing a store all open it before any of them commits (lmdb-js 3.5.6 lets an
-   * open undo another process's overlapping commit: docs/guarantees.md).
-   */
-  startWhenExists?: string;
-  /**
    * With exit, throw, reject or wait: end (or print "ready") only once an async sink call is
    * in flight and an earlier one has completed — mid-batch. Needs sinkDelayMs to hold the call.
    */
@@ -119,10 +113,6 @@ export function makePairs(cfg: WorkloadConfig, from: number, count: number): Pro
 
 export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
   const store = await LmdbMemoryStore.open({ path: cfg.storePath, logger: silentLogger });
-  if (cfg.startWhenExists) {
-    process.stdout.write('opened\n');
-    while (!existsSync(cfg.startWhenExists)) await new Promise((r) => setTimeout(r, 5));
-  }
   if (cfg.openDefaultLmdb) open({ path: join(cfg.storePath, 'app-env') }).putSync('opened', true);
   for (let r = 0; r < cfg.records; r++) {
     if (!(await store.get(recordId(r)))) await store.insert({ id: recordId(r), text: `record ${r}` });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Rebuilds lmdb-js's native module with one line of upstream LMDB restored, run at install.
+// Rebuilds lmdb-js's native module with one line of upstream LMDB restored (and its error
+// messages given room), run at install.
 //
 // lmdb-js (every release up to 3.5.6) stores the transaction id it read from the meta page
 // into the environment's shared lock region on every open (mdb_env_open2,
@@ -26,6 +27,7 @@ const UNGUARDED = '\tif (env->me_txns)\n\t\tenv->me_txns->mti_txnid = meta.mm_tx
 const GUARDED = `\tif (prev && env->me_txns) ${MARK}\n\t\tenv->me_txns->mti_txnid = meta.mm_txnid;`;
 const READ_HEADER = '\tif ((i = mdb_env_read_header(env, prev, &meta)) != 0) {';
 const READ_HEADER_HOOKED = `\ti = mdb_env_read_header(env, prev, &meta);\n\tprovq_open_pause(); ${MARK}\n\tif (i != 0) {`;
+const ERROR_BUFFER = 'last_error = malloc(100);';
 const OPEN2 = 'static int ESECT\nmdb_env_open2(MDB_env *env, int prev)\n{';
 const HOOK = `${MARK}
 static void provq_open_pause(void)
@@ -57,6 +59,12 @@ export function patchMdb(source, { guard }) {
   let text = replaceOnce(source, OPEN2, HOOK, 'mdb_env_open2');
   text = replaceOnce(text, READ_HEADER, READ_HEADER_HOOKED, 'the meta page read in mdb_env_open2');
   if (guard) text = replaceOnce(text, UNGUARDED, GUARDED, 'the shared txnid store in mdb_env_open2');
+  // lmdb-js formats its error messages into malloc(100); a failed page write (a full disk)
+  // writes about 140 bytes there ("Attempting to write page at position …, buffer sizes …")
+  // and glibc aborts the process ("corrupted size vs. prev_size"; 6 of 8 fresh processes
+  // inserting 2 MiB on a full tmpfs). Every message fits in 256.
+  if (!text.includes(ERROR_BUFFER)) throw new Error('lmdb-open-race-fix: lmdb-js\'s error buffer (malloc(100)) not found in mdb.c; check docs/guarantees.md before upgrading lmdb');
+  text = text.replaceAll(ERROR_BUFFER, `last_error = malloc(256); ${MARK}`);
   return text;
 }
 
