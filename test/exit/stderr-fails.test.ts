@@ -93,8 +93,10 @@ describe('exit drain with stderr failing (real child processes)', () => {
   //   fields `{}` or message "": no such line with the reason and the count;
   // - halt-save's `return saved.to !== 'stderr'` made `true` (a dump that failed taken as a
   //   save): the journal is removed at exit and every pair is lost;
-  // - journal-writer's leaveForRecovery starting its list of unsynced segments non-empty
-  //   (`[]` → `["Stryker was here"]`): a healthy disk's exit said to leave segments unsynced.
+  // - journal-writer's leaveForRecovery (journal run survivors): its list of unsynced
+  //   segments started non-empty, the error line said with none (`unsynced.length > 0` made
+  //   true), or every segment taken as one whose fsync failed (`s.failedGen !== 0` made true):
+  //   a healthy disk's exit is said to leave segments unsynced.
   it("stderr's reader goes away mid-dump (EPIPE): the process still ends with its exit code, the log says stderr is closed, every pair stays in the journal", async () => {
     const cfg = config();
     const r = await run(cfg, 'close');
