@@ -20,3 +20,10 @@ export function formatTable(results: ScenarioResult[]): string {
   const notes = results.filter((r) => r.note).map((r) => `- ${r.scenario}: ${r.note} (expects ${r.expectation})`);
   return [...out, '', ...notes].join('\n');
 }
+
+/** One result as a line of its own, printed as its row finishes (the table comes at the end). */
+export function formatRowLine(r: ScenarioResult, seconds: number): string {
+  const setAside = r.setAside ? `, ${r.setAside} set aside` : '';
+  const note = r.note ? `; ${r.note}` : '';
+  return `${r.pass ? 'PASS' : 'FAIL'} ${r.scenario}: ${r.runs} runs, ${r.enqueued} enqueued, ${r.durable} durable, ${r.lost} lost, ${r.duplicated} duplicated, ${r.orderViolations} order violations${setAside} (${seconds.toFixed(1)} s)${note}`;
+}

@@ -1,10 +1,12 @@
 // What every fault scenario reports, and the shared steps: a fresh store, a run, an audit.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
 import { silentLogger } from '../src/log.js';
 import { auditCues, readCues } from './audit.js';
+import { takeDownDir } from './take-down-dir.js';
 
 export interface ScenarioResult {
   scenario: string;
@@ -28,18 +30,47 @@ export interface SuiteSize {
 
 export const RECORDS = 10;
 
+/** Every scratch dir this process made and has not removed; and those of the row running (runRow). */
 const scratchDirs: string[] = [];
+const rowDirs = new AsyncLocalStorage<string[]>();
 
-/** A temp dir for a scenario; removed by removeScratchDirs (the suite's end, the test's afterAll). */
+/**
+ * A temp dir for a scenario, `provq-faults-<prefix>-p<pid>-XXXXXX`: removed at the end of its
+ * row (runRow), else by removeScratchDirs; the pid lets the next test run sweep what a killed
+ * run left (test/helpers/stale-test-dirs.ts).
+ */
 export function scratchDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `provq-faults-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `provq-faults-${prefix}-p${process.pid}-`));
   scratchDirs.push(dir);
+  rowDirs.getStore()?.push(dir);
   return dir;
+}
+
+function removeDirs(dirs: string[]): void {
+  for (const dir of dirs) {
+    const i = scratchDirs.indexOf(dir);
+    if (i >= 0) scratchDirs.splice(i, 1);
+    takeDownDir(dir); // its mounts and loop devices too, when a row ended before undoing them
+  }
 }
 
 /** Removes every scratch dir made so far in this process. */
 export function removeScratchDirs(): void {
-  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  removeDirs([...scratchDirs]);
+}
+
+/**
+ * Runs one row and removes the scratch dirs it made when it ends — also when it throws, or
+ * ends after the caller gave up on it (a test's timeout): only its own dirs, even if another
+ * row runs by then.
+ */
+export async function runRow<T>(row: () => Promise<T>): Promise<T> {
+  const dirs: string[] = [];
+  try {
+    return await rowDirs.run(dirs, row);
+  } finally {
+    removeDirs(dirs);
+  }
 }
 
 /** A store with records r0..r9, closed again so children can open it. */

@@ -1,10 +1,11 @@
 // A workload for a child process, used by the tests and the fault-injection suite: opens
 // a store, enqueues pairs, then ends in the way the parent asked (exit, signal, crash...).
 // Run it as a child with: node --import tsx faults/workload-child.ts '<json WorkloadConfig>'
-import { appendFileSync, closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
+import { fillDisk } from './fill-disk.js';
 import { jsonLogger, silentLogger } from '../src/log.js';
 import { listSpillDir } from '../src/spill/spill-dir.js';
 import { journalStatus } from '../src/journal/journal-status.js';
@@ -200,18 +201,6 @@ async function settledOrSetAside(queue: ProvenanceWriteQueue): Promise<boolean> 
   if (await queue.flush(1000)) return true;
   const s = queue.stats();
   return s.pendingPairs === 0 && s.quarantinedFiles > 0;
-}
-
-function fillDisk(path: string): void {
-  const fd = openSync(path, 'w');
-  try {
-    const chunk = Buffer.alloc(1024 * 1024);
-    for (;;) writeSync(fd, chunk);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 async function deadJournals(dir: string | null): Promise<number> {

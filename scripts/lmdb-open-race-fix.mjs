@@ -14,8 +14,15 @@
 // writes build/Release/provq-lmdb-fix.json with the binary's sha256, which the store checks
 // at open (src/store/lmdb-fix-check.ts).
 //
-//   node scripts/lmdb-open-race-fix.mjs [--without-guard] [--lmdb-dir <dir>]
-// --without-guard builds the hook alone: the revert check of test/store/open-race.test.ts.
+// It also gives lmdb-js's error messages room: on a failed page write (ENOSPC, EIO)
+// mdb_page_flush sprintf's "Attempting to write page at position …, buffer sizes …" — up to
+// 133 characters — into malloc(100), and glibc later aborts the process ("corrupted size vs.
+// prev_size"; docs/guarantees.md, "The store's own disk full"). Patched: malloc(256).
+//
+//   node scripts/lmdb-open-race-fix.mjs [--without-guard] [--without-write-error-fix] [--lmdb-dir <dir>]
+// --without-guard builds the hook alone: the revert check of test/store/open-race.test.ts;
+// --without-write-error-fix leaves the message buffer as it was: the revert check of
+// test/store/write-error-crash.test.ts.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -55,7 +62,7 @@ function replaceOnce(text, from, to, what) {
 }
 
 /** The patched mdb.c; throws if the source is not the shape the fix was written for. */
-export function patchMdb(source, { guard }) {
+export function patchMdb(source, { guard, writeErrorFix = true }) {
   let text = replaceOnce(source, OPEN2, HOOK, 'mdb_env_open2');
   text = replaceOnce(text, READ_HEADER, READ_HEADER_HOOKED, 'the meta page read in mdb_env_open2');
   if (guard) text = replaceOnce(text, UNGUARDED, GUARDED, 'the shared txnid store in mdb_env_open2');
@@ -64,7 +71,7 @@ export function patchMdb(source, { guard }) {
   // and glibc aborts the process ("corrupted size vs. prev_size"; 6 of 8 fresh processes
   // inserting 2 MiB on a full tmpfs). Every message fits in 256.
   if (!text.includes(ERROR_BUFFER)) throw new Error('lmdb-open-race-fix: lmdb-js\'s error buffer (malloc(100)) not found in mdb.c; check docs/guarantees.md before upgrading lmdb');
-  text = text.replaceAll(ERROR_BUFFER, `last_error = malloc(256); ${MARK}`);
+  if (writeErrorFix) text = text.replaceAll(ERROR_BUFFER, `last_error = malloc(256); ${MARK}`);
   return text;
 }
 
@@ -78,6 +85,7 @@ function packageDir(file) {
 function main() {
   const args = process.argv.slice(2);
   const guard = !args.includes('--without-guard');
+  const writeErrorFix = !args.includes('--without-write-error-fix');
   const dirAt = args.indexOf('--lmdb-dir');
   const require = createRequire(import.meta.url);
   const lmdbDir = dirAt >= 0 ? args[dirAt + 1] : packageDir(require.resolve('lmdb'));
@@ -85,13 +93,13 @@ function main() {
   const mdbPath = join(lmdbDir, 'dependencies/lmdb/libraries/liblmdb/mdb.c');
   const pristinePath = `${mdbPath}.provq-orig`;
   if (!existsSync(pristinePath)) writeFileSync(pristinePath, readFileSync(mdbPath));
-  writeFileSync(mdbPath, patchMdb(readFileSync(pristinePath, 'utf8'), { guard }));
+  writeFileSync(mdbPath, patchMdb(readFileSync(pristinePath, 'utf8'), { guard, writeErrorFix }));
 
   const nodeGyp = process.env.npm_config_node_gyp ?? join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
   const headers = join(dirname(process.execPath), '..');
   const nodedir = process.env.npm_config_nodedir ?? (existsSync(join(headers, 'include/node/node.h')) ? headers : undefined);
   const gypArgs = [nodeGyp, 'rebuild', ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
-  console.log(`lmdb-open-race-fix: rebuilding lmdb ${version} (${guard ? 'with' : 'WITHOUT'} the open-race guard): node ${gypArgs.join(' ')}`);
+  console.log(`lmdb-open-race-fix: rebuilding lmdb ${version} (${guard ? 'with' : 'WITHOUT'} the open-race guard, ${writeErrorFix ? 'with' : 'WITHOUT'} the write-error buffer fix): node ${gypArgs.join(' ')}`);
   // The compiler's output (pages of lmdb's own warnings) is shown only when the build fails.
   const built = spawnSync(process.execPath, gypArgs, { cwd: lmdbDir, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 2 ** 20 });
   const binary = join(lmdbDir, 'build/Release/lmdb.node');
@@ -101,7 +109,7 @@ function main() {
     process.exit(0);
   }
   const sha256 = createHash('sha256').update(readFileSync(binary)).digest('hex');
-  writeFileSync(join(lmdbDir, 'build/Release/provq-lmdb-fix.json'), `${JSON.stringify({ lmdb: version, guard, sha256 }, null, 2)}\n`);
+  writeFileSync(join(lmdbDir, 'build/Release/provq-lmdb-fix.json'), `${JSON.stringify({ lmdb: version, guard, writeErrorFix, sha256 }, null, 2)}\n`);
   console.log(`lmdb-open-race-fix: lmdb ${version} rebuilt ${guard ? 'with' : 'WITHOUT'} the guard (${binary})`);
 }
 

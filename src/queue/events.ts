@@ -34,7 +34,7 @@ export interface WriteErrorEvent {
  * queue.on('spilled', ({ file, pairs }) => log.warn({ file, pairs }, 'provenance overflowed to disk'));
  * queue.on('quarantined', ({ file, reason }) => alert(`quarantined ${file}: ${reason}`));
  * queue.on('writeError', ({ error, pairs, attempt }) => metrics.increment('provq.write_errors'));
- * queue.on('idle', () => log.info({}, 'all provenance durable'));
+ * queue.on('idle', () => log.info(queue.stats(), 'provenance queue idle: nothing pending'));
  * ```
  */
 export interface QueueEvents {
@@ -44,6 +44,12 @@ export interface QueueEvents {
   quarantined: [QuarantinedEvent];
   /** A sink call failed; emitted for every attempt. */
   writeError: [WriteErrorEvent];
-  /** Everything enqueued so far is durable and no spill file of this queue waits. */
+  /**
+   * The queue has nothing left to do: every pair enqueued so far is durable in the sink or
+   * set aside on disk (a quarantined file, pairs the sink refused), and no spill file of
+   * this queue waits to be read back. Set-aside pairs wait for an operator, not for the
+   * queue, so `'idle'` can come while the queue's `flush()` resolves false
+   * (flush means "durable in this sink"); `'quarantined'` said which files.
+   */
   idle: [];
 }

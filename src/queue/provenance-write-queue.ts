@@ -51,7 +51,7 @@ export type { DirectQueueOptions } from './queue-options.js';
  * queue.on('spilled', ({ file, pairs }) => log.warn({ file, pairs }, 'provenance spilled'));
  * queue.on('quarantined', ({ file, reason }) => alert(`spill file ${file} quarantined: ${reason}`));
  * queue.on('writeError', ({ error, pairs, attempt }) => metrics.count('provq.write_error'));
- * queue.on('idle', () => console.log('all provenance is durable'));
+ * queue.on('idle', () => console.log('provenance queue idle (set-aside pairs wait for an operator)'));
  * ```
  */
 export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements AsyncDisposable {

@@ -7,7 +7,7 @@
 // the cap / planted file replaced); untrustedBecause skipped → hostile-spill-file applies 2 forged pairs.
 import { afterAll, describe, expect, it } from 'vitest';
 import { SCENARIOS, SIZES } from '../../faults/suite.js';
-import { removeScratchDirs, type ScenarioResult } from '../../faults/scenario.js';
+import { removeScratchDirs, runRow, type ScenarioResult } from '../../faults/scenario.js';
 
 afterAll(removeScratchDirs);
 
@@ -17,7 +17,8 @@ describe('fault-injection suite (quick form of npm run faults)', () => {
     // The others too at load 15: 'exits' (eight children) took 60-91 s in three full runs, past 120 s in a fourth,
     // and past 240 s at load 20-27 (session 9). A hung child is killed by its own 120 s limit (faults/child.ts).
     it(scenario.name, { timeout: 600_000 }, async () => {
-      const out = await scenario.run(SIZES.quick);
+      // Its scratch dirs go when the row ends: also when it throws, or ends after this test timed out.
+      const out = await runRow(() => scenario.run(SIZES.quick));
       for (const r of (Array.isArray(out) ? out : [out]) as ScenarioResult[]) {
         expect(r.duplicated, r.scenario).toBe(0);
         expect(r.orderViolations, r.scenario).toBe(0);

@@ -2,14 +2,17 @@
 // rejects with a StoreOpenError naming the path, and a process that does not catch it ends
 // with Node's exit code 1 — not 0 with nothing done, as when the failed open left the store's
 // lmdb commit guard installed and the guard took lmdb's raw error for a failed batch.
+// Every open on the full disk runs in a child process (faults/child.ts's workload, or
+// full-disk-child.ts): lmdb-js can corrupt its native heap on a failed write (see
+// docs/guarantees.md), and a crash must fail the test, never kill or poison the vitest worker.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runWorkload } from '../../faults/child.js';
-import { StoreOpenError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { smallFs } from '../helpers/small-fs.js';
 import { tempDir } from '../helpers/temp.js';
+import { runFullDiskCase } from './full-disk-case.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -42,26 +45,24 @@ describe('a store that cannot be opened', () => {
   });
 
   // Checked: with the commit guard back in a field initializer (installed before the failing
-  // write, never released), the failed open leaves an 'unhandledRejection' listener and this fails.
-  it('leaves no commit guard behind (no store open before or after; run before any other open in this file, so a leak from another test cannot hide it)', async () => {
+  // write, never released), the failed open leaves an 'unhandledRejection' listener and this
+  // fails. Checked again in the child (session 10): `releaseCommitGuard` assigned before
+  // IdHighWater.open in the constructor, the counts are 0 and 1, and this fails.
+  it('leaves no commit guard behind (no store open before or after, in a fresh child process)', { timeout: 60_000 }, async () => {
     const storePath = await storeOnFullDisk();
-    const before = process.listenerCount('unhandledRejection');
-    await expect(LmdbMemoryStore.open({ path: storePath, logger: silentLogger })).rejects.toBeInstanceOf(StoreOpenError);
-    expect(process.listenerCount('unhandledRejection')).toBe(before);
+    const seen = await runFullDiskCase({ case: 'open', storePath });
+    expect(seen.error).toMatchObject({ isStoreOpenError: true });
+    expect(seen.listenersAfter).toBe(seen.listenersBefore);
   });
 
   // Checked: with open()'s catch removed, lmdb's raw Error (code 28, thrown from lmdb's
-  // write.js) is what open() rejects with, and this fails.
-  it('rejects with a StoreOpenError naming the store while another store is open', async () => {
-    const other = await LmdbMemoryStore.open({ path: join(tempDir(), 'other'), logger: silentLogger });
-    cleanups.push(() => other.close());
+  // write.js) is what open() rejects with, and this fails. Checked again in the child
+  // (session 10): openOnce's catch rethrowing `err` as it is, the report has code 28 and
+  // isStoreOpenError false.
+  it('rejects with a StoreOpenError naming the store while another store is open (a real child process)', { timeout: 60_000 }, async () => {
     const storePath = await storeOnFullDisk();
-    const err = await LmdbMemoryStore.open({ path: storePath, logger: silentLogger }).then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(StoreOpenError);
-    expect((err as StoreOpenError).code).toBe('PROVQ_STORE_OPEN');
-    expect((err as Error).message).toContain(storePath);
+    const seen = await runFullDiskCase({ case: 'open-beside-other', storePath, otherPath: join(tempDir(), 'other') });
+    expect(seen.error).toMatchObject({ isStoreOpenError: true, code: 'PROVQ_STORE_OPEN' });
+    expect(seen.error!.message).toContain(storePath);
   });
 });
