@@ -1,5 +1,6 @@
-// Whether the lmdb native module this process loads carries the open-race fix that
-// scripts/lmdb-open-race-fix.mjs builds at install (docs/guarantees.md, "The open race").
+// Whether the lmdb native module this process loads carries the fixes that
+// scripts/lmdb-open-race-fix.mjs builds at install (docs/guarantees.md, "The open race"):
+// the open-race guard and room for its write-error messages.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -7,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
 /** What the install script writes beside the binary it built. */
-const fixMarkerSchema = z.object({ lmdb: z.string(), guard: z.boolean(), sha256: z.string() });
+const fixMarkerSchema = z.object({ lmdb: z.string(), guard: z.boolean(), writeErrorFix: z.boolean().optional(), sha256: z.string() });
 
 export type LmdbFixState = { fixed: true } | { fixed: false; reason: string };
 
@@ -36,6 +37,9 @@ export function checkLmdbOpenRaceFix(lmdbDir = installedLmdbDir(), env: NodeJS.P
     return { fixed: false, reason: `${release} has no provq-lmdb-fix.json: lmdb's prebuilt binary is in use; ${REBUILD}` };
   }
   if (!marker.guard) return { fixed: false, reason: `${release}/lmdb.node was built without the guard (--without-guard); ${REBUILD}` };
+  if (marker.writeErrorFix !== true) {
+    return { fixed: false, reason: `${release}/lmdb.node was built without the write-error buffer fix (a full disk can abort the process); ${REBUILD}` };
+  }
   let binary: Buffer;
   try {
     binary = readFileSync(join(release, 'lmdb.node'));

@@ -73,11 +73,12 @@ describe('the lmdb fix check', () => {
   }
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-  it('accepts the binary the fix built and refuses a prebuilt, a replaced or an unguarded one', () => {
-    expect(checkLmdbOpenRaceFix(fakeLmdb('built', { lmdb: '3.5.6', guard: true, sha256: sha('built') }), {})).toEqual({ fixed: true });
+  it('accepts the binary the fix built and refuses a prebuilt, a replaced, an unguarded one or one without the write-error fix', () => {
+    expect(checkLmdbOpenRaceFix(fakeLmdb('built', { lmdb: '3.5.6', guard: true, writeErrorFix: true, sha256: sha('built') }), {})).toEqual({ fixed: true });
     expect(checkLmdbOpenRaceFix(fakeLmdb('built', null), {})).toMatchObject({ fixed: false, reason: expect.stringContaining('prebuilt') });
-    expect(checkLmdbOpenRaceFix(fakeLmdb('other', { lmdb: '3.5.6', guard: true, sha256: sha('built') }), {})).toMatchObject({ fixed: false, reason: expect.stringContaining('replaced') });
-    expect(checkLmdbOpenRaceFix(fakeLmdb('built', { lmdb: '3.5.6', guard: false, sha256: sha('built') }), {})).toMatchObject({ fixed: false, reason: expect.stringContaining('without the guard') });
-    expect(checkLmdbOpenRaceFix(fakeLmdb('built', { lmdb: '3.5.6', guard: true, sha256: sha('built') }), { PREBUILDS_ONLY: '1' })).toMatchObject({ fixed: false, reason: expect.stringContaining('PREBUILDS_ONLY') });
+    expect(checkLmdbOpenRaceFix(fakeLmdb('other', { lmdb: '3.5.6', guard: true, writeErrorFix: true, sha256: sha('built') }), {})).toMatchObject({ fixed: false, reason: expect.stringContaining('replaced') });
+    expect(checkLmdbOpenRaceFix(fakeLmdb('built', { lmdb: '3.5.6', guard: false, writeErrorFix: true, sha256: sha('built') }), {})).toMatchObject({ fixed: false, reason: expect.stringContaining('without the guard') });
+    expect(checkLmdbOpenRaceFix(fakeLmdb('built', { lmdb: '3.5.6', guard: true, sha256: sha('built') }), {})).toMatchObject({ fixed: false, reason: expect.stringContaining('write-error') });
+    expect(checkLmdbOpenRaceFix(fakeLmdb('built', { lmdb: '3.5.6', guard: true, writeErrorFix: true, sha256: sha('built') }), { PREBUILDS_ONLY: '1' })).toMatchObject({ fixed: false, reason: expect.stringContaining('PREBUILDS_ONLY') });
   });
 });
