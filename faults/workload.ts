@@ -1,7 +1,7 @@
 // A workload for a child process, used by the tests and the fault-injection suite: opens
 // a store, enqueues pairs, then ends in the way the parent asked (exit, signal, crash...).
 // Run it as a child with: node --import tsx faults/workload-child.ts '<json WorkloadConfig>'
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
@@ -90,6 +90,8 @@ export interface WorkloadConfig {
   padBytes?: number;
   /** The queue logs its JSON lines to stderr (silent otherwise). */
   logToStderr?: boolean;
+  /** The queue logs its JSON lines to this file, appended synchronously (for a child whose stderr is closed or failing). */
+  logFile?: string;
 }
 
 export function recordId(i: number): string {
@@ -118,7 +120,7 @@ export async function runWorkload(cfg: WorkloadConfig): Promise<void> {
   }
   if (cfg.probeAtExit) process.on('exit', () => process.stdout.write(`entries at an earlier exit listener: ${store.stats().entries}\n`));
   const sinkCalls = injectSinkFaults(store, cfg);
-  const queue = store.enableProvenanceQueue({ logger: cfg.logToStderr ? jsonLogger() : silentLogger, ...cfg.queue });
+  const queue = store.enableProvenanceQueue({ logger: cfg.logFile ? jsonLogger((line) => appendFileSync(cfg.logFile!, line)) : cfg.logToStderr ? jsonLogger() : silentLogger, ...cfg.queue });
   if (cfg.spillDirBlocker) writeFileSync(cfg.spillDirBlocker, 'a file where the spill dir should be');
   if (cfg.fillDisk) fillDisk(cfg.fillDisk);
   const batch = cfg.batchPairs ?? 10;

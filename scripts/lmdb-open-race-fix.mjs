@@ -113,4 +113,10 @@ function main() {
   console.log(`lmdb-open-race-fix: lmdb ${version} rebuilt ${guard ? 'with' : 'WITHOUT'} the guard (${binary})`);
 }
 
-main();
+try {
+  main();
+} catch (err) {
+  // An lmdb whose source this script does not know (a newer release): the install goes on with
+  // lmdb's own binary, and the store says so at open (PROVQ_LMDB_UNFIXED).
+  console.error(`${err.message}\nlmdb-open-race-fix: lmdb was not rebuilt; its prebuilt binary stays in use and the store warns PROVQ_LMDB_UNFIXED at open`);
+}

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import type { Logger } from '../log.js';
 
 /** What the install script writes beside the binary it built. */
 const fixMarkerSchema = z.object({ lmdb: z.string(), guard: z.boolean(), writeErrorFix: z.boolean().optional(), sha256: z.string() });
@@ -58,4 +59,14 @@ let installed: LmdbFixState | undefined;
 export function installedLmdbFix(): LmdbFixState {
   installed ??= checkLmdbOpenRaceFix();
   return installed;
+}
+
+/** Logs `PROVQ_LMDB_UNFIXED` (with the reason and what to run) when the installed lmdb lacks the fixes. */
+export function warnIfLmdbUnfixed(log: Logger, path: string): void {
+  const fix = installedLmdbFix();
+  if (fix.fixed) return;
+  log.warn(
+    { path, code: 'PROVQ_LMDB_UNFIXED', reason: fix.reason },
+    'lmdb lacks the open-race fix: a process opening this store (provq stats, another application) while this one commits can undo an acknowledged commit',
+  );
 }

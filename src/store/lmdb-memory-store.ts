@@ -14,7 +14,7 @@ import type { ProvenanceKey } from './entry-keys.js';
 import { IdHighWater } from './id-high-water.js';
 import { ensureStoreDir, tightenStoreFiles } from './store-dir.js';
 import { openStoreEnv } from './lmdb-env.js';
-import { installedLmdbFix } from './lmdb-fix-check.js';
+import { warnIfLmdbUnfixed } from './lmdb-fix-check.js';
 import { QueueToggle, type StoreQueueOptions } from './queue-toggle.js';
 import {
   recallQuerySchema,
@@ -139,13 +139,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     const { path, logger } = parseOptions(storeOpenOptionsSchema, opts, 'LmdbMemoryStore.open options', "{ path: './memories' }");
     const log = neverThrowing(logger ?? jsonLogger());
     await ensureStoreDir(path);
-    const fix = installedLmdbFix();
-    if (!fix.fixed) {
-      log.warn(
-        { path, code: 'PROVQ_LMDB_UNFIXED', reason: fix.reason },
-        'lmdb lacks the open-race fix: a process opening this store (provq stats, another application) while this one commits can undo an acknowledged commit',
-      );
-    }
+    warnIfLmdbUnfixed(log, path);
     for (let attempt = 1; ; attempt++) {
       try {
         return await LmdbMemoryStore.openOnce<Extra>(path, log);
