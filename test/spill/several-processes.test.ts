@@ -43,10 +43,12 @@ describe('several processes, one spill directory', () => {
     const storePath = tempDir();
     await prepareStore(storePath);
     const spillDir = join(storePath, 'provenance-overflow');
-    // 2,000 pairs in calls of 10, 500 ms each: read-back keeps up to 16 of a file's calls in
-    // flight, so the file takes about 6.5 s, long enough to be killed in the middle of it
-    // (was 100 ms, 1.3 s: at load, polling the store from here can take a good part of that).
-    const cues = Array.from({ length: 2000 }, (_, i) => cueOf('k', i));
+    // 12,000 pairs in calls of 10, 500 ms each: read-back keeps up to 256 calls in flight
+    // (the LMDB store's declaration), 2,560 pairs a wave, so the file takes about 2.5 s in five
+    // waves, long enough to be killed in the middle of it. (2,000 pairs fitted in one wave once
+    // the store declared 256 calls: the holder wrote all of them before it could be killed.)
+    const PAIRS = 12_000;
+    const cues = Array.from({ length: PAIRS }, (_, i) => cueOf('k', i));
     await writeQueueSpillFile(spillDir, 'r0', cues);
     const slow = startWorkload({
       storePath,
@@ -67,12 +69,12 @@ describe('several processes, one spill directory', () => {
     await slow.done;
     const partial = (await readCues(storePath, 1)).get('r0')!.length;
     expect(partial).toBeGreaterThan(0);
-    expect(partial).toBeLessThan(2000);
+    expect(partial).toBeLessThan(PAIRS);
     // It held the directory's read-back lease (a round of read-back claims no file alone).
     expect(readdirSync(spillDir)).toContain('read-back.lock');
     const finisher = await runWorkload({ storePath, ending: 'drain', pairs: 0, records: RECORDS, queue: { claimStaleMs: 2000, idlePollMs: 100 } });
     expect(finisher.code, finisher.stderr).toBe(0);
-    const audit = auditCues(await readCues(storePath, RECORDS), 'k', 2000);
-    expect(audit).toEqual({ durable: 2000, lost: 0, duplicated: 0, orderViolations: 0 });
+    const audit = auditCues(await readCues(storePath, RECORDS), 'k', PAIRS);
+    expect(audit).toEqual({ durable: PAIRS, lost: 0, duplicated: 0, orderViolations: 0 });
   });
 });
