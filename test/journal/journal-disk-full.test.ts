@@ -69,12 +69,13 @@ const once = (cues: string[]) => cues.filter((c, i) => cues.indexOf(c) !== i);
 describe('the journal’s disk full mid-write (a real child, kill -9)', () => {
   // Checked (session 11, by hand, this test run, the source restored each time):
   // - journal-writer.ts's write() catch without its rotation (`if (seg && seg === this.current)
-  //   this.rotate()` made `if (false)`, session 10's survivor): the d's — and the unsaved
-  //   pairs journaled again — went into the segment after its torn line; the next start set
-  //   the whole segment aside (quarantinedFiles 1, a .failed- file): no cue but a's whole …
-  //   see the expectations below, which fail.
-  // - without journaling the unsaved pairs again once writes succeed (the code before this
-  //   session): b's after the cut and all c's were in no file, lost at the kill (FILLED IN).
+  //   this.rotate()` made `if (false)`, session 10's survivor): the d's, and the unsaved pairs
+  //   journaled again, went into the segment after its torn line; the next start set it aside
+  //   whole, and 'none set aside' fails (two .failed- files).
+  // - with main's journal-writer.ts before this session (no journaling again once writes
+  //   succeed): 'every acknowledged pair applied' fails — 28 of 44 applied; b9..b19 (after
+  //   the cut) and c0..c4 (enqueued while the disk was full) were in no file, and the kill -9
+  //   after space was back lost them.
   it('cut short, then space back: the tear stays the segment’s last line, and every acknowledged pair is applied once, none set aside', { timeout: 180_000 }, async () => {
     const { said, cues, stats, setAside } = await crashOnSmallJournal('space-back');
     expect({ torn: said.tornAfterCut, failedWrites: said.errorsAtCut > 0 }, 'the write was cut mid-line').toEqual({ torn: true, failedWrites: true });
@@ -84,10 +85,11 @@ describe('the journal’s disk full mid-write (a real child, kill -9)', () => {
     expect([...cues].sort(), 'every acknowledged pair applied').toEqual([...said.acknowledged].sort());
   });
 
-  // Checked (session 11, by hand): journal-writer.ts's write() catch without raising the cut
-  // segment's hiSeq (`seg.hiSeq = Math.max(seg.hiSeq, hiSeq)` removed, session 10's
-  // survivor): once the a's were saved, release() took the segment for all saved and deleted
-  // it, whole b lines and all; the next start found none of them (FILLED IN).
+  // Checked (session 11, by hand, this test run, the source restored): journal-writer.ts's
+  // write() catch without raising the cut segment's hiSeq (`if (seg) seg.hiSeq = …` made
+  // `if (false)`, session 10's survivor; `Math.min` does the same): once the a's were saved,
+  // release() took the segment for all saved and deleted it, whole b lines and all — 'journaled
+  // whole, yet not applied' fails with b0..b8.
   it('cut short, killed while the disk is still full: the pairs whose lines were written whole are applied, none set aside', { timeout: 180_000 }, async () => {
     const { said, cues, stats, setAside } = await crashOnSmallJournal('full-at-kill');
     expect({ torn: said.tornAfterCut, failedWrites: said.errorsAtCut > 0 }, 'the write was cut mid-line').toEqual({ torn: true, failedWrites: true });
