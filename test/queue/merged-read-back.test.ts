@@ -45,6 +45,14 @@ async function spillFiles(dir: string, files: number, pairsEach: number): Promis
   return names;
 }
 
+/** `files` hand-placed files of `perFile` lines each (cues old-<file>-<line>), oldest first. */
+function handBacklog(dir: string, files: number, perFile: number): void {
+  for (let f = 0; f < files; f++) {
+    const lines = Array.from({ length: perFile }, (_, i) => handLine('r1', `old-${f}-${i}`));
+    writeRawFile(dir, `${String(1_000_000_000_000 + f)}-000000-1.jsonl`, `${lines.join('\n')}\n`);
+  }
+}
+
 const pending = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
 
 function startQueue(sink: RecordingSink, spillDir: string): ProvenanceWriteQueue {
@@ -116,10 +124,7 @@ describe('merged read-back', () => {
     const dir = join(tempDir(), 'spill');
     const files = 200;
     const perFile = 100;
-    for (let f = 0; f < files; f++) {
-      const lines = Array.from({ length: perFile }, (_, i) => handLine('r1', `old-${f}-${i}`));
-      writeRawFile(dir, `${String(1_000_000_000_000 + f)}-000000-1.jsonl`, `${lines.join('\n')}\n`);
-    }
+    handBacklog(dir, files, perFile);
     const sink = new RecordingSink();
     sink.delayMs = 1; // a turn of the loop per call, as a real sink takes
     const q = startQueue(sink, dir);
@@ -142,22 +147,19 @@ describe('merged read-back', () => {
     const dir = join(tempDir(), 'spill');
     const files = 100;
     const perFile = 1000;
-    for (let f = 0; f < files; f++) {
-      const lines = Array.from({ length: perFile }, (_, i) => handLine('r1', `old-${f}-${i}`));
-      writeRawFile(dir, `${String(1_000_000_000_000 + f)}-000000-1.jsonl`, `${lines.join('\n')}\n`);
-    }
-    // The fresh pair is enqueued as the first read-back call completes, when the round has
-    // taken only its first files: how far the round goes on after that is the wait.
+    handBacklog(dir, files, perFile);
+    // The fresh pair is enqueued as the first read-back call starts, when the round has taken
+    // only its first files: how far the round goes on after that is the wait.
     let q: ProvenanceWriteQueue | null = null;
     let freshAt = -1;
     const sink = new (class extends RecordingSink {
       readonly maxConcurrentWrites = 256;
       override async appendProvenanceBatch(pairs: ProvenancePair[]): Promise<void> {
-        await super.appendProvenanceBatch(pairs);
         if (freshAt < 0) {
           freshAt = this.pairs.length;
           q!.enqueue([pair('r1', 'fresh')]);
         }
+        await super.appendProvenanceBatch(pairs);
       }
     })();
     sink.delayMs = 1;
