@@ -78,4 +78,66 @@ describe('flush() after another process quarantined a spill file of the queue’
     const aside = readFileSync(join(spillDir, as!), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { entry: { cue: string } }).entry.cue);
     expect(aside).toEqual(['c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9']);
   });
+
+  // Checked (session 11, read-back.ts "no coverage" in the queue run: goneOutcome's
+  // `q.startsWith(`${stem}-refused.failed-`)` made `q.endsWith(…)`, applied by hand, this file
+  // run, the source restored): the queue took its file for applied, no 'quarantined' event
+  // came and flush() resolved true with c5 in no sink — the wait for the event failed.
+  it('resolves false when the other process applied the file but set refused pairs aside', { timeout: 90_000 }, async () => {
+    const path = tempDir('provq-flushr-');
+    const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
+    cleanups.push(() => store.close({ timeoutMs: 2000 }));
+    await store.insert({ id: 'r1', text: 'one' });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let entered = 0;
+    const sink = {
+      sinkId: store.sinkId,
+      maxConcurrentWrites: 1,
+      appendProvenanceBatch: async (pairs: ProvenancePair[]) => {
+        entered++;
+        await gate;
+        await store.appendProvenanceBatch(pairs);
+      },
+    };
+    const spillDir = spillDirOf(path);
+    const q = new ProvenanceWriteQueue(sink, {
+      spillDir, journalDir: join(path, JOURNAL_DIR_NAME), maxQueueSize: 1, coalesceMs: 0, idlePollMs: 20, exitHook: false, logger: silentLogger,
+    });
+    cleanups.push(() => q.stop({ timeoutMs: 2000 }));
+    cleanups.push(() => open());
+    const quarantined: { file: string; reason: string }[] = [];
+    q.on('quarantined', (e) => quarantined.push(e));
+    q.start();
+
+    q.enqueue([pairOf('c0')]);
+    expect(await until(() => entered === 1, 20_000)).toBe(true); // c0 is held in the sink call
+    for (let i = 1; i < 10; i++) q.enqueue([pairOf(`c${i}`)]); // c1 in memory, c2..c9 overflow to a spill file
+    expect(await until(() => q.stats().spilledPairs === 8, 20_000)).toBe(true);
+    const [own] = readdirSync(spillDir).filter((n) => n.endsWith('.jsonl'));
+
+    // Another process on the same spill dir, whose sink refuses c5 every time: it applies the
+    // file's other pairs and sets c5 aside as `<stem>-refused.failed-…`.
+    const other = new ProvenanceWriteQueue({
+      sinkId: store.sinkId,
+      appendProvenanceBatch: async (pairs: ProvenancePair[]) => {
+        if (pairs.some(([, e]) => e.cue === 'c5')) throw new Error('injected: c5 refused');
+        await store.appendProvenanceBatch(pairs);
+      },
+    }, { spillDir, journalDir: join(tempDir(), 'other-journal'), idlePollMs: 20, retryBaseMs: 5, retryMaxMs: 20, maxAttempts: 2, exitHook: false, logger: silentLogger });
+    other.start();
+    const gone = () => !readdirSync(spillDir).includes(own!);
+    expect(await until(gone, 60_000), 'the other process applied the file').toBe(true);
+    await other.stop({ timeoutMs: 5000 });
+    const [as] = readdirSync(spillDir).filter((n) => n.includes('-refused.failed-') && n.endsWith('.jsonl'));
+    expect(as!.startsWith(`${own!.replace(/\.jsonl$/, '')}-refused.failed-`)).toBe(true);
+
+    open();
+    expect(await until(() => quarantined.length > 0, 20_000)).toBe(true);
+    expect(quarantined.map((e) => e.file)).toEqual([own]);
+    expect(quarantined[0]!.reason).toContain(as);
+    expect(await q.flush(1000)).toBe(false);
+    const cues = (await store.get('r1'))!.provenance.map((e) => e.cue);
+    expect(cues).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'c6', 'c7', 'c8', 'c9']);
+  });
 });
