@@ -52,6 +52,8 @@ export class JournalWriter {
   /** Writes since the last fsync: [hiSeq, performance.now()] pairs, oldest first. */
   private readonly unsynced: number[] = [];
   private failures = 0;
+  /** A write succeeded after failed ones: every pair not yet saved is journaled again once this turn's lines are written. */
+  private journalAgain = false;
   private lastWriteAt = 0;
   private readonly fsyncFailures: FsyncFailures;
 
@@ -121,7 +123,14 @@ export class JournalWriter {
     // deleted meanwhile (proper-lockfile would say so only at its next refresh, after this
     // turn's pairs were acknowledged).
     if (this.current && performance.now() - this.current.refreshedAt > CLAIM_FRESH_MS) this.claimLost(this.current);
-    this.turn.flush(Math.min(this.opts.segmentBytes, CHUNK_BYTES));
+    const cap = Math.min(this.opts.segmentBytes, CHUNK_BYTES);
+    this.turn.flush(cap);
+    if (!this.journalAgain) return;
+    // Writes succeed again after failed ones (a full disk freed): the pairs of those are in no
+    // segment, or in a torn line; every pair not yet saved is journaled again, now.
+    this.journalAgain = false;
+    this.journalUnsaved();
+    this.turn.flush(cap);
   };
 
   /**
@@ -194,10 +203,14 @@ export class JournalWriter {
       this.lastWriteAt = performance.now();
       this.unsynced.push(hiSeq, this.lastWriteAt);
       this.scheduleFsync(this.opts.fsyncMs);
-      if (this.failures > 0) this.log.info({ journalDir: this.dir, afterFailures: this.failures }, 'journal writes succeed again');
+      if (this.failures > 0) {
+        this.log.info({ journalDir: this.dir, afterFailures: this.failures }, 'journal writes succeed again; journaling the pairs not yet saved again');
+        this.journalAgain = true;
+      }
       this.failures = 0;
     } catch (err) {
-      // The pairs stay in memory and go on to the sink; only their crash protection is lost.
+      // The pairs stay in memory and go on to the sink; their crash protection is lost until
+      // a write succeeds again, which journals every pair not yet saved again (writePending).
       // A write cut short leaves a torn line: that segment takes no more lines, so the tear
       // is its last line, which a reader drops.
       this.counters.journalErrors++;
@@ -227,6 +240,11 @@ export class JournalWriter {
       'journal claim not refreshed in time (this process stalled) or taken over; journaling the pairs not yet saved again in a fresh segment',
     );
     if (s === this.current) this.rotate();
+    this.journalUnsaved();
+  }
+
+  /** Every pair not yet saved, journaled again before this turn ends (instead of this turn's lines: they are among them). */
+  private journalUnsaved(): void {
     this.turn.clear();
     const unsaved = identifyAll(this.backlog.unsavedBatches());
     if (unsaved.length === 0) return;
