@@ -21,10 +21,7 @@ export interface JournalOptions {
   fsyncMs: number;
   /** The claim a live writer holds is refreshed at half this period. */
   claimStaleMs: number;
-  /**
-   * Segments written through a shared mapping with this (mapped-segment.ts); null: with
-   * write(2). Default: the installed addon, or write(2) with PROVQ_JOURNAL_UNMAPPED logged.
-   */
+  /** Segments mapped with this (mapped-segment.ts); null: write(2). Default: journalMapFor. */
   map?: JournalMap | null;
 }
 
@@ -59,6 +56,8 @@ export class JournalWriter {
   /** Writes since the last fsync: [hiSeq, performance.now()] pairs, oldest first. */
   private readonly unsynced: number[] = [];
   private failures = 0;
+  /** A write succeeded after failed ones: every pair not yet saved is journaled again once this turn's lines are written. */
+  private journalAgain = false;
   private lastWriteAt = 0;
   private readonly fsyncFailures: FsyncFailures;
   private readonly map: JournalMap | null;
@@ -133,7 +132,14 @@ export class JournalWriter {
     // deleted meanwhile (proper-lockfile would say so only at its next refresh, after this
     // turn's pairs were acknowledged).
     if (this.current && performance.now() - this.current.refreshedAt > CLAIM_FRESH_MS) this.claimLost(this.current);
-    this.turn.flush(Math.min(this.opts.segmentBytes, CHUNK_BYTES));
+    const cap = Math.min(this.opts.segmentBytes, CHUNK_BYTES);
+    this.turn.flush(cap);
+    if (!this.journalAgain) return;
+    // Writes succeed again after failed ones (a full disk freed): the pairs of those are in no
+    // segment, or in a torn line; every pair not yet saved is journaled again, now.
+    this.journalAgain = false;
+    this.journalUnsaved();
+    this.turn.flush(cap);
   };
 
   /**
@@ -209,10 +215,14 @@ export class JournalWriter {
       this.unsynced.push(hiSeq, this.lastWriteAt);
       this.scheduleFsync(this.opts.fsyncMs);
       if (seg.mapped && wantsTouch(seg.mapped, seg.bytes)) this.scheduleTouch();
-      if (this.failures > 0) this.log.info({ journalDir: this.dir, afterFailures: this.failures }, 'journal writes succeed again');
+      if (this.failures > 0) {
+        this.log.info({ journalDir: this.dir, afterFailures: this.failures }, 'journal writes succeed again; journaling the pairs not yet saved again');
+        this.journalAgain = true;
+      }
       this.failures = 0;
     } catch (err) {
-      // The pairs stay in memory and go on to the sink; only their crash protection is lost.
+      // The pairs stay in memory and go on to the sink; their crash protection is lost until
+      // a write succeeds again, which journals every pair not yet saved again (writePending).
       // A write cut short leaves a torn line: that segment takes no more lines, so the tear
       // is its last line, which a reader drops.
       this.counters.journalErrors++;
@@ -242,6 +252,11 @@ export class JournalWriter {
       'journal claim not refreshed in time (this process stalled) or taken over; journaling the pairs not yet saved again in a fresh segment',
     );
     if (s === this.current) this.rotate();
+    this.journalUnsaved();
+  }
+
+  /** Every pair not yet saved, journaled again before this turn ends (instead of this turn's lines: they are among them). */
+  private journalUnsaved(): void {
     this.turn.clear();
     const unsaved = identifyAll(this.backlog.unsavedBatches());
     if (unsaved.length === 0) return;

@@ -75,6 +75,7 @@ export function wireQueueParts(q: QueueShared): QueueParts {
       retryBaseMs: q.opts.retryBaseMs,
       retryMaxMs: q.opts.retryMaxMs,
       parallelFiles: maxInFlight,
+      yieldAfterCalls: freshInFlight,
     },
     q.log,
     {

@@ -21,7 +21,8 @@ export interface QueueStats {
   /** Failed attempts to write a spill file (disk full, no permission, ...). */
   spillErrors: number;
   /**
-   * Failed journal writes (those pairs stayed in memory without crash protection) and
+   * Failed journal writes (those pairs stayed in memory without crash protection until a
+   * journal write succeeded again: then every pair not yet saved is journaled again) and
    * failed journal fsyncs (the pairs not yet saved are written again to a fresh segment;
    * until its fsync succeeds, a power loss may lose more than `fsyncMs` of them).
    */

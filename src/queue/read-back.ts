@@ -43,6 +43,12 @@ export interface ReadBackOptions {
    * while the current ones commit. 1 keeps a sink's arrival order file by file.
    */
   parallelFiles: number;
+  /**
+   * Calls' worth of pairs (× chunkPairs) a round reads back, at least, before it gives way to
+   * fresh pairs waiting in memory: the calls fresh pairs get (FRESH_CALLS_MAX), so the wait
+   * does not grow with the calls read-back may keep in flight.
+   */
+  yieldAfterCalls: number;
 }
 
 /**
@@ -207,7 +213,7 @@ export class ReadBack {
         lanes,
         readAhead: READ_AHEAD_FILES,
         readAheadPairs: READ_AHEAD_PAIRS,
-        minPairs: Math.max(this.opts.chunkPairs * lanes, MIN_ROUND_PAIRS),
+        minPairs: Math.max(this.opts.chunkPairs * Math.min(lanes, this.opts.yieldAfterCalls), MIN_ROUND_PAIRS),
         maxPairs: MAX_ROUND_PAIRS,
         dropTornTail: journal,
         log: this.log,

@@ -43,14 +43,9 @@ const KEY_END = Buffer.from([0xff]); // sorts after every entryId of a record
 /**
  * Sink calls a store's queue keeps in flight: lmdb-js folds puts issued while a commit runs
  * into the next transaction, and order and identity live in the [recordId, entryId] keys.
- * Every transaction rewrites the leaf and branch pages of the records it touches (with 1,000
- * records, about all of them), so fewer, larger commits are most of the speed: at 16 calls
- * of 256 pairs the JS thread waited on commits a quarter of the time (bench row 2: 78
- * transactions for 300,000 pairs at 16, 36–64 at 64). Reading back an overload's backlog
- * (pairs landing inside each record's history, not at its end) was bound by the bytes
- * those commits write: 2.5 KB a pair at 64 calls, 1.85 KB at 256 (row 5's drain,
- * docs/performance.md). Fresh calls stay at 64 (FRESH_CALLS_MAX: their pairs may be only in
- * memory); read-back, whose pairs are durable in their files, keeps up to all 256.
+ * Fewer, larger commits are most of the speed (each rewrites the pages of every record it
+ * touches; docs/performance.md, rows 2 and 5). Fresh calls stay at 64 (FRESH_CALLS_MAX:
+ * their pairs may be only in memory); read-back, durable in its files, keeps all 256.
  */
 const LMDB_CONCURRENT_WRITES = 256;
 

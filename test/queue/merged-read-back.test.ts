@@ -45,6 +45,14 @@ async function spillFiles(dir: string, files: number, pairsEach: number): Promis
   return names;
 }
 
+/** `files` hand-placed files of `perFile` lines each (cues old-<file>-<line>), oldest first. */
+function handBacklog(dir: string, files: number, perFile: number): void {
+  for (let f = 0; f < files; f++) {
+    const lines = Array.from({ length: perFile }, (_, i) => handLine('r1', `old-${f}-${i}`));
+    writeRawFile(dir, `${String(1_000_000_000_000 + f)}-000000-1.jsonl`, `${lines.join('\n')}\n`);
+  }
+}
+
 const pending = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
 
 function startQueue(sink: RecordingSink, spillDir: string): ProvenanceWriteQueue {
@@ -116,10 +124,7 @@ describe('merged read-back', () => {
     const dir = join(tempDir(), 'spill');
     const files = 200;
     const perFile = 100;
-    for (let f = 0; f < files; f++) {
-      const lines = Array.from({ length: perFile }, (_, i) => handLine('r1', `old-${f}-${i}`));
-      writeRawFile(dir, `${String(1_000_000_000_000 + f)}-000000-1.jsonl`, `${lines.join('\n')}\n`);
-    }
+    handBacklog(dir, files, perFile);
     const sink = new RecordingSink();
     sink.delayMs = 1; // a turn of the loop per call, as a real sink takes
     const q = startQueue(sink, dir);
@@ -133,6 +138,42 @@ describe('merged read-back', () => {
     // The round's minimum (8,192 pairs) plus the files already read ahead (32 × 100), far
     // from the 20,000 of the whole backlog.
     expect(cues.indexOf('fresh')).toBeLessThan(15_000);
+  });
+
+  // Checked against its revert: with the round's minimum taken from every call read-back may
+  // keep in flight (256 × 256 = 65,536 pairs, queue-parts.ts without `yieldAfterCalls`), the
+  // fresh pair was written after 74,000 read-back pairs and this failed.
+  it('with a sink that takes 256 calls at once, a fresh pair still waits behind no more read-back than the 64 calls fresh pairs get', async () => {
+    const dir = join(tempDir(), 'spill');
+    const files = 100;
+    const perFile = 1000;
+    handBacklog(dir, files, perFile);
+    // The fresh pair is enqueued as the first read-back call starts, when the round has taken
+    // only its first files: how far the round goes on after that is the wait.
+    let q: ProvenanceWriteQueue | null = null;
+    let freshAt = -1;
+    const sink = new (class extends RecordingSink {
+      readonly maxConcurrentWrites = 256;
+      override async appendProvenanceBatch(pairs: ProvenancePair[]): Promise<void> {
+        if (freshAt < 0) {
+          freshAt = this.pairs.length;
+          q!.enqueue([pair('r1', 'fresh')]);
+        }
+        await super.appendProvenanceBatch(pairs);
+      }
+    })();
+    sink.delayMs = 1;
+    q = new ProvenanceWriteQueue(sink, { spillDir: dir, logger: silentLogger, durability: 'memory', maxBatchPairs: 256, idlePollMs: 20 });
+    cleanups.push(() => q.stop({ timeoutMs: 2000 }));
+    q.start();
+    expect(await until(() => freshAt >= 0, 30_000), 'read-back started').toBe(true);
+    expect(await q.flush(30_000)).toBe(true);
+    expect(await until(() => pending(dir).length === 0, 30_000)).toBe(true);
+    const cues = sink.cues();
+    expect(new Set(cues).size).toBe(files * perFile + 1);
+    // 64 calls of 256 (16,384 pairs) plus what was read ahead: 25,000 when checked, 74,000
+    // with read-back's 256 calls as the round's minimum.
+    expect(cues.indexOf('fresh')).toBeLessThan(40_000);
   });
 
   // Checked against its revert: with 32 files always read ahead (aheadLimit() returning
