@@ -17,7 +17,8 @@
  *                              guest's page tables maps a page on its first touch from user
  *                              space, 15-40 us a page on this project's VM — paid here, off
  *                              the caller's turn, not by the copy
- *   copy(handle, at, bytes)    memcpy into the mapping at `at` (a RangeError past its end)
+ *   copy(handle, at, bytes)    bytes stored into the mapping at `at`, forward (a RangeError
+ *                              past its end): a copy cut short by a kill is a prefix
  *   unmap(handle)              munmap, once; copy() after it throws
  *
  * Errors from the system are Errors with `code` (ENOSPC, ...), `errno` and `syscall`, like
@@ -104,7 +105,27 @@ static void guard_install(void) {
   sigaction(SIGBUS, &sa, &previous_sigbus);
 }
 
-/* memcpy into the mapping; 0, or -1 when a page could not be backed (SIGBUS). */
+/*
+ * Copies forward, one store after another in address order, so whenever the process dies
+ * what is in the mapping is a prefix of the bytes: a torn copy is a line cut short, then
+ * zeros, which readers drop as the torn last line. memcpy is not: for a kilobyte glibc
+ * stores the unaligned head last, and a kill -9 between its stores left a turn's first 28
+ * bytes zero with the rest written — a NUL with data after it, which readers quarantine
+ * (with the acknowledged lines before it). Volatile stores: the compiler must not turn this
+ * back into a memcpy call or reorder it. (Stores retire in program order; a killed process
+ * loses only the ones not retired.)
+ */
+static void forward_copy(uint8_t *dst, const uint8_t *src, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    memcpy(&v, src + i, 8);
+    *(volatile uint64_t *)(dst + i) = v;
+  }
+  for (; i < n; i++) *(volatile uint8_t *)(dst + i) = src[i];
+}
+
+/* The copy into the mapping; 0, or -1 when a page could not be backed (SIGBUS). */
 static int guarded_copy(uint8_t *dst, const void *src, size_t n) {
   sigjmp_buf jump;
   if (sigsetjmp(jump, 0) != 0) {
@@ -115,7 +136,7 @@ static int guarded_copy(uint8_t *dst, const void *src, size_t n) {
   guard_hi = dst + n;
   guard_jump = &jump;
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
-  memcpy(dst, src, n);
+  forward_copy(dst, (const uint8_t *)src, n);
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
   guard_jump = NULL;
   return 0;
