@@ -5,19 +5,25 @@
 // files only) drained by a fresh queue on the store; prints pairs/s, CPU seconds by thread
 // (main, V8's helpers, libuv's pool where lmdb-js commits), LMDB transactions and the bytes
 // the process wrote; with PROFILE, a CPU profile of the drain only (HEAP=major|all: and a
-// sampling heap profile beside it). Run with: node --expose-gc --import tsx bench/probe-row5-drain.ts
+// sampling heap profile beside it). MEM=1 (session 11): anonymous RSS, V8's heap and
+// ArrayBuffers sampled every 50 ms (bench/probe-memory.ts), their peaks over the fresh
+// process's baseline, the pairs in calls, and the same after the drain and a full GC;
+// MIDSNAP=file: a heap snapshot once 50,000 pairs are in calls; SNAPSHOT=file: one after.
+// Run with: node --expose-gc --import tsx bench/probe-row5-drain.ts
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import { silentLogger } from '../src/log.js';
 import { ProvenanceWriteQueue } from '../src/queue/provenance-write-queue.js';
 import type { ProvenancePair } from '../src/schemas.js';
 import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../src/sink.js';
 import { LmdbMemoryStore } from '../src/store/lmdb-memory-store.js';
 import { makePairs, openStoreWithRecords, sleep } from './fixtures.js';
+import { MemorySampler, rssAnonBytes } from './probe-memory.js';
 
 const RECORDS = 1000;
 
@@ -49,12 +55,22 @@ function cpuDelta(a: Record<string, number>, b: Record<string, number>): Record<
 class Throttled implements ProvenanceSink {
   private readyAt = 0;
   halted = false;
+  /** Pairs in calls not yet answered. */
+  inFlightPairs = 0;
   readonly maxConcurrentWrites: number;
   constructor(private readonly store: LmdbMemoryStore, private readonly capacity: number) {
     this.maxConcurrentWrites = store.maxConcurrentWrites;
   }
   async appendProvenanceBatch(pairs: ProvenancePair[], context?: SinkWriteContext): Promise<SinkWriteResult | void> {
     if (this.halted) throw new Error('halted');
+    if (this.capacity === Infinity) {
+      this.inFlightPairs += pairs.length;
+      try {
+        return await this.store.appendProvenanceBatch(pairs, context);
+      } finally {
+        this.inFlightPairs -= pairs.length;
+      }
+    }
     this.readyAt = Math.max(this.readyAt, performance.now()) + (pairs.length * 1000) / this.capacity;
     const result = await this.store.appendProvenanceBatch(pairs, context);
     const wait = this.readyAt - performance.now();
@@ -107,7 +123,8 @@ async function drain(fixture: string, profile?: string): Promise<void> {
     const entries0 = store.stats().entries;
     const spillDir = join(dir, 'spill');
     // As the row: the store behind a wrapper (at full speed), so the spill dir is the anonymous sink's.
-    const queue = new ProvenanceWriteQueue(new Throttled(store, Infinity), { spillDir, logger: silentLogger });
+    const sink = new Throttled(store, Infinity);
+    const queue = new ProvenanceWriteQueue(sink, { spillDir, logger: silentLogger });
     let gcMs = 0;
     const obs = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) gcMs += e.duration;
@@ -129,6 +146,16 @@ async function drain(fixture: string, profile?: string): Promise<void> {
     const threads0 = threadCpu();
     const io = () => Number(/write_bytes: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
     const io0 = io();
+    const mem = process.env.MEM ? new MemorySampler(() => sink.inFlightPairs) : null;
+    // MIDSNAP=file: one heap snapshot (live objects only) once 50,000 pairs are in calls.
+    let midSnap = process.env.MIDSNAP;
+    const snapTimer = setInterval(() => {
+      if (midSnap && sink.inFlightPairs >= 50_000) {
+        writeHeapSnapshot(midSnap);
+        console.error(`snapshot at ${sink.inFlightPairs} pairs in flight`);
+        midSnap = undefined;
+      }
+    }, 20);
     const t0 = performance.now();
     queue.start();
     for (;;) {
@@ -137,6 +164,8 @@ async function drain(fixture: string, profile?: string): Promise<void> {
       await sleep(50);
     }
     const seconds = (performance.now() - t0) / 1000;
+    mem?.stop();
+    clearInterval(snapTimer);
     const cpu = process.cpuUsage(cpu0);
     const threads = cpuDelta(threads0, threadCpu());
     const writtenMB = Math.round((io() - io0) / 1e6);
@@ -157,6 +186,11 @@ async function drain(fixture: string, profile?: string): Promise<void> {
       console.error(JSON.stringify((store as any).provenance.getStats()));
     }
     const entries = store.stats().entries - entries0;
+    globalThis.gc?.();
+    const anonAfterGcMB = mem ? +((rssAnonBytes() - mem.baseline.anon) / 1e6).toFixed(1) : undefined;
+    const heapAfterGcMB = mem ? +((process.memoryUsage().heapUsed - mem.baseline.heapUsed) / 1e6).toFixed(1) : undefined;
+    const afterGc = mem ? mem.overBaseline() : undefined;
+    if (process.env.SNAPSHOT) writeHeapSnapshot(process.env.SNAPSHOT);
     await store.close();
     console.log(
       JSON.stringify({
@@ -171,6 +205,7 @@ async function drain(fixture: string, profile?: string): Promise<void> {
         writtenMB,
         threads,
         load: execFileSync('cat', ['/proc/loadavg']).toString().split(' ')[0],
+        ...(mem ? { mem: mem.report(), anonAfterDrainAndGcMB: anonAfterGcMB, heapAfterDrainAndGcMB: heapAfterGcMB, afterGc } : {}),
       }),
     );
   } finally {
