@@ -15,7 +15,9 @@ import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { Logger } from '../log.js';
 import { ensureSpillDirSync, parentsDurable, parentsNotDurable } from '../spill/spill-dir.js';
+import type { JournalMap } from './journal-map.js';
 import { journalSegmentName, segmentsWrittenHere } from './journal-names.js';
+import { mapSegmentFile, unmapSegment, type MappedSpace } from './mapped-segment.js';
 
 export interface Segment {
   readonly name: string;
@@ -29,8 +31,13 @@ export interface Segment {
   syncsInFlight: number;
   /** Rotated with writes not yet fsync'd: the descriptor stays open for the fsync they may need. */
   keptForFsync: boolean;
+  /** Bytes written (a mapped segment's file is longer until it is closed: its allocation). */
   bytes: number;
   pairs: number;
+  /** Written by copies into a shared mapping (mapped-segment.ts); null: with write(2). */
+  mapped: MappedSpace | null;
+  /** Why a segment meant to be mapped is written with write(2) (its allocation failed). */
+  unmappedBecause: unknown;
   /** One past the highest sequence number written to it. */
   hiSeq: number;
   /**
@@ -52,8 +59,18 @@ export interface Segment {
   readonly unlock: () => void;
 }
 
-/** Claims and creates a fresh segment in `dir` (created 0700 if missing); throws what the disk says. */
-export function openSegment(dir: string, claimStaleMs: number, log: Logger, onClaimLost: (name: string) => void): Segment {
+/**
+ * Claims and creates a fresh segment in `dir` (created 0700 if missing); throws what the disk
+ * says. With `mapping`, its file is allocated (`bytes`) and mapped; when that fails the
+ * segment is written with write(2) and `unmappedBecause` says why.
+ */
+export function openSegment(
+  dir: string,
+  claimStaleMs: number,
+  log: Logger,
+  onClaimLost: (name: string) => void,
+  mapping: { map: JournalMap; bytes: number } | null = null,
+): Segment {
   ensureSpillDirSync(dir);
   const name = journalSegmentName();
   const path = join(dir, name);
@@ -90,13 +107,22 @@ export function openSegment(dir: string, claimStaleMs: number, log: Logger, onCl
   };
   let fd: number;
   try {
-    fd = openSync(path, 'wx', 0o600);
+    fd = openSync(path, 'wx+', 0o600); // read and write: a shared mapping needs both
   } catch (err) {
     unlock();
     throw err;
   }
+  let mapped: MappedSpace | null = null;
+  let unmappedBecause: unknown = null;
+  if (mapping) {
+    try {
+      mapped = mapSegmentFile(mapping.map, fd, mapping.bytes);
+    } catch (err) {
+      unmappedBecause = err;
+    }
+  }
   segmentsWrittenHere.add(name);
-  segment = { name, dir, dirSynced: false, fd, openFd: fd, syncsInFlight: 0, keptForFsync: false, bytes: 0, pairs: 0, hiSeq: 0, failedGen: 0, rewriteGen: 0, claimLost: false, refreshedAt, unlock };
+  segment = { name, dir, dirSynced: false, fd, openFd: fd, syncsInFlight: 0, keptForFsync: false, bytes: 0, pairs: 0, mapped, unmappedBecause, hiSeq: 0, failedGen: 0, rewriteGen: 0, claimLost: false, refreshedAt, unlock };
   return segment;
 }
 
@@ -161,8 +187,20 @@ function fsyncDirs(dirs: string[], i: number, done: (err: NodeJS.ErrnoException 
   });
 }
 
-/** No more writes; the descriptor is closed now, or when the last fsync under way ends. */
-export function closeSegment(s: Segment): void {
+/**
+ * A mapped segment takes no more copies: unmapped now (never left to the garbage collector),
+ * its file cut to the bytes written unless it is about to be deleted (`keepLength`).
+ */
+export function unmapSegmentNow(s: Segment, keepLength = false): void {
+  const m = s.mapped;
+  if (!m) return;
+  s.mapped = null;
+  unmapSegment(m, s.openFd, keepLength ? null : s.bytes);
+}
+
+/** No more writes; the descriptor is closed now, or when the last fsync under way ends. `deleting`: its file goes next. */
+export function closeSegment(s: Segment, deleting = false): void {
+  unmapSegmentNow(s, deleting);
   s.fd = null;
   s.keptForFsync = false;
   if (s.syncsInFlight === 0) closeOpenFd(s);
@@ -170,6 +208,7 @@ export function closeSegment(s: Segment): void {
 
 /** No more writes; the descriptor stays open for an fsync its writes may still need (closeSegment ends that). */
 export function retireSegment(s: Segment): void {
+  unmapSegmentNow(s);
   s.fd = null;
   s.keptForFsync = true;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import fse from 'fs-extra';
 import { checkSpillDir, listSpillDir } from '../spill/spill-dir.js';
 import { spillFileTime } from '../spill/spill-file-name.js';
+import { zerosFrom } from '../spill/spill-line-judge.js';
 import { isJournalSegmentName, journalWriterMayLive, journalWriterPid } from './journal-names.js';
 
 export interface JournalSegmentStatus {
@@ -14,7 +15,10 @@ export interface JournalSegmentStatus {
   /** False once the writer is surely gone: the segment waits to be read back. */
   writerAlive: boolean;
   pairs: number;
+  /** Bytes written: a mapped segment's file is allocated whole, its unwritten end zeros (not counted). */
   bytes: number;
+  /** The file's size (its allocated length while a mapped segment is written). */
+  fileBytes: number;
   ageMs: number;
 }
 
@@ -37,25 +41,36 @@ export async function journalStatus(dir: string, now = Date.now()): Promise<Jour
     const pid = journalWriterPid(file) ?? null;
     status.segments.push({
       file,
+      fileBytes: st.size,
       pid,
       writerAlive: journalWriterMayLive(file),
-      pairs: await countLines(join(dir, file)),
-      bytes: st.size,
+      ...(await linesAndUsedBytes(join(dir, file))),
       ageMs: Math.max(0, now - (spillFileTime(file) ?? st.mtimeMs)),
     });
   }
   return status;
 }
 
-/** Complete lines, counted without holding the file in memory. */
-async function countLines(path: string): Promise<number> {
-  let n = 0;
+/**
+ * Complete lines, and the bytes up to the last one that is not 0 (a mapped segment's
+ * unwritten end is zeros), counted without holding the file in memory.
+ */
+async function linesAndUsedBytes(path: string): Promise<{ pairs: number; bytes: number }> {
+  let pairs = 0;
+  let bytes = 0;
+  let at = 0;
   try {
     for await (const chunk of fse.createReadStream(path) as AsyncIterable<Buffer>) {
-      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) pairs++;
+      if (!zerosFrom(chunk, 0)) {
+        let last = chunk.length - 1;
+        while (chunk[last] === 0) last--;
+        bytes = at + last + 1;
+      }
+      at += chunk.length;
     }
   } catch {
     // deleted while we read: its pairs were saved
   }
-  return n;
+  return { pairs, bytes };
 }

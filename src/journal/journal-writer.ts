@@ -11,7 +11,9 @@ import { identifiedBatch, identifyAll, type PendingBatch } from '../queue/pendin
 import { MAX_SPILL_FILE_PAIRS } from '../spill/spill-writer.js';
 import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
-import { closeSegment, openSegment, retireSegment, syncSegment, syncSegmentSync, type Segment } from './journal-segment.js';
+import { journalMapFor, type JournalMap } from './journal-map.js';
+import { closeSegment, openSegment, retireSegment, syncSegment, syncSegmentSync, unmapSegmentNow, type Segment } from './journal-segment.js';
+import { touchAhead, wantsTouch, writeIntoSegment } from './mapped-segment.js';
 import { CHUNK_BYTES, TurnLines } from './turn-lines.js';
 
 export interface JournalOptions {
@@ -19,6 +21,8 @@ export interface JournalOptions {
   fsyncMs: number;
   /** The claim a live writer holds is refreshed at half this period. */
   claimStaleMs: number;
+  /** Segments mapped with this (mapped-segment.ts); null: write(2). Default: journalMapFor. */
+  map?: JournalMap | null;
 }
 
 /** What the writer asks of the queue's backlog: asked when needed, never remembered (it moves back as pairs are enqueued). */
@@ -56,6 +60,10 @@ export class JournalWriter {
   private journalAgain = false;
   private lastWriteAt = 0;
   private readonly fsyncFailures: FsyncFailures;
+  private readonly map: JournalMap | null;
+  /** A mapped segment could not be allocated (a full disk): said once until one can. */
+  private unmappedSaid = false;
+  private touchScheduled = false;
 
   constructor(
     readonly dir: string,
@@ -64,6 +72,7 @@ export class JournalWriter {
     private readonly counters: { journalErrors: number },
     private readonly backlog: JournalBacklog,
   ) {
+    this.map = opts.map === undefined ? journalMapFor(dir, log) : opts.map;
     this.fsyncFailures = new FsyncFailures(dir, log, counters, {
       unsavedBatches: () => backlog.unsavedBatches(),
       write: (batch) => {
@@ -167,6 +176,7 @@ export class JournalWriter {
     for (const s of [...this.full.splice(0), ...(this.current ? [this.current] : [])]) {
       // The only copy now: on disk before the process ends, not only in the page cache. A
       // segment whose fsync failed once is not asked again: a second fsync would not tell.
+      unmapSegmentNow(s); // cut to its lines first: the fsync covers the length too
       if (s.failedGen !== 0) unsynced.push(s.name);
       else if (s.openFd !== null) {
         try {
@@ -195,7 +205,8 @@ export class JournalWriter {
     let seg: Segment | null = null;
     try {
       seg = this.segmentFor(bytes.length, pairs);
-      for (let off = 0; off < bytes.length; ) off += writeSync(seg.fd!, bytes, off);
+      if (seg.mapped) writeIntoSegment(seg.mapped, seg.fd!, seg.bytes, bytes);
+      else for (let off = 0; off < bytes.length; ) off += writeSync(seg.fd!, bytes, off);
       seg.bytes += bytes.length;
       seg.pairs += pairs;
       seg.hiSeq = hiSeq;
@@ -203,6 +214,7 @@ export class JournalWriter {
       this.lastWriteAt = performance.now();
       this.unsynced.push(hiSeq, this.lastWriteAt);
       this.scheduleFsync(this.opts.fsyncMs);
+      if (seg.mapped && wantsTouch(seg.mapped, seg.bytes)) this.scheduleTouch();
       if (this.failures > 0) {
         this.log.info({ journalDir: this.dir, afterFailures: this.failures }, 'journal writes succeed again; journaling the pairs not yet saved again');
         this.journalAgain = true;
@@ -257,10 +269,48 @@ export class JournalWriter {
   private segmentFor(bytes: number, pairs: number): Segment {
     const cur = this.current;
     if (cur && cur.bytes > 0 && (cur.bytes + bytes > this.opts.segmentBytes || cur.pairs + pairs > MAX_SPILL_FILE_PAIRS)) this.rotate();
+    else if (cur?.mapped && cur.bytes + bytes > cur.mapped.capacity) this.rotate(); // its allocation is what it holds
     if (this.current) return this.current;
-    const seg = openSegment(this.dir, this.opts.claimStaleMs, this.log, () => this.claimLost(seg));
+    // Mapped, a segment is allocated whole: segmentBytes, or one line larger than that.
+    const mapping = this.map ? { map: this.map, bytes: Math.max(this.opts.segmentBytes, bytes) } : null;
+    const seg = openSegment(this.dir, this.opts.claimStaleMs, this.log, () => this.claimLost(seg), mapping);
     this.current = seg;
+    if (mapping) this.noteMapping(seg);
     return this.current;
+  }
+
+  /**
+   * The current segment's pages ahead of its end touched from a setImmediate: after the
+   * caller's turn, so a recall's copy finds them present and writable. A copy that gets
+   * there first faults as usual; a page that cannot be backed fails its copy (EIO) later.
+   */
+  private scheduleTouch(): void {
+    if (this.touchScheduled) return;
+    this.touchScheduled = true;
+    setImmediate(() => {
+      this.touchScheduled = false;
+      const s = this.current;
+      if (!s?.mapped) return;
+      try {
+        touchAhead(s.mapped, s.bytes);
+      } catch {
+        // its copy will say so, through the journal's error path
+      }
+    }).unref();
+  }
+
+  /** A segment that could not be allocated (a full disk, a quota) is written with write(2): said once until one can be again. */
+  private noteMapping(seg: Segment): void {
+    if (seg.mapped) {
+      this.unmappedSaid = false;
+      return;
+    }
+    if (this.unmappedSaid) return;
+    this.unmappedSaid = true;
+    this.log.warn(
+      { journalDir: this.dir, file: seg.name, ...errorFields(seg.unmappedBecause) },
+      'cannot allocate a mapped journal segment; writing it with write(2), which takes what the disk can still hold',
+    );
   }
 
   /**
@@ -294,7 +344,7 @@ export class JournalWriter {
   }
 
   private remove(s: Segment): void {
-    closeSegment(s);
+    closeSegment(s, true);
     try {
       unlinkSync(join(this.dir, s.name));
     } catch (err) {

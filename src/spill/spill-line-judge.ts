@@ -8,7 +8,11 @@ import type { IdentifiedPair } from './spill-writer.js';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface JudgeOptions {
-  /** A journal segment of a dead writer: a last line cut short (no newline, not JSON) is dropped. */
+  /**
+   * A journal segment of a dead writer: a last line cut short (no newline, not JSON) is
+   * dropped, and zeros from its first NUL byte to its end are space the writer allocated and
+   * never wrote (see journalDataEnd).
+   */
   dropTornTail?: boolean;
 }
 
@@ -69,6 +73,16 @@ export class LineJudge {
     return [recordId, entry];
   }
 
+  /** Read as a dead writer's journal segment (see JudgeOptions). */
+  get journal(): boolean {
+    return this.opts.dropTornTail === true;
+  }
+
+  /** The line holding a NUL byte that more data follows: not a journal segment's unwritten end. */
+  nulInside(lineNo: number, at: number): { reason: string } {
+    return { reason: `line ${lineNo}: a NUL byte (file offset ${at}) with more data after it; only a journal segment's unwritten end may be zeros` };
+  }
+
   private torn(): null {
     this.tornLines++;
     return null;
@@ -93,6 +107,32 @@ export function untrustedBecause(st: { uid: number; mode: number }): string | un
   return undefined;
 }
 
+const ZEROS = new Uint8Array(64 * 1024);
+
+/** Whether every byte of `bytes` from `from` on is 0. */
+export function zerosFrom(bytes: Uint8Array, from: number): boolean {
+  for (let at = from; at < bytes.length; at += ZEROS.length) {
+    const n = Math.min(ZEROS.length, bytes.length - at);
+    if (Buffer.compare(bytes.subarray(at, at + n), ZEROS.subarray(0, n)) !== 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Where a journal segment's written data ends. A mapped segment is allocated whole before
+ * its first line and filled by copies, so a writer that died leaves zeros after its last
+ * line: from the first NUL byte on, every byte 0 is that unwritten space (no line a writer
+ * makes holds a NUL byte: JSON escapes it). `end`: the offset of that NUL (the length when
+ * there is none). `nulInside`: a NUL with more data after it, which no writer leaves (the
+ * file is quarantined); `end` is then the start of the line holding it.
+ */
+export function journalDataEnd(bytes: Uint8Array): { end: number; nulInside?: number } {
+  const z = bytes.indexOf(0);
+  if (z === -1) return { end: bytes.length };
+  if (zerosFrom(bytes, z)) return { end: z };
+  return { end: bytes.lastIndexOf(0x0a, z) + 1, nulInside: z };
+}
+
 /**
  * Bytes decoded at once (then cut into lines at a newline past this): one decode a chunk
  * instead of one per line, and no Buffer view per line.
@@ -108,6 +148,13 @@ const DECODE_CHUNK_BYTES = 64 * 1024;
  * drops a BOM only at the chunk's start, a line's start, as judge()'s decoder does.)
  */
 export function* judgedLinesOf(bytes: Uint8Array, judge: LineJudge): Generator<Verdict> {
+  const data = judge.journal ? journalDataEnd(bytes) : undefined;
+  const nextLineNo = yield* judgedLines(data ? bytes.subarray(0, data.end) : bytes, judge);
+  if (data?.nulInside !== undefined) yield judge.nulInside(nextLineNo, data.nulInside);
+}
+
+/** judgedLinesOf's lines; returns the number the next line would have. */
+function* judgedLines(bytes: Uint8Array, judge: LineJudge): Generator<Verdict, number> {
   let lineNo = 1;
   for (let start = 0; start < bytes.length; ) {
     const cut = bytes.indexOf(0x0a, Math.min(start + DECODE_CHUNK_BYTES, bytes.length - 1));
@@ -132,6 +179,7 @@ export function* judgedLinesOf(bytes: Uint8Array, judge: LineJudge): Generator<V
       yield pair ?? judge.judge(raw.line(k), lineNo, nl !== -1);
     }
   }
+  return lineNo;
 }
 
 /** The bytes of a chunk's lines, asked for in increasing order (only lines judged from their bytes). */

@@ -7,7 +7,7 @@ import fse from 'fs-extra';
 import { SpillFileChangedError } from '../errors.js';
 import { MAX_SPILL_LINE_BYTES } from '../schemas.js';
 import { LoopSlices } from '../loop-slices.js';
-import { isBad, judgedLinesOf, LineJudge, untrustedBecause, type Verdict } from './spill-line-judge.js';
+import { isBad, judgedLinesOf, LineJudge, untrustedBecause, zerosFrom, type Verdict } from './spill-line-judge.js';
 import { OPEN_SPILL_FILE, parseSpillBytes, readWholeSmallFile, refusedOpen, SYNC_READ_MAX_BYTES } from './small-spill-file.js';
 import type { IdentifiedPair } from './spill-writer.js';
 
@@ -57,23 +57,39 @@ async function* judgedLines(fh: FileHandle, size: number, judge: LineJudge, slic
   let partialBytes = 0;
   let lineNo = 1;
   let total = 0;
+  /** A journal segment's first NUL byte (journalDataEnd): the bytes from there on must all be 0. */
+  let nulAt = -1;
   for (let atEnd = false; !atEnd; ) {
     const { bytesRead } = await fh.read(buf, 0, buf.length, null);
     if (bytesRead === 0) break;
     total += bytesRead;
     // A short read of a regular file that reached the size fstat gave is its end: no read for the EOF.
     atEnd = bytesRead < buf.length && total >= size;
-    const data = buf.subarray(0, bytesRead); // never search past what was read
+    let data = buf.subarray(0, bytesRead); // never search past what was read
+    if (nulAt >= 0 || judge.journal) {
+      const z = nulAt >= 0 ? 0 : data.indexOf(0);
+      if (z >= 0) {
+        if (nulAt < 0) nulAt = total - bytesRead + z;
+        if (!zerosFrom(data, z)) {
+          // No writer leaves a NUL with data after it: the line holding the first one is bad.
+          yield judge.nulInside(lineNo + countNewlines(data, 0, Math.max(0, z)), nulAt);
+          return;
+        }
+        if (nulAt < total - bytesRead) continue; // still in the zeros: read on to the end
+        data = data.subarray(0, z); // the lines before the zeros, then only zeros are read
+      }
+    }
+    const dataEnd = data.length;
     let start = 0;
     for (;;) {
       const nl = data.indexOf(0x0a, start);
-      const end = nl === -1 ? bytesRead : nl;
+      const end = nl === -1 ? dataEnd : nl;
       const piece = data.subarray(start, end);
       if (partialBytes + piece.length > MAX_SPILL_LINE_BYTES) {
         yield { reason: `line ${lineNo} is longer than ${MAX_SPILL_LINE_BYTES} bytes; split it or remove it` };
         return;
       }
-      if (end === bytesRead) {
+      if (end === dataEnd) {
         if (piece.length > 0) {
           partial.push(Buffer.from(piece)); // buf is reused: copy what stays
           partialBytes += piece.length;
@@ -89,6 +105,12 @@ async function* judgedLines(fh: FileHandle, size: number, judge: LineJudge, slic
     }
   }
   if (partialBytes > 0) yield judge.judge(Buffer.concat(partial), lineNo, false);
+}
+
+function countNewlines(data: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let i = data.indexOf(0x0a, from); i !== -1 && i < to; i = data.indexOf(0x0a, i + 1)) n++;
+  return n;
 }
 
 type Opened = { fh: FileHandle; size: number; version: string } | Exclude<SpillFileContent, { kind: 'pairs' | 'empty' | 'malformed' }>;

@@ -1,5 +1,5 @@
 // Spill files made by hand, as an operator or another process would leave them.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpillWriter } from '../../src/spill/spill-writer.js';
 import { formatEntryId, reserveEntryIds } from '../../src/entry-id.js';
@@ -42,3 +42,15 @@ export function manyLines(count: number): { text: string; cues: string[] } {
 
 /** The cues of a read's pairs, or the read itself when it holds none. */
 export const cuesOf = (c: SpillFileContent) => (c.kind === 'pairs' ? c.pairs.map(([, e]) => e.cue) : c);
+
+/**
+ * A journal segment's lines as text: a live mapped segment is allocated whole, so its file
+ * holds zeros after the lines written (journalDataEnd); those are left out.
+ */
+export function segmentBytes(path: string): Buffer {
+  const bytes = readFileSync(path);
+  const zeros = bytes.indexOf(0);
+  return zeros === -1 ? bytes : bytes.subarray(0, zeros);
+}
+
+export const segmentText = (path: string): string => segmentBytes(path).toString('utf8');

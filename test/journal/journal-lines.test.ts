@@ -12,6 +12,7 @@ import { parseSpillText } from '../../src/spill/spill-reader.js';
 import { spillLine } from '../../src/spill/spill-writer.js';
 import { RecordingSink } from '../helpers/sinks.js';
 import { tempDir } from '../helpers/temp.js';
+import { segmentBytes } from '../helpers/spill-files.js';
 
 const nextTurn = () => new Promise((r) => setImmediate(r));
 
@@ -45,7 +46,7 @@ async function journalOf(turns: ProvenancePair[][], journalSegmentBytes?: number
       q.enqueue(t);
       await nextTurn();
     }
-    return { segs: segmentsOf(journalDir).map((n) => [n, readFileSync(join(journalDir, n))]), sent: turns.flat(), sink };
+    return { segs: segmentsOf(journalDir).map((n) => [n, segmentBytes(join(journalDir, n))]), sent: turns.flat(), sink };
   } finally {
     sink.release();
     await q.stop({ timeoutMs: 5000 });

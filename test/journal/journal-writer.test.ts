@@ -11,6 +11,7 @@ import type { SpillLine } from '../../src/schemas.js';
 import { pair, RecordingSink } from '../helpers/sinks.js';
 import { tempDir } from '../helpers/temp.js';
 import { until } from '../helpers/until.js';
+import { segmentText } from '../helpers/spill-files.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -66,7 +67,7 @@ describe('the journal of a live queue', () => {
     }
     const segs = segments(journalDir);
     for (const s of segs) expect(statSync(join(journalDir, s)).size).toBeLessThanOrEqual(32 * 1024);
-    const lines = segs.flatMap((s) => readFileSync(join(journalDir, s), 'utf8').trim().split('\n'));
+    const lines = segs.flatMap((s) => segmentText(join(journalDir, s)).trim().split('\n'));
     expect(lines.map((l) => (JSON.parse(l) as SpillLine).entry.cue)).toEqual(cues);
     // Each segment is filled before the next is started (32 KiB holds several 20-pair turns).
     expect(segs.length).toBeGreaterThan(1);
@@ -99,7 +100,7 @@ describe('the journal of a live queue', () => {
     const batch = Array.from({ length: 3000 }, (_, i) => pair('r1', `big-${i}-${pad}`)); // ~700 KB of lines
     q.enqueue(batch);
     await nextTurn();
-    const lines = segments(journalDir).flatMap((s) => readFileSync(join(journalDir, s), 'utf8').split('\n').filter(Boolean));
+    const lines = segments(journalDir).flatMap((s) => segmentText(join(journalDir, s)).split('\n').filter(Boolean));
     expect(lines.map((l) => (JSON.parse(l) as SpillLine).entry.cue)).toEqual(batch.map(([, e]) => e.cue));
     sink.release();
   });
@@ -127,7 +128,7 @@ describe('the journal of a live queue', () => {
     // that nothing more is deleted, so there is no event to await.
     for (let i = 0; i < 5; i++) await nextTurn();
     const journaled = new Set(
-      segments(journalDir).flatMap((s) => readFileSync(join(journalDir, s), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as SpillLine).entry.cue)),
+      segments(journalDir).flatMap((s) => segmentText(join(journalDir, s)).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as SpillLine).entry.cue)),
     );
     const unsaved = Array.from({ length: 400 }, (_, k) => `t${Math.floor(k / 20)}-${k % 20}`).filter((c) => !saved.has(c));
     expect(unsaved.filter((c) => !journaled.has(c))).toEqual([]);
@@ -145,7 +146,7 @@ describe('the journal of a live queue', () => {
       q.enqueue(Array.from({ length: 1000 }, (_, i) => pair('r1', `t${t}-${i}`)));
       await nextTurn();
     }
-    const perSegment = segments(journalDir).map((s) => readFileSync(join(journalDir, s), 'utf8').split('\n').filter(Boolean).length);
+    const perSegment = segments(journalDir).map((s) => segmentText(join(journalDir, s)).split('\n').filter(Boolean).length);
     expect(perSegment.reduce((a, b) => a + b, 0)).toBe(17_000);
     expect(Math.max(...perSegment)).toBeLessThanOrEqual(16_384);
     sink.release();

@@ -12,12 +12,13 @@ import { pendingBatch } from '../../src/queue/pending-batches.js';
 import { pair, RecordingSink } from '../helpers/sinks.js';
 import { tempDir } from '../helpers/temp.js';
 import { until } from '../helpers/until.js';
+import { segmentText } from '../helpers/spill-files.js';
 
 function journalLines(dir: string): { cue: string; pad?: string; entryId: string }[] {
   return readdirSync(dir)
     .filter((n) => n.endsWith('.jsonl'))
     .sort()
-    .flatMap((n) => readFileSync(join(dir, n), 'utf8').split('\n').filter((l) => l !== ''))
+    .flatMap((n) => segmentText(join(dir, n)).split('\n').filter((l) => l !== ''))
     .map((l) => {
       const line = JSON.parse(l) as { entryId: string; entry: { cue: string; pad?: string } };
       return { ...line.entry, entryId: line.entryId };
@@ -201,7 +202,7 @@ describe('the journal fsync (the power-loss bound)', () => {
         journal.writePending();
         await nextTurn();
       }
-      const held = segments().filter((n) => readFileSync(join(journalDir, n), 'utf8').includes('"cue":"held '));
+      const held = segments().filter((n) => segmentText(join(journalDir, n)).includes('"cue":"held '));
       expect(held.length).toBeGreaterThan(3);
       expect(await until(() => held.every((n) => syncedFiles.has(join(journalDir, n))), 30_000)).toBe(true);
     } finally {

@@ -10,6 +10,7 @@ import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import { pair, RecordingSink } from '../helpers/sinks.js';
 import { tempDir } from '../helpers/temp.js';
+import { segmentText } from '../helpers/spill-files.js';
 
 /** The rest of this turn: the journal writes from a microtask queued by enqueue, which runs before these. */
 const endOfTurn = async () => {
@@ -45,7 +46,7 @@ describe('pairs that overflow memory, journal mode', () => {
       const journaled = readdirSync(journalDir)
         .filter(isJournalSegmentName)
         .sort()
-        .flatMap((n) => readFileSync(join(journalDir, n), 'utf8').split('\n').filter((l) => l !== ''))
+        .flatMap((n) => segmentText(join(journalDir, n)).split('\n').filter((l) => l !== ''))
         .map((l) => (JSON.parse(l) as { entry: { cue: string } }).entry.cue);
       expect(journaled).toEqual(cues);
       expect(existsSync(spillDir) ? readdirSync(spillDir).filter((n) => n.endsWith('.jsonl')) : []).toEqual([]); // not in a spill file yet

@@ -9,6 +9,7 @@ import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js'
 import type { ProvenanceEntry, ProvenancePair } from '../../src/schemas.js';
 import { pair, RecordingSink } from '../helpers/sinks.js';
 import { tempDir } from '../helpers/temp.js';
+import { segmentText } from '../helpers/spill-files.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -30,7 +31,7 @@ function heldQueue() {
 function journaledCues(journalDir: string): unknown[] {
   const cues: unknown[] = [];
   for (const name of readdirSync(journalDir).filter((n) => n.endsWith('.jsonl'))) {
-    for (const line of readFileSync(join(journalDir, name), 'utf8').split('\n').filter(Boolean)) {
+    for (const line of segmentText(join(journalDir, name)).split('\n').filter(Boolean)) {
       cues.push((JSON.parse(line) as { entry: ProvenanceEntry }).entry.cue);
     }
   }

@@ -11,6 +11,7 @@ import { newSpillFileName } from '../../src/spill/spill-file-name.js';
 import { MAX_SPILL_FILE_BYTES, MAX_SPILL_FILE_PAIRS, spillLine, SpillWriter, writeDurably } from '../../src/spill/spill-writer.js';
 import { pair } from '../helpers/sinks.js';
 import { tempDir } from '../helpers/temp.js';
+import { segmentText } from '../helpers/spill-files.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -19,8 +20,9 @@ afterEach(() => {
 function jsonl(dir: string): string[] {
   return readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort();
 }
+/** Lines of a spill file or journal segment (a live mapped segment's zeros left out). */
 function lineCount(path: string): number {
-  return readFileSync(path, 'utf8').trim().split('\n').length;
+  return segmentText(path).trim().split('\n').length;
 }
 
 describe('every write path caps its files', () => {

@@ -1,6 +1,6 @@
 // provq spill status [--store PATH | --dir DIR | --postgres URL --dir DIR] [--json]: what is waiting, what is stuck, who holds what.
 // A Postgres store's spill dir is local (the --dir given), its journal beside it: nothing is read from the database.
-import { journalStatus, type JournalStatus } from '../../journal/journal-status.js';
+import { journalStatus, type JournalSegmentStatus, type JournalStatus } from '../../journal/journal-status.js';
 import { spillStatus, type SpillStatus } from '../../spill/spill-status.js';
 import { CLAIM_STALE_MS, parseArgs, statusArgsSchema, storeJournalDir, storeSpillDir } from '../args.js';
 import type { Io } from '../io.js';
@@ -30,11 +30,14 @@ function printJournal(j: JournalStatus, io: Io): void {
   const dead = j.segments.filter((s) => !s.writerAlive);
   io.out(`journal ${j.dir}`);
   io.out(`  live         ${count(live.length, 'segment')} of running writers (left alone; deleted once their pairs are saved)`);
-  for (const s of live) io.out(`    ${s.file}: pid ${s.pid}, ${count(s.pairs, 'pair')}, ${count(s.bytes, 'byte')}`);
+  for (const s of live) io.out(`    ${s.file}: pid ${s.pid}, ${count(s.pairs, 'pair')}, ${count(s.bytes, 'byte')}${allocated(s)}`);
   io.out(`  to recover   ${count(dead.length, 'segment')} of writers that are gone (read back by the next queue on this store)`);
-  for (const s of dead) io.out(`    ${s.file}: pid ${s.pid ?? '?'} gone, ${count(s.pairs, 'pair')}, ${secs(s.ageMs)} old`);
+  for (const s of dead) io.out(`    ${s.file}: pid ${s.pid ?? '?'} gone, ${count(s.pairs, 'pair')}, ${count(s.bytes, 'byte')}${allocated(s)}, ${secs(s.ageMs)} old`);
   for (const q of j.quarantined) io.out(`  quarantined  ${q}`);
 }
+
+/** A mapped segment's file is allocated whole: its size beside the bytes written. */
+const allocated = (s: JournalSegmentStatus) => (s.fileBytes > s.bytes ? ` written (file ${count(s.fileBytes, 'byte')} allocated)` : '');
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
