@@ -49,7 +49,7 @@ const segmentsIn = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('-
 
 describe('mapped journal segments', () => {
   it('the addon is built and loads (npm ci builds it)', () => {
-    expect(installedJournalMap()).toMatchObject({ kind: 'loaded' });
+    expect(installedJournalMap(), 'the journal map addon is not built here: run `node scripts/build-journal-map.mjs` (npm ci does)').toMatchObject({ kind: 'loaded' });
   });
 
   // Checked against its revert: with retireSegment not unmapping (unmapSegmentNow dropped),
