@@ -27,13 +27,14 @@
  * A page that cannot be backed after all (the filesystem turned read-only after an error, an
  * I/O error reading the page in) makes a copy fault with SIGBUS, which would end the process.
  * While copy() or populate()'s fallback touches the mapping, a SIGBUS at an address inside
- * it is caught and becomes an EIO error ("syscall": "copy"); any other SIGBUS goes to the
- * handler that was there before (the default: the process ends, as it would have).
+ * it is caught and becomes an EIO error ("syscall": "copy"); any other SIGBUS (a fault
+ * elsewhere, or one sent by kill) goes where it would have gone (see on_sigbus).
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -82,18 +83,38 @@ static napi_value throw_errno(napi_env env, int err, const char *syscall) {
  * with signal fences around the copy: the compiler must not drop the stores as dead (memcpy
  * does not read them; the signal handler does).
  */
-static __thread sigjmp_buf *volatile guard_jump;
-static __thread uint8_t *volatile guard_lo;
-static __thread uint8_t *volatile guard_hi;
+/*
+ * initial-exec: the handler may run on any thread (a SIGBUS in lmdb's or libuv's threads, or
+ * sent by kill), and reading a general-dynamic thread-local there may call malloc through
+ * __tls_get_addr, which a signal handler must not.
+ */
+#define GUARD_TLS __thread __attribute__((tls_model("initial-exec")))
+static GUARD_TLS sigjmp_buf *volatile guard_jump;
+static GUARD_TLS uint8_t *volatile guard_lo;
+static GUARD_TLS uint8_t *volatile guard_hi;
 static struct sigaction previous_sigbus;
 
+/*
+ * A SIGBUS not of ours goes where it would have gone without this handler, which stays
+ * installed (so a later fault in a copy is still caught): to the handler there before, or,
+ * if that was the default, the default's end of the process — for a fault by restoring it
+ * and letting the instruction fault again, for a signal sent by kill() (si_code <= 0: it
+ * would not come again) by raising it once more. Ignored before: a sent one stays ignored.
+ */
 static void on_sigbus(int sig, siginfo_t *info, void *context) {
   uint8_t *at = (uint8_t *)info->si_addr;
-  if (guard_jump && at >= guard_lo && at < guard_hi) siglongjmp(*guard_jump, 1);
-  /* Not a fault of ours: what was there before takes it when the instruction faults again. */
-  (void)sig;
-  (void)context;
-  sigaction(SIGBUS, &previous_sigbus, NULL);
+  if (info->si_code > 0 && guard_jump && at >= guard_lo && at < guard_hi) siglongjmp(*guard_jump, 1);
+  if (previous_sigbus.sa_flags & SA_SIGINFO) {
+    if (previous_sigbus.sa_sigaction) previous_sigbus.sa_sigaction(sig, info, context);
+    return;
+  }
+  if (previous_sigbus.sa_handler == SIG_IGN && info->si_code <= 0) return;
+  if (previous_sigbus.sa_handler != SIG_DFL && previous_sigbus.sa_handler != SIG_IGN) {
+    previous_sigbus.sa_handler(sig);
+    return;
+  }
+  signal(SIGBUS, SIG_DFL);
+  if (info->si_code <= 0) raise(SIGBUS);
 }
 
 static void guard_install(void) {
@@ -277,11 +298,8 @@ static napi_value unmap(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  static int guarded = 0;
-  if (!guarded) {
-    guard_install();
-    guarded = 1;
-  }
+  static pthread_once_t guarded = PTHREAD_ONCE_INIT; /* once per process, also with worker threads */
+  pthread_once(&guarded, guard_install);
   napi_property_descriptor props[] = {
       {"allocate", NULL, allocate, NULL, NULL, NULL, napi_enumerable, NULL},
       {"map", NULL, map, NULL, NULL, NULL, napi_enumerable, NULL},

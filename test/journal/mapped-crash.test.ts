@@ -125,4 +125,13 @@ describe('a copy into a mapped page the file no longer backs (a real child proce
     const r = await startChildScript(SIGBUS_CHILD, join(tempDir(), 'segment')).done;
     expect({ code: r.code, signal: r.signal, out: r.stdout }, r.stderr).toEqual({ code: 0, signal: null, out: 'error EIO copy\nstored 600 of 600 before EIO\nalive\n' });
   });
+
+  // Found by breakmmap (session 11): the handler put the previous one back and returned, so a
+  // SIGBUS sent by kill was swallowed (the process lived on) and the guard was gone for good:
+  // the next copy into an unbacked page ended the process. Checked against its revert (that
+  // handler): the child printed "survived" and exited 0.
+  it('a SIGBUS sent by kill ends the process, as it would without the journal’s map', { timeout: 60_000 }, async () => {
+    const r = await startChildScript(SIGBUS_CHILD, { path: join(tempDir(), 'segment'), sent: true }).done;
+    expect({ signal: r.signal, out: r.stdout }, r.stderr).toEqual({ signal: 'SIGBUS', out: '' });
+  });
 });

@@ -4,17 +4,25 @@
 // land in the file, the rest on a page it does not back) and prints how many of those 600
 // bytes the copy stored before it failed: all of them when it stores in address order, as a
 // kill -9 must find it (a prefix); then "alive".
+// Given { path, sent: true } instead, it first sends itself SIGBUS (as `kill -BUS` would),
+// which must end it as it ends a process without the journal's map; "survived" otherwise.
 //   node --import tsx test/journal/sigbus-child.ts '"<path of a new file>"'
 import { ftruncateSync, openSync, readSync } from 'node:fs';
 import { installedJournalMap } from '../../src/journal/journal-map.js';
 
-const path = JSON.parse(process.argv[2]!) as string;
+const cfg = JSON.parse(process.argv[2]!) as string | { path: string; sent: boolean };
+const path = typeof cfg === 'string' ? cfg : cfg.path;
 const state = installedJournalMap();
 if (state.kind !== 'loaded') {
   process.stdout.write(`not loaded: ${JSON.stringify(state)}\n`);
   process.exit(2);
 }
 const m = state.map;
+if (typeof cfg === 'object' && cfg.sent) {
+  process.kill(process.pid, 'SIGBUS'); // a signal sent to itself is delivered before kill() returns
+  process.stdout.write('survived\n');
+  process.exit(0);
+}
 const fd = openSync(path, 'w+', 0o600);
 m.allocate(fd, 65536);
 const h = m.map(fd, 65536);
