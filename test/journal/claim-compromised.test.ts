@@ -13,7 +13,7 @@
 // source restored): both cases fail at 'in a file on disk' — the pair enqueued after the
 // takeover stays in the deleted segment only, for good (no later write comes, so the
 // claim-age check never runs either).
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isJournalSegmentName } from '../../src/journal/journal-names.js';
@@ -34,8 +34,14 @@ function warnings(msgs: string[]): Logger {
 /** The other process's part, done between two of the writer's turns (no stall). */
 const compromise = {
   'taken over': (lock: string) => {
+    const ours = statSync(lock).mtime;
     rmSync(lock, { recursive: true });
     mkdirSync(lock);
+    // The other process's claim carries its own time. A dir made within a few ms of the
+    // writer's refresh could carry the very millisecond it set (the kernel's file times come
+    // from a coarse clock): then nothing tells the two claims apart — a flake seen once in CI.
+    const theirs = new Date(ours.getTime() - 10_000);
+    utimesSync(lock, theirs, theirs);
   },
   removed: (lock: string) => rmSync(lock, { recursive: true }),
 };
