@@ -25,41 +25,51 @@ afterEach(async () => {
 
 const pairOf = (cue: string): ProvenancePair => ['r1', { ts: new Date().toISOString(), cue, sessionId: 's1' }];
 
+/**
+ * A queue on a real store whose sink call for c0 is held (one call at a time, so while it is
+ * held the queue neither starts another nor reads back); c1 waits in memory and c2..c9
+ * overflow to one spill file of the queue's own (`own`). `open()` lets the call go.
+ */
+async function ownSpillFileBehindAHeldCall(prefix: string) {
+  const path = tempDir(prefix);
+  const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
+  cleanups.push(() => store.close({ timeoutMs: 2000 }));
+  await store.insert({ id: 'r1', text: 'one' });
+  // The store as the sink, behind a gate: one call at a time, so while the first is held
+  // the queue neither starts another nor reads back (it waits for the call).
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  let entered = 0;
+  const sink = {
+    sinkId: store.sinkId,
+    maxConcurrentWrites: 1,
+    appendProvenanceBatch: async (pairs: ProvenancePair[]) => {
+      entered++;
+      await gate;
+      await store.appendProvenanceBatch(pairs);
+    },
+  };
+  const spillDir = spillDirOf(path);
+  const q = new ProvenanceWriteQueue(sink, {
+    spillDir, journalDir: join(path, JOURNAL_DIR_NAME), maxQueueSize: 1, coalesceMs: 0, idlePollMs: 20, exitHook: false, logger: silentLogger,
+  });
+  cleanups.push(() => q.stop({ timeoutMs: 2000 }));
+  cleanups.push(() => open());
+  const quarantined: { file: string; reason: string }[] = [];
+  q.on('quarantined', (e) => quarantined.push(e));
+  q.start();
+
+  q.enqueue([pairOf('c0')]);
+  expect(await until(() => entered === 1, 20_000)).toBe(true); // c0 is held in the sink call
+  for (let i = 1; i < 10; i++) q.enqueue([pairOf(`c${i}`)]); // c1 in memory, c2..c9 overflow to a spill file
+  expect(await until(() => q.stats().spilledPairs === 8, 20_000)).toBe(true);
+  const [own] = readdirSync(spillDir).filter((n) => n.endsWith('.jsonl'));
+  return { path, store, spillDir, q, quarantined, own, open };
+}
+
 describe('flush() after another process quarantined a spill file of the queue’s own', () => {
   it('resolves false, and says which file: those pairs are in no sink', { timeout: 60_000 }, async () => {
-    const path = tempDir('provq-flushq-');
-    const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
-    cleanups.push(() => store.close({ timeoutMs: 2000 }));
-    await store.insert({ id: 'r1', text: 'one' });
-    // The store as the sink, behind a gate: one call at a time, so while the first is held
-    // the queue neither starts another nor reads back (it waits for the call).
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
-    let entered = 0;
-    const sink = {
-      sinkId: store.sinkId,
-      maxConcurrentWrites: 1,
-      appendProvenanceBatch: async (pairs: ProvenancePair[]) => {
-        entered++;
-        await gate;
-        await store.appendProvenanceBatch(pairs);
-      },
-    };
-    const spillDir = spillDirOf(path);
-    const q = new ProvenanceWriteQueue(sink, {
-      spillDir, journalDir: join(path, JOURNAL_DIR_NAME), maxQueueSize: 1, coalesceMs: 0, idlePollMs: 20, exitHook: false, logger: silentLogger,
-    });
-    cleanups.push(() => q.stop({ timeoutMs: 2000 }));
-    cleanups.push(() => open());
-    const quarantined: { file: string; reason: string }[] = [];
-    q.on('quarantined', (e) => quarantined.push(e));
-    q.start();
-
-    q.enqueue([pairOf('c0')]);
-    expect(await until(() => entered === 1, 20_000)).toBe(true); // c0 is held in the sink call
-    for (let i = 1; i < 10; i++) q.enqueue([pairOf(`c${i}`)]); // c1 in memory, c2..c9 overflow to a spill file
-    expect(await until(() => q.stats().spilledPairs === 8, 20_000)).toBe(true);
-    const [own] = readdirSync(spillDir).filter((n) => n.endsWith('.jsonl'));
+    const { path, store, spillDir, q, quarantined, own, open } = await ownSpillFileBehindAHeldCall('provq-flushq-');
     chmodSync(join(spillDir, own!), 0o666); // an operator's chmod -R g+w
 
     const replay = await provq('spill', 'replay', '--store', path);
@@ -84,37 +94,7 @@ describe('flush() after another process quarantined a spill file of the queue’
   // run, the source restored): the queue took its file for applied, no 'quarantined' event
   // came and flush() resolved true with c5 in no sink — the wait for the event failed.
   it('resolves false when the other process applied the file but set refused pairs aside', { timeout: 90_000 }, async () => {
-    const path = tempDir('provq-flushr-');
-    const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
-    cleanups.push(() => store.close({ timeoutMs: 2000 }));
-    await store.insert({ id: 'r1', text: 'one' });
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
-    let entered = 0;
-    const sink = {
-      sinkId: store.sinkId,
-      maxConcurrentWrites: 1,
-      appendProvenanceBatch: async (pairs: ProvenancePair[]) => {
-        entered++;
-        await gate;
-        await store.appendProvenanceBatch(pairs);
-      },
-    };
-    const spillDir = spillDirOf(path);
-    const q = new ProvenanceWriteQueue(sink, {
-      spillDir, journalDir: join(path, JOURNAL_DIR_NAME), maxQueueSize: 1, coalesceMs: 0, idlePollMs: 20, exitHook: false, logger: silentLogger,
-    });
-    cleanups.push(() => q.stop({ timeoutMs: 2000 }));
-    cleanups.push(() => open());
-    const quarantined: { file: string; reason: string }[] = [];
-    q.on('quarantined', (e) => quarantined.push(e));
-    q.start();
-
-    q.enqueue([pairOf('c0')]);
-    expect(await until(() => entered === 1, 20_000)).toBe(true); // c0 is held in the sink call
-    for (let i = 1; i < 10; i++) q.enqueue([pairOf(`c${i}`)]); // c1 in memory, c2..c9 overflow to a spill file
-    expect(await until(() => q.stats().spilledPairs === 8, 20_000)).toBe(true);
-    const [own] = readdirSync(spillDir).filter((n) => n.endsWith('.jsonl'));
+    const { store, spillDir, q, quarantined, own, open } = await ownSpillFileBehindAHeldCall('provq-flushr-');
 
     // Another process on the same spill dir, whose sink refuses c5 every time: it applies the
     // file's other pairs and sets c5 aside as `<stem>-refused.failed-…`.
