@@ -71,7 +71,11 @@ describe('the mapped journal, killed with -9 (real child processes)', () => {
       });
     }
     expect(zeroTails).toBeGreaterThanOrEqual(4); // mapped: each run's live segment allocated whole, zeros after its lines
-    expect(torn).toBeLessThanOrEqual(1); // the zeros are unwritten space, not torn lines
+    // The zeros are unwritten space, not torn lines: read as torn lines they count one a run
+    // (4+). A kill that cuts a copy short is a real torn line (never acknowledged) and may
+    // happen in any run; two of four did once in the full suite, so the bound is one a run
+    // less than the revert gives.
+    expect(torn).toBeLessThan(4);
   });
 
   // Checked against its revert: with PROVQ_JOURNAL_MAP_ADDON ignored (the built addon
