@@ -24,8 +24,10 @@ export default {
   buildCommand: 'npm run build',
   // The core: every area's sources (test/mutation/run-areas.mjs keeps the one list).
   mutate: [...new Set(Object.values(AREAS).flatMap((a) => a.mutate))],
-  // Results are kept in reports/ (not committed: see docs/testing.md) so a re-run tests only
-  // the mutants whose code or tests changed; `--force` re-tests everything.
+  // A re-run tests only the mutants whose code or tests changed; `--force` re-tests everything.
+  // `npm run mutate` keeps each area's verdicts in test/mutation/state/inc-<area>.json (committed,
+  // so a run spans sessions and machines) and hands StrykerJS a copy in reports/; this file is
+  // the `--whole` run's (docs/testing.md, "Progress across sessions").
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
   // Two cores shared by several engineers: few workers, and timeouts that tolerate a busy
@@ -35,8 +37,8 @@ export default {
   timeoutMS: 30_000,
   dryRunTimeoutMinutes: 30,
   // mutant-log: each verdict appended to reports/mutants.jsonl as it comes (an interrupted run keeps them).
-  // incremental-snapshot: the incremental file rewritten once a minute, so an interrupted run
-  // resumes where it stopped (StrykerJS 9.6 writes it only at the end of a run).
+  // incremental-snapshot: the state ($MUTATE_STATE, else the incremental file) rewritten once a
+  // minute, so an interrupted run resumes where it stopped (StrykerJS 9.6 writes it only at the end).
   plugins: ['@stryker-mutator/*', './test/mutation/mutant-log-reporter.mjs', './test/mutation/incremental-snapshot-reporter.mjs'],
   reporters: ['clear-text', 'progress', 'html', 'json', 'mutant-log', 'incremental-snapshot'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },

@@ -12,11 +12,14 @@
 //   npm run mutate -- --list                        # the areas, their sources and tests
 //   npm run mutate -- --area spill --only src/spill/spill-reader.ts,src/spill/spill-line-judge.ts
 //                                                   # some of an area's files first, against all its tests
-//   node test/mutation/scores.mjs reports/mutants-*.jsonl   # the scores so far, per file
+//   node test/mutation/scores.mjs                   # the scores the state files hold, per file and area
+//   node test/mutation/scores.mjs reports/mutants-*.jsonl   # the verdicts of this machine's runs so far
 //
 // A test file belongs to an area when it is written for that area's behaviour; a mutant
 // killed only by another area's tests shows as a survivor here (docs/testing.md).
 import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { stateFile } from './state-report.mjs';
 
 /** The areas: what is mutated, and the tests run against it. Globs as StrykerJS takes them. */
 export const AREAS = {
@@ -115,6 +118,9 @@ export const AREAS = {
   },
 };
 
+/** StrykerJS's own incremental file for an area: a scratch copy of the state, in reports/. */
+const scratchFile = (area) => `reports/inc-${area}.json`;
+
 /**
  * Arguments for `stryker run` for one area (its own incremental file; one worker on a shared
  * machine). `only`: some of the area's files, when the whole area would not fit a sitting.
@@ -125,7 +131,7 @@ export function strykerArgs(area, extra = [], only = undefined) {
     'stryker', 'run',
     '--mutate', (only ?? a.mutate).join(','),
     '--testFiles', a.tests.join(','),
-    '--incrementalFile', `reports/inc-${area}.json`,
+    '--incrementalFile', scratchFile(area),
     '--concurrency', '1',
     // These tests take seconds: a mutant that makes a loop endless then costs ~40 s, not minutes.
     '--timeoutMS', '10000',
@@ -156,10 +162,15 @@ function main(argv) {
   }
   let worst = 0;
   for (const area of areas) {
-    console.log(`=== mutate ${area} (${new Date().toISOString()}): log reports/mutants-${area}.jsonl`);
+    console.log(`=== mutate ${area} (${new Date().toISOString()}): state ${stateFile(area)}, log reports/mutants-${area}.jsonl`);
+    // StrykerJS reads its incremental file from reports/ and writes its full report there at the
+    // end; the committed state is what it starts from, and the snapshot reporter keeps it current.
+    mkdirSync('reports', { recursive: true });
+    if (existsSync(stateFile(area))) copyFileSync(stateFile(area), scratchFile(area));
+    else rmSync(scratchFile(area), { force: true });
     const r = spawnSync('npx', strykerArgs(area, extra, only), {
       stdio: 'inherit',
-      env: { ...process.env, MUTANT_LOG: `reports/mutants-${area}.jsonl` },
+      env: { ...process.env, MUTANT_LOG: `reports/mutants-${area}.jsonl`, MUTATE_STATE: stateFile(area), MUTATE_AREA: area },
     });
     // Ctrl-C (or a kill) stops every area, not just this one: the next run resumes it.
     if (r.signal) return 130;
