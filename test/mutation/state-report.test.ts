@@ -39,11 +39,13 @@ describe('the committed mutation state', () => {
   // mutant's killer is missing and it fails. Restored, it passes.
   it("keeps what a verdict is reused by: the sources, each mutant's place and status, a killed mutant's killers and another's covering tests", () => {
     const c = compactReport(report);
-    const names = new Map(c.testFiles['test/queue/read-back.test.ts'].tests.map((t: { id: string; name: string }) => [t.id, t.name]));
+    const file = c.files['src/queue/read-back.ts']!;
+    const tests = c.testFiles['test/queue/read-back.test.ts']!;
+    const names = new Map(tests.tests.map((t) => [t.id, t.name]));
     const named = (ids: string[]) => ids.map((id) => names.get(id));
-    const [killed, survived, timeout, none] = c.files['src/queue/read-back.ts'].mutants;
-    expect(c.files['src/queue/read-back.ts'].source).toBe('export const a = 1;\n');
-    expect(c.testFiles['test/queue/read-back.test.ts'].source).toBe('it("…")\n');
+    const [killed, survived, timeout, none] = file.mutants as [Record<string, any>, Record<string, any>, Record<string, any>, Record<string, any>];
+    expect(file.source).toBe('export const a = 1;\n');
+    expect(tests.source).toBe('it("…")\n');
     expect(killed).toMatchObject({ mutatorName: 'BooleanLiteral', replacement: 'false', location: loc(1), status: 'Killed' });
     expect(named(killed.killedBy)).toEqual(['read-back test 2']);
     expect(named(survived.coveredBy)).toEqual(['read-back test 1', 'read-back test 3']);
