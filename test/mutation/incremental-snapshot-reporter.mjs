@@ -49,6 +49,7 @@ class IncrementalSnapshotReporter {
     this.results = [];
     this.lastWrite = Date.now();
     this.ended = false;
+    this.ready = false; // the sources are read: no snapshot before (it would hold no source to diff against)
   }
 
   async onDryRunCompleted({ result }) {
@@ -63,11 +64,12 @@ class IncrementalSnapshotReporter {
         // unreadable: its verdicts are left out of snapshots (re-tested next time), not guessed
       }
     }
+    this.ready = true;
   }
 
   onMutantTested(result) {
     this.results.push(result);
-    if (this.enabled && !this.ended && Date.now() - this.lastWrite >= EVERY_MS) this.snapshot();
+    if (this.enabled && this.ready && !this.ended && Date.now() - this.lastWrite >= EVERY_MS) this.snapshot();
   }
 
   onMutationTestReportReady(report) {
@@ -86,7 +88,9 @@ class IncrementalSnapshotReporter {
     }
     const testFiles = {};
     const addTest = (key, test) => {
-      testFiles[key] ??= key && this.sources.has(key) ? { source: this.sources.get(key), tests: [] } : { tests: [] };
+      // A test file kept without its source could never be seen to change: left out (its tests' verdicts are re-tested).
+      if (key && !this.sources.has(key)) return;
+      testFiles[key] ??= key ? { source: this.sources.get(key), tests: [] } : { tests: [] };
       testFiles[key].tests.push(test);
     };
     for (const test of this.tests) {
