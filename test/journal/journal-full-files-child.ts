@@ -10,9 +10,9 @@
 //            journal to say its writes succeed again.
 // The sink is held (`holdSink`: the store's writes never end, so the journal is every
 // pair's only copy on disk and nothing in it is released) or works.
-// After each phase it counts what the journal dir holds. Then it prints one JSON line — the
-// pairs each recall acknowledged (`<id> <cue>`), per phase, and the counts — and waits for
-// the kill. A `<cue>`'s recall returned before the line was printed: acknowledged.
+// After each phase it counts what the journal dir holds. Then it writes what it saw to
+// `saidFile` — the pairs each recall acknowledged, per phase, and the counts — prints `said`
+// and waits for the kill. Every recall listed returned before that: acknowledged.
 import { readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isJournalSegmentName } from '../../src/journal/journal-names.js';
@@ -23,6 +23,8 @@ import { JOURNAL_DIR_NAME } from '../../src/store/store-layout.js';
 
 export interface FullFilesConfig {
   storePath: string;
+  /** Where it writes what it has to say (FullFilesSaid, JSON) before it prints `said`. */
+  saidFile: string;
   scenario: 'full-at-kill' | 'space-back' | 'space-back-idle';
   holdSink: boolean;
   leaveBytes: number;
@@ -30,6 +32,8 @@ export interface FullFilesConfig {
   /** A pause after each recall on the full disk (0: the next turn), so the sink can catch up. */
   fullPauseMs: number;
   backRecalls: number;
+  /** Characters added to each recall's cue (0: none): a recall's journal write grows with it. */
+  cuePad: number;
 }
 
 export interface DirCount {
@@ -40,12 +44,14 @@ export interface DirCount {
 }
 
 export interface FullFilesSaid {
-  /** `<recordId> <cue>` of every pair acknowledged, per phase. */
+  /** `<recordId> <key>` of every pair acknowledged, per phase (its cue: `record <key>`, padded). */
   acked: { fill: string[]; full: string[]; back: string[] };
   counts: { fill: DirCount; full: DirCount; back: DirCount | null; maxWhileFull: DirCount };
   /** Every journal segment name seen in the dir while the disk was full (looked after each recall). */
   segmentsSeenWhileFull: string[];
   journalErrors: number;
+  /** From the filler's removal to the journal saying its writes succeed again (ms; null: not said). */
+  backNoticedMs: number | null;
   /** The log's messages (info and up), in order. */
   said: string[];
 }
@@ -77,9 +83,10 @@ const queue = store.enableProvenanceQueue({ logger, exitHook: false });
 
 let n = 0;
 async function recall(into: string[]): Promise<void> {
-  const cue = `record c${n++}`; // the word 'record': every record is a hit
+  const key = `c${n++}`;
+  const cue = `record ${key}${cfg.cuePad > 0 ? ` ${'p'.repeat(cfg.cuePad)}` : ''}`; // the word 'record': every record is a hit
   const hits = await store.recall({ cue, sessionId: 's' });
-  for (const h of hits) into.push(`${h.id} ${cue}`);
+  for (const h of hits) into.push(`${h.id} ${key}`);
   await new Promise((r) => setImmediate(r));
 }
 
@@ -113,13 +120,17 @@ for (let i = 0; i < cfg.fullRecalls; i++) {
 const full = countDir(journalDir);
 let back: DirCount | null = null;
 const BACK = 'journal writes succeed again; journaling the pairs not yet saved again';
+let backNoticedMs: number | null = null;
 if (cfg.scenario !== 'full-at-kill') {
   rmSync(filler);
+  const freedAt = performance.now();
   if (cfg.scenario === 'space-back') for (let i = 0; i < cfg.backRecalls; i++) await recall(acked.back);
   const end = performance.now() + 10_000;
   while (cfg.scenario === 'space-back-idle' && !said.includes(BACK) && performance.now() < end) await new Promise((r) => setTimeout(r, 10));
+  if (said.includes(BACK)) backNoticedMs = Math.round(performance.now() - freedAt);
   back = countDir(journalDir);
 }
-const out: FullFilesSaid = { acked, counts: { fill, full, back, maxWhileFull }, segmentsSeenWhileFull: [...seen], journalErrors: queue.stats().journalErrors, said };
-process.stdout.write(`${JSON.stringify(out)}\n`);
+const out: FullFilesSaid = { acked, counts: { fill, full, back, maxWhileFull }, segmentsSeenWhileFull: [...seen], journalErrors: queue.stats().journalErrors, backNoticedMs, said };
+writeFileSync(cfg.saidFile, JSON.stringify(out));
+process.stdout.write('said\n');
 setInterval(() => {}, 60_000);

@@ -13,7 +13,7 @@
 // - A kill -9 while the disk is still full loses the pairs whose lines never reached the
 //   journal (docs/guarantees.md) — those acknowledged since the cut, and only those.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +25,7 @@ import { OWNER_FILE } from '../../src/spill/dir-owner.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { JOURNAL_DIR_NAME } from '../../src/store/store-layout.js';
 import { makeStore, provq } from '../cli/run-provq.js';
+import { tempDir } from '../helpers/temp.js';
 import { until } from '../helpers/until.js';
 import type { FullFilesConfig, FullFilesSaid } from './journal-full-files-child.js';
 
@@ -48,9 +49,11 @@ async function crashOnFullJournal(scenario: FullFilesConfig['scenario'], more: P
   expect(mounted.status, String(mounted.stderr)).toBe(0);
   let child: RunningChild | undefined;
   try {
-    const cfg: FullFilesConfig = { storePath: path, scenario, holdSink: true, leaveBytes: 64 * 1024, fullRecalls: FULL_RECALLS, fullPauseMs: 0, backRecalls: 20, ...more };
+    const saidFile = join(tempDir(), 'said.json');
+    const cfg: FullFilesConfig = { storePath: path, saidFile, scenario, holdSink: true, leaveBytes: 64 * 1024, fullRecalls: FULL_RECALLS, fullPauseMs: 0, backRecalls: 20, cuePad: 0, ...more };
     child = startChildScript(CHILD, cfg);
-    const said = JSON.parse(await child.waitForLine(/^\{"acked"/)) as FullFilesSaid;
+    await child.waitForLine(/^said$/);
+    const said = JSON.parse(readFileSync(saidFile, 'utf8')) as FullFilesSaid;
     const live = await journalStatusOf(path);
     child.kill('SIGKILL');
     const ended = await child.done;
@@ -61,11 +64,13 @@ async function crashOnFullJournal(scenario: FullFilesConfig['scenario'], more: P
     const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
     try {
       const queue = store.enableProvenanceQueue({ idlePollMs: 50, exitHook: false });
-      // Every segment dealt with: applied and deleted, or set aside (renamed .failed-…).
-      expect(await until(() => readdirSync(journalDir).filter(isJournalSegmentName).length === 0, 60_000)).toBe(true);
+      // Every segment dealt with — applied and deleted, or set aside (renamed .failed-…) — and
+      // its claim dir let go (after the segment: awaited too).
+      const waiting = () => readdirSync(journalDir).filter((n) => isJournalSegmentName(n) || n.endsWith('.lock'));
+      await until(() => waiting().length === 0, 60_000);
       expect(await queue.flush(30_000)).toBe(true);
       const applied: string[] = [];
-      for (const id of RECORDS) for (const e of (await store.get(id))!.provenance) applied.push(`${id} ${e.cue}`);
+      for (const id of RECORDS) for (const e of (await store.get(id))!.provenance) applied.push(`${id} ${e.cue.split(' ')[1]}`);
       return { said, live, dead, applied, stats: queue.stats(), left: readdirSync(journalDir).filter((n) => n !== OWNER_FILE) };
     } finally {
       await store.close();
@@ -78,7 +83,7 @@ async function crashOnFullJournal(scenario: FullFilesConfig['scenario'], more: P
 }
 
 const twice = (xs: string[]) => xs.filter((x, i) => xs.indexOf(x) !== i);
-const cueOf = (ack: string) => ack.slice(ack.indexOf(' ') + 1);
+const keyOf = (ack: string) => ack.split(' ')[1]!;
 
 describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a real child, kill -9)', () => {
   // Checked (session 12, by hand, this file run, the source restored each time):
@@ -95,7 +100,7 @@ describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a rea
     expect(said.segmentsSeenWhileFull.length, 'segments made while full').toBeLessThanOrEqual(2);
     expect(said.said, 'space back noticed').toContain('journal writes succeed again; journaling the pairs not yet saved again');
     expect(stats.quarantinedFiles, 'none set aside').toBe(0);
-    expect(left, 'no segment or claim left').toEqual([]);
+    expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
     expect(twice(applied), 'none twice').toEqual([]);
     const acked = [...said.acked.fill, ...said.acked.full, ...said.acked.back];
     expect([...applied].sort(), 'every acknowledged pair applied').toEqual([...acked].sort());
@@ -112,13 +117,13 @@ describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a rea
     expect(live.segments.every((s) => s.writerAlive)).toBe(true);
     expect(dead.segments.every((s) => !s.writerAlive), 'the dead writer’s').toBe(true);
     expect(stats.quarantinedFiles, 'none set aside').toBe(0);
-    expect(left, 'no segment or claim left').toEqual([]);
+    expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
     expect(twice(applied), 'none twice').toEqual([]);
     const acked = new Set([...said.acked.fill, ...said.acked.full]);
     expect(applied.filter((a) => !acked.has(a)), 'nothing not acknowledged').toEqual([]);
     // Every pair of a recall before the one whose write was cut short had a whole line: applied.
-    const cutCue = cueOf(said.acked.fill.at(-1)!);
-    const beforeCut = said.acked.fill.filter((a) => cueOf(a) !== cutCue);
+    const cut = keyOf(said.acked.fill.at(-1)!);
+    const beforeCut = said.acked.fill.filter((a) => keyOf(a) !== cut);
     expect(beforeCut.filter((a) => !applied.includes(a)), 'journaled whole before the cut, yet not applied').toEqual([]);
   });
 
@@ -131,7 +136,7 @@ describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a rea
     expect(said.segmentsSeenWhileFull.length, `segments made while full: ${said.segmentsSeenWhileFull.length}`).toBeLessThanOrEqual(1);
     expect(said.counts.maxWhileFull.locks, 'claim dirs').toBeLessThanOrEqual(1);
     expect(stats.quarantinedFiles, 'none set aside').toBe(0);
-    expect(left, 'no segment or claim left').toEqual([]);
+    expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
     expect(twice(applied), 'none twice').toEqual([]);
     const acked = [...said.acked.fill, ...said.acked.full, ...said.acked.back];
     expect([...applied].sort(), 'every acknowledged pair applied').toEqual([...acked].sort());
@@ -145,9 +150,25 @@ describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a rea
     expect(said.said, 'space back noticed').toContain('journal writes succeed again; journaling the pairs not yet saved again');
     expect(said.segmentsSeenWhileFull.length, 'segments made while full').toBeLessThanOrEqual(2);
     expect(stats.quarantinedFiles, 'none set aside').toBe(0);
-    expect(left, 'no segment or claim left').toEqual([]);
+    expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
     expect(twice(applied), 'none twice').toEqual([]);
     const acked = [...said.acked.fill, ...said.acked.full];
+    expect([...applied].sort(), 'every acknowledged pair applied').toEqual([...acked].sort());
+  });
+
+  // The disk fills during the first write into a fresh segment: the write is cut short, so the
+  // segment holds a torn line (and maybe whole ones) though no write into it succeeded. It must
+  // take no more lines: one appended after the tear puts it in the middle, and the next start
+  // sets the whole segment aside.
+  it('a fresh segment’s first write cut short: it takes no more lines; none set aside, every acknowledged pair applied once after a kill -9', { timeout: 240_000 }, async () => {
+    // ~20 KB a recall (five 4 KB cues) into 8 KiB of space left: cut after two pages.
+    const { said, applied, stats, left } = await crashOnFullJournal('space-back', { leaveBytes: 8192, cuePad: 4000, fullRecalls: 20 });
+    expect(said.acked.fill.length, 'the first recall’s write was the one cut short').toBe(RECORDS.length);
+    expect(stats.tornJournalLines, 'the tear dropped').toBe(1);
+    expect(stats.quarantinedFiles, 'none set aside').toBe(0);
+    expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
+    expect(twice(applied), 'none twice').toEqual([]);
+    const acked = [...said.acked.fill, ...said.acked.full, ...said.acked.back];
     expect([...applied].sort(), 'every acknowledged pair applied').toEqual([...acked].sort());
   });
 });
