@@ -82,22 +82,35 @@ async function crashOnFullJournal(scenario: FullFilesConfig['scenario'], more: P
   }
 }
 
+/**
+ * What a full disk leaves: `expected` segments, each with its claim dir — the one the disk
+ * filled up in (its last write cut short: a torn line) and the one the failed writes go to —
+ * and, on a loaded machine, one more made when a stall past the claim check (1.75 s) rotates
+ * the current one. Not one a failed turn (301 after 300 recalls before session 12).
+ */
+function expectFewFiles(said: FullFilesSaid, expected: number): void {
+  const most = expected + 1;
+  const c = said.counts.maxWhileFull;
+  const made = said.segmentsSeenWhileFull.length;
+  expect({ segments: c.segments <= most, claims: c.locks <= most, other: c.other, made: made <= most }, `files while full: ${JSON.stringify(c)}; segments made: ${made}`)
+    .toEqual({ segments: true, claims: true, other: 0, made: true });
+}
+
 const twice = (xs: string[]) => xs.filter((x, i) => xs.indexOf(x) !== i);
 const keyOf = (ack: string) => ack.split(' ')[1]!;
 
 describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a real child, kill -9)', () => {
   // Checked (session 12, by hand, this file run, the source restored each time):
-  // - main's journal-writer.ts before this session (every failed write rotated, so each
-  //   failed turn opened a fresh segment): 'files while full' fails — ... segments.
+  // - main's journal-writer.ts before this session: the first, second and fourth tests fail at
+  //   'files while full' (301 segments, 300 of them empty, 301 claim dirs after 300 recalls),
+  //   the third at 'segments made' (68), the fourth also at 'space back noticed'.
+  // - journal-writer.ts's write() catch rotating after every failed write again (`seg.bytes >
+  //   0 || seg.mapped` dropped): all five fail at 'files while full' (301/301/301, 68 made in
+  //   the third, 21 in the fifth).
   it('full, then space back: no file per failed turn; every acknowledged pair applied once after a kill -9', { timeout: 240_000 }, async () => {
     const { said, applied, stats, left } = await crashOnFullJournal('space-back');
     expect(said.journalErrors, 'the writes on the full disk failed').toBeGreaterThanOrEqual(FULL_RECALLS);
-    // The segment the disk filled up in (its last write cut short: a torn line) and the one
-    // the failed writes go to, each with its claim dir: not one per failed turn.
-    const { maxWhileFull } = said.counts;
-    expect({ segments: maxWhileFull.segments <= 2, locks: maxWhileFull.locks <= 2, other: maxWhileFull.other }, `files while full: ${JSON.stringify(maxWhileFull)}`)
-      .toEqual({ segments: true, locks: true, other: 0 });
-    expect(said.segmentsSeenWhileFull.length, 'segments made while full').toBeLessThanOrEqual(2);
+    expectFewFiles(said, 2);
     expect(said.said, 'space back noticed').toContain('journal writes succeed again; journaling the pairs not yet saved again');
     expect(stats.quarantinedFiles, 'none set aside').toBe(0);
     expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
@@ -106,16 +119,17 @@ describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a rea
     expect([...applied].sort(), 'every acknowledged pair applied').toEqual([...acked].sort());
   });
 
+  // Measured (three runs, the same each time): 405 pairs acknowledged before the cut, 1,500 on
+  // the full disk; after the kill 402 applied (the cut recall's first 2 lines whole, its last
+  // torn and dropped), 1,503 lost — every pair acknowledged since the cut, as documented.
+  // main's code left 301 segments there: all read back too, none set aside (in ~10 s, ~4 s now).
   it('killed while still full: no file per failed turn; what is left is listed and read back, none set aside; only pairs acknowledged since the cut may be lost', { timeout: 240_000 }, async () => {
     const { said, live, dead, applied, stats, left } = await crashOnFullJournal('full-at-kill');
-    const { maxWhileFull } = said.counts;
-    expect({ segments: maxWhileFull.segments <= 2, locks: maxWhileFull.locks <= 2, other: maxWhileFull.other }, `files while full: ${JSON.stringify(maxWhileFull)}`)
-      .toEqual({ segments: true, locks: true, other: 0 });
-    expect(said.segmentsSeenWhileFull.length, 'segments made while full').toBeLessThanOrEqual(2);
+    expectFewFiles(said, 2);
     // provq spill status lists the segments: the live writer's, then the dead one's.
     expect(live.segments.length, 'listed while the writer lives').toBe(said.counts.full.segments);
     expect(live.segments.every((s) => s.writerAlive)).toBe(true);
-    expect(dead.segments.every((s) => !s.writerAlive), 'the dead writer’s').toBe(true);
+    expect(dead.segments.map((s) => [s.file, s.writerAlive]), 'the dead writer’s').toEqual(live.segments.map((s) => [s.file, false]));
     expect(stats.quarantinedFiles, 'none set aside').toBe(0);
     expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
     expect(twice(applied), 'none twice').toEqual([]);
@@ -130,11 +144,12 @@ describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a rea
   // The red team's case: the sink keeps up, the journal's disk is full from the start. Each
   // time the sink catches up, every pair is saved and the current segment may go (release):
   // it must not while writes are still being tried in it, or the next turn makes a fresh one.
+  // Checked: with a failed write not counted as one for the quiet rule (write()'s catch
+  // without `this.lastWriteAt = …`) this fails: 30–34 segments made, one at a time.
   it('the sink keeping up on a full journal disk: one segment while full, not one each time the sink catches up', { timeout: 240_000 }, async () => {
     const { said, applied, stats, left } = await crashOnFullJournal('space-back', { holdSink: false, leaveBytes: 0, fullRecalls: 100, fullPauseMs: 20 });
     expect(said.journalErrors, 'the writes on the full disk failed').toBeGreaterThanOrEqual(100);
-    expect(said.segmentsSeenWhileFull.length, `segments made while full: ${said.segmentsSeenWhileFull.length}`).toBeLessThanOrEqual(1);
-    expect(said.counts.maxWhileFull.locks, 'claim dirs').toBeLessThanOrEqual(1);
+    expectFewFiles(said, 1); // the one the failed writes go to
     expect(stats.quarantinedFiles, 'none set aside').toBe(0);
     expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
     expect(twice(applied), 'none twice').toEqual([]);
@@ -144,11 +159,15 @@ describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a rea
 
   // Space back while nothing is enqueued: no turn's write notices it, yet the pairs
   // acknowledged on the full disk must not stay unprotected until the next enqueue.
+  // Checked: with write-failures.ts's timer writing nothing (`this.write(…)` made `void one`)
+  // this fails at 'space back noticed' after 10 s; without that assertion, at 'every
+  // acknowledged pair applied': 1,503 of 1,905 lost by the kill -9, space back for 10 s.
+  // Measured with it: space back noticed 298–909 ms after the filler went (three runs).
   it('space back with nothing enqueued: noticed all the same; every acknowledged pair applied once after a kill -9', { timeout: 240_000 }, async () => {
     const { said, applied, stats, left } = await crashOnFullJournal('space-back-idle');
     expect(said.journalErrors, 'the writes on the full disk failed').toBeGreaterThanOrEqual(FULL_RECALLS);
     expect(said.said, 'space back noticed').toContain('journal writes succeed again; journaling the pairs not yet saved again');
-    expect(said.segmentsSeenWhileFull.length, 'segments made while full').toBeLessThanOrEqual(2);
+    expectFewFiles(said, 2);
     expect(stats.quarantinedFiles, 'none set aside').toBe(0);
     expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
     expect(twice(applied), 'none twice').toEqual([]);
@@ -160,11 +179,15 @@ describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a rea
   // segment holds a torn line (and maybe whole ones) though no write into it succeeded. It must
   // take no more lines: one appended after the tear puts it in the middle, and the next start
   // sets the whole segment aside.
+  // Checked: with write()'s catch not adding the cut write's bytes (`seg.bytes += wrote`
+  // dropped) the segment stays current, the later lines go after its tear and the next start
+  // sets it aside: 'the tear dropped' fails (0), then 'none set aside' (1 quarantined).
   it('a fresh segment’s first write cut short: it takes no more lines; none set aside, every acknowledged pair applied once after a kill -9', { timeout: 240_000 }, async () => {
     // ~20 KB a recall (five 4 KB cues) into 8 KiB of space left: cut after two pages.
     const { said, applied, stats, left } = await crashOnFullJournal('space-back', { leaveBytes: 8192, cuePad: 4000, fullRecalls: 20 });
     expect(said.acked.fill.length, 'the first recall’s write was the one cut short').toBe(RECORDS.length);
     expect(stats.tornJournalLines, 'the tear dropped').toBe(1);
+    expectFewFiles(said, 2);
     expect(stats.quarantinedFiles, 'none set aside').toBe(0);
     expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
     expect(twice(applied), 'none twice').toEqual([]);
