@@ -13,7 +13,7 @@ import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
 import { journalMapFor, type JournalMap } from './journal-map.js';
 import { closeSegment, openSegment, retireSegment, syncSegment, syncSegmentSync, unmapSegmentNow, type Segment } from './journal-segment.js';
-import { COPY_MAX_BYTES, touchAhead, wantsTouch, writeIntoSegment } from './mapped-segment.js';
+import { COPY_MAX_BYTES, touchStep, wantsTouch, writeIntoSegment } from './mapped-segment.js';
 import { CHUNK_BYTES, TurnLines } from './turn-lines.js';
 
 export interface JournalOptions {
@@ -284,9 +284,10 @@ export class JournalWriter {
   }
 
   /**
-   * The current segment's pages ahead of its end touched from a setImmediate: after the
-   * caller's turn, so a recall's copy finds them present and writable. A copy that gets
-   * there first faults as usual; a page that cannot be backed fails its copy (EIO) later.
+   * The current segment's pages ahead of its end touched from setImmediates, TOUCH_STEP_BYTES
+   * at a time: after the caller's turn, so a recall's copy finds them present and writable,
+   * and in steps, so no turn of a busy loop waits for a whole window's faults. A copy that
+   * gets there first faults as usual; a page that cannot be backed fails its copy (EIO) later.
    */
   private scheduleTouch(): void {
     if (this.touchScheduled) return;
@@ -296,7 +297,7 @@ export class JournalWriter {
       const s = this.current;
       if (!s?.mapped) return;
       try {
-        touchAhead(s.mapped, s.bytes);
+        if (touchStep(s.mapped, s.bytes)) this.scheduleTouch();
       } catch {
         // its copy will say so, through the journal's error path
       }
