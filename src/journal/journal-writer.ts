@@ -3,8 +3,7 @@
 // from a microtask), so a process crash loses no acknowledged pair. A segment is deleted
 // once every pair in it is saved elsewhere (in the sink or a spill file); while its writer
 // lives it holds a claim on it, so no other process reads it back. Writes are fsync'd
-// within fsyncMs. What a failed write does is in write-failures.ts, a failed fsync in
-// fsync-failures.ts.
+// within fsyncMs. Failed writes: write-failures.ts; failed fsyncs: fsync-failures.ts.
 import { unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorFields, type Logger } from '../log.js';
@@ -14,7 +13,7 @@ import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
 import { journalMapFor, type JournalMap } from './journal-map.js';
 import { closeSegment, openSegment, retireSegment, syncSegment, syncSegmentSync, unmapSegmentNow, type Segment } from './journal-segment.js';
-import { touchAhead, wantsTouch, writeIntoSegment } from './mapped-segment.js';
+import { COPY_MAX_BYTES, touchStep, wantsTouch, writeIntoSegment } from './mapped-segment.js';
 import { CHUNK_BYTES, TurnLines } from './turn-lines.js';
 import { WriteFailures } from './write-failures.js';
 
@@ -73,10 +72,11 @@ export class JournalWriter {
     private readonly backlog: JournalBacklog,
   ) {
     this.map = opts.map === undefined ? journalMapFor(dir, log) : opts.map;
-    this.writeFailures = new WriteFailures(dir, log, counters, () => backlog.unsavedBatches(), (batch) => {
+    const writeNow = (batch: PendingBatch) => {
       this.turn.addBatch(batch);
       this.writePending();
-    });
+    };
+    this.writeFailures = new WriteFailures(dir, log, counters, () => backlog.unsavedBatches(), writeNow);
     this.fsyncFailures = new FsyncFailures(dir, log, counters, {
       unsavedBatches: () => backlog.unsavedBatches(),
       write: (batch) => {
@@ -210,9 +210,10 @@ export class JournalWriter {
   private write(bytes: Buffer, pairs: number, hiSeq: number): void {
     let seg: Segment | null = null;
     let wrote = 0; // with write(2): the bytes of this write that reached the file
+    let copied = false;
     try {
       seg = this.segmentFor(bytes.length, pairs);
-      if (seg.mapped) writeIntoSegment(seg.mapped, seg.fd!, seg.bytes, bytes);
+      if (seg.mapped) copied = writeIntoSegment(seg.mapped, seg.fd!, seg.bytes, bytes);
       else while (wrote < bytes.length) wrote += writeSync(seg.fd!, bytes, wrote);
       seg.bytes += bytes.length;
       seg.pairs += pairs;
@@ -221,14 +222,14 @@ export class JournalWriter {
       this.lastWriteAt = performance.now();
       this.unsynced.push(hiSeq, this.lastWriteAt);
       this.scheduleFsync(this.opts.fsyncMs);
-      if (seg.mapped && wantsTouch(seg.mapped, seg.bytes)) this.scheduleTouch();
+      // Pages are touched ahead only for copies: turns that go in with pwrite (sustained load)
+      // never fault in the mapping, and touching pages a later pwrite fills was pure cost.
+      if (copied && wantsTouch(seg.mapped!, seg.bytes)) this.scheduleTouch();
       this.writeFailures.succeeded();
     } catch (err) {
-      // The pairs stay in memory and go on to the sink, without crash protection until a write
-      // succeeds again and journals every unsaved pair again (writePending). A segment with
-      // bytes in it takes no more lines (a torn line stays its last; it is deleted, its space
-      // freed, once its lines are saved). An empty one a write(2) left as it was stays current:
-      // a full disk costs a failed write a turn, not a fresh segment and claim a turn.
+      // No crash protection until a write succeeds and journals every unsaved pair again. A segment
+      // with bytes in it takes no more lines (a tear stays last; it goes once they are saved); an
+      // empty one a write(2) left as it was stays current: a failed write a turn, not a segment.
       this.lastWriteAt = performance.now(); // tried: not quiet, so release() keeps it
       if (seg) {
         seg.hiSeq = Math.max(seg.hiSeq, hiSeq);
@@ -273,8 +274,9 @@ export class JournalWriter {
     if (cur && cur.bytes > 0 && (cur.bytes + bytes > this.opts.segmentBytes || cur.pairs + pairs > MAX_SPILL_FILE_PAIRS)) this.rotate();
     else if (cur?.mapped && cur.bytes + bytes > cur.mapped.capacity) this.rotate(); // its allocation is what it holds
     if (this.current) return this.current;
-    // Mapped, a segment is allocated whole: segmentBytes, or one line larger than that.
-    const mapping = this.map ? { map: this.map, bytes: Math.max(this.opts.segmentBytes, bytes) } : null;
+    // Mapped, a segment is allocated whole: segmentBytes, or one line larger than that. Its
+    // first pages are touched now only when this turn's bytes will be copied in.
+    const mapping = this.map ? { map: this.map, bytes: Math.max(this.opts.segmentBytes, bytes), touchFirst: bytes <= COPY_MAX_BYTES } : null;
     const seg = openSegment(this.dir, this.opts.claimStaleMs, this.log, () => this.claimLost(seg), mapping);
     this.current = seg;
     if (mapping) this.noteMapping(seg);
@@ -282,9 +284,10 @@ export class JournalWriter {
   }
 
   /**
-   * The current segment's pages ahead of its end touched from a setImmediate: after the
-   * caller's turn, so a recall's copy finds them present and writable. A copy that gets
-   * there first faults as usual; a page that cannot be backed fails its copy (EIO) later.
+   * The current segment's pages ahead of its end touched from setImmediates, TOUCH_STEP_BYTES
+   * at a time: after the caller's turn, so a recall's copy finds them present and writable,
+   * and in steps, so no turn of a busy loop waits for a whole window's faults. A copy that
+   * gets there first faults as usual; a page that cannot be backed fails its copy (EIO) later.
    */
   private scheduleTouch(): void {
     if (this.touchScheduled) return;
@@ -294,7 +297,7 @@ export class JournalWriter {
       const s = this.current;
       if (!s?.mapped) return;
       try {
-        touchAhead(s.mapped, s.bytes);
+        if (touchStep(s.mapped, s.bytes)) this.scheduleTouch();
       } catch {
         // its copy will say so, through the journal's error path
       }
@@ -303,12 +306,9 @@ export class JournalWriter {
 
   /** A segment that could not be allocated (a full disk, a quota) is written with write(2): said once until one can be again. */
   private noteMapping(seg: Segment): void {
-    if (seg.mapped) {
-      this.unmappedSaid = false;
-      return;
-    }
-    if (this.unmappedSaid) return;
-    this.unmappedSaid = true;
+    const said = this.unmappedSaid;
+    this.unmappedSaid = !seg.mapped; // said again once one could be
+    if (seg.mapped || said) return;
     this.log.warn(
       { journalDir: this.dir, file: seg.name, ...errorFields(seg.unmappedBecause) },
       'cannot allocate a mapped journal segment; writing it with write(2), which takes what the disk can still hold',
