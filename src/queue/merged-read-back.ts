@@ -125,9 +125,17 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
     }
     for (const f of files) f.open++;
     const call = (async () => {
-      const done = await host.deliver(pairs);
-      const ok = done.ok && !(done.unknownRecords && done.unknownRecords.length > 0);
-      if (!done.ok) sinkFailed = true;
+      let ok = false;
+      try {
+        const done = await host.deliver(pairs);
+        ok = done.ok && !(done.unknownRecords && done.unknownRecords.length > 0);
+        if (!done.ok) sinkFailed = true;
+      } catch (err) {
+        // Not a sink failure (those resolve not ok): the outcome is unknown, so the files
+        // stay, to be read back alone after a backoff; never deleted on a guess.
+        sinkFailed = true;
+        for (const f of files) host.failed(f.name, err);
+      }
       for (const f of files) {
         f.open--;
         if (!ok) f.failed = true;
@@ -135,7 +143,7 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
       }
     })();
     calls.add(call);
-    void call.finally(() => calls.delete(call));
+    void call.then(() => calls.delete(call));
   };
 
   const load = async (name: string): Promise<Loaded> => {
