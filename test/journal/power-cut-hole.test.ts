@@ -84,6 +84,9 @@ async function readBackWith(path: string, done: (stats: QueueStats) => boolean) 
 describe('a dead writer’s journal segment with zeros before data (a power cut)', () => {
   // Checked against its revert (see the header): the segment is quarantined whole, no cue
   // applied (cues [], respooledPairs 0, the .failed- file the whole segment) and this fails.
+  // And with merged read-back taking such a segment's lines like any file's (not sending it
+  // alone: `&& !content.rest` dropped), its lines are applied and the segment deleted with
+  // its rest never set aside — lost: the wait for the .failed- file times out.
   it('the queue applies the lines before the zeros and sets the rest aside, bytes and line numbers kept', { timeout: 90_000 }, async () => {
     const path = await makeStore(['r1']);
     const dir = join(path, JOURNAL_DIR_NAME);
@@ -156,7 +159,6 @@ describe('a dead writer’s journal segment with zeros before data (a power cut)
     const [failed] = failedIn(dir, name);
     const s = await provq('spill', 'retry', join(dir, failed!), '--salvage');
     expect(s.code, s.stderr).toBe(0);
-    expect(s.stdout).toMatch(/-salvaged-journal\.jsonl/);
     const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
     try {
       store.enableProvenanceQueue({ idlePollMs: 50 });
@@ -165,6 +167,7 @@ describe('a dead writer’s journal segment with zeros before data (a power cut)
       const end = performance.now() + 60_000;
       while ((await cues()).length < want.length && performance.now() < end) await new Promise((r) => setTimeout(r, 50));
       expect(await cues()).toEqual(want);
+      expect(s.stdout).toMatch(/ into \d{13}-\d{6}-\d+-salvaged-journal\.jsonl;/);
     } finally {
       await store.close();
     }
