@@ -8,7 +8,8 @@
 // loop device, a child writing through the journal, the image copied while a page is dirty). Every "checked against its revert" below means today's
 // rule put back — the whole segment quarantined: LineJudge.restFrom giving the old bad line
 // ("a NUL byte (file offset N) with more data after it; ...") instead of the rest.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, existsSync, fdatasyncSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -232,7 +233,43 @@ describe('provq spill replay and status on a segment with zeros before data', ()
   });
 });
 
+describe('several processes on the store: the rest set aside once, by the segment’s claimant', () => {
+  // Another process (a queue reading the segment back, say) holds the dead writer's segment's
+  // claim: replay leaves it whole — nothing applied, no rest set aside — and once that
+  // process is gone takes it: the rest set aside once. Checked against its revert (replay
+  // reading a dead writer's segment without its claim: claimDeadWritersSegment's null taken
+  // for a claim): the first replay applies the lines and sets the rest aside under the
+  // holder's claim, and this fails.
+  it('replay leaves a segment another process holds; after it dies, one rest set aside', { timeout: 120_000 }, async () => {
+    const path = await makeStore(['r1']);
+    const dir = join(path, JOURNAL_DIR_NAME);
+    const seg = holedSegment(60, 2);
+    const name = writeRawFile(dir, segmentName(deadPid()), seg.bytes);
+    // The claim as a reader takes a dead writer's segment's (DEAD_WRITER_STALE_MS), refreshed while it lives.
+    const holder = spawn(process.execPath, ['--import', 'tsx', HOLDER, dir, name, '2000'], { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = once(holder, 'exit');
+    try {
+      const [first] = (await once(holder.stdout, 'data')) as [Buffer];
+      expect(first.toString()).toBe('held\n');
+      const r = await provq('spill', 'replay', '--store', path);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`is claimed by another process, which applies it: ${name}`);
+      expect(readFileSync(join(dir, name)).equals(seg.bytes)).toBe(true);
+      expect(failedIn(dir, name)).toEqual([]);
+      expect(await cuesOf(path, 'r1')).toEqual([]);
+    } finally {
+      holder.kill('SIGKILL');
+      await exited;
+    }
+    const r = await provq('spill', 'replay', '--store', path);
+    expect(r.code).toBe(1);
+    expect(failedIn(dir, name)).toHaveLength(1);
+    expect(await cuesOf(path, 'r1')).toEqual(seg.before);
+  });
+});
+
 const CHILD = join(import.meta.dirname, 'power-cut-child.ts');
+const HOLDER = join(import.meta.dirname, '../spill/claim-holder-child.ts');
 
 /** Writes back only [from, from + bytes) of the file and waits for it (sync_file_range; Node has no binding). */
 function syncFileRange(path: string, from: number, bytes: number): void {
