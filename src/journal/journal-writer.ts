@@ -13,7 +13,7 @@ import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
 import { journalMapFor, type JournalMap } from './journal-map.js';
 import { closeSegment, openSegment, retireSegment, syncSegment, syncSegmentSync, unmapSegmentNow, type Segment } from './journal-segment.js';
-import { touchAhead, wantsTouch, writeIntoSegment } from './mapped-segment.js';
+import { COPY_MAX_BYTES, touchStep, wantsTouch, writeIntoSegment } from './mapped-segment.js';
 import { CHUNK_BYTES, TurnLines } from './turn-lines.js';
 
 export interface JournalOptions {
@@ -203,9 +203,10 @@ export class JournalWriter {
 
   private write(bytes: Buffer, pairs: number, hiSeq: number): void {
     let seg: Segment | null = null;
+    let copied = false;
     try {
       seg = this.segmentFor(bytes.length, pairs);
-      if (seg.mapped) writeIntoSegment(seg.mapped, seg.fd!, seg.bytes, bytes);
+      if (seg.mapped) copied = writeIntoSegment(seg.mapped, seg.fd!, seg.bytes, bytes);
       else for (let off = 0; off < bytes.length; ) off += writeSync(seg.fd!, bytes, off);
       seg.bytes += bytes.length;
       seg.pairs += pairs;
@@ -214,7 +215,9 @@ export class JournalWriter {
       this.lastWriteAt = performance.now();
       this.unsynced.push(hiSeq, this.lastWriteAt);
       this.scheduleFsync(this.opts.fsyncMs);
-      if (seg.mapped && wantsTouch(seg.mapped, seg.bytes)) this.scheduleTouch();
+      // Pages are touched ahead only for copies: turns that go in with pwrite (sustained load)
+      // never fault in the mapping, and touching pages a later pwrite fills was pure cost.
+      if (copied && wantsTouch(seg.mapped!, seg.bytes)) this.scheduleTouch();
       if (this.failures > 0) {
         this.log.info({ journalDir: this.dir, afterFailures: this.failures }, 'journal writes succeed again; journaling the pairs not yet saved again');
         this.journalAgain = true;
@@ -271,8 +274,9 @@ export class JournalWriter {
     if (cur && cur.bytes > 0 && (cur.bytes + bytes > this.opts.segmentBytes || cur.pairs + pairs > MAX_SPILL_FILE_PAIRS)) this.rotate();
     else if (cur?.mapped && cur.bytes + bytes > cur.mapped.capacity) this.rotate(); // its allocation is what it holds
     if (this.current) return this.current;
-    // Mapped, a segment is allocated whole: segmentBytes, or one line larger than that.
-    const mapping = this.map ? { map: this.map, bytes: Math.max(this.opts.segmentBytes, bytes) } : null;
+    // Mapped, a segment is allocated whole: segmentBytes, or one line larger than that. Its
+    // first pages are touched now only when this turn's bytes will be copied in.
+    const mapping = this.map ? { map: this.map, bytes: Math.max(this.opts.segmentBytes, bytes), touchFirst: bytes <= COPY_MAX_BYTES } : null;
     const seg = openSegment(this.dir, this.opts.claimStaleMs, this.log, () => this.claimLost(seg), mapping);
     this.current = seg;
     if (mapping) this.noteMapping(seg);
@@ -280,9 +284,10 @@ export class JournalWriter {
   }
 
   /**
-   * The current segment's pages ahead of its end touched from a setImmediate: after the
-   * caller's turn, so a recall's copy finds them present and writable. A copy that gets
-   * there first faults as usual; a page that cannot be backed fails its copy (EIO) later.
+   * The current segment's pages ahead of its end touched from setImmediates, TOUCH_STEP_BYTES
+   * at a time: after the caller's turn, so a recall's copy finds them present and writable,
+   * and in steps, so no turn of a busy loop waits for a whole window's faults. A copy that
+   * gets there first faults as usual; a page that cannot be backed fails its copy (EIO) later.
    */
   private scheduleTouch(): void {
     if (this.touchScheduled) return;
@@ -292,7 +297,7 @@ export class JournalWriter {
       const s = this.current;
       if (!s?.mapped) return;
       try {
-        touchAhead(s.mapped, s.bytes);
+        if (touchStep(s.mapped, s.bytes)) this.scheduleTouch();
       } catch {
         // its copy will say so, through the journal's error path
       }
