@@ -164,7 +164,8 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
       // Only small files are read whole to be merged; a big one is streamed on its own
       // (replayAlone), so a file's size never decides the heap.
       const content = await readSmallSpillFile(claim.path, name, MERGE_MAX_FILE_BYTES, { dropTornTail: opts.dropTornTail });
-      if (content.kind === 'pairs') {
+      // A journal segment with data after zeros goes alone: its rest is set aside once its lines are durable.
+      if (content.kind === 'pairs' && !content.rest) {
         return { file: { name, claim, pairs: content.pairs.length, torn: content.tornLines ?? 0, open: 0, sent: false, failed: false, settled: false }, pairs: content.pairs };
       }
       if (content.kind === 'gone') {
