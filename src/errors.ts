@@ -72,6 +72,19 @@ export class SinkTimeoutError extends ProvenanceQueueError {
   readonly code = 'PROVQ_SINK_TIMEOUT';
 }
 
+/** A sink call resolved with an answer the queue cannot use (reported in logs and 'writeError' events; the call counts as failed). @hideconstructor */
+export class SinkResultError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_SINK_RESULT';
+}
+
+/**
+ * The queue's worker failed unexpectedly and was restarted (reported, never thrown: logged
+ * with this code and emitted in 'workerError'); `cause` is what it threw. @hideconstructor
+ */
+export class WorkerFailedError extends ProvenanceQueueError {
+  readonly code = 'PROVQ_WORKER_FAILED';
+}
+
 /** Bad command-line usage of `provq` (exit code 2). @hideconstructor */
 export class UsageError extends ProvenanceQueueError {
   readonly code = 'PROVQ_USAGE';

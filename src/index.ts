@@ -5,7 +5,7 @@ export type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats }
 export type { StoreQueueOptions } from './store/queue-toggle.js';
 export { ProvenanceWriteQueue } from './queue/provenance-write-queue.js';
 export type { DirectQueueOptions, QueueStats } from './queue/provenance-write-queue.js';
-export type { QueueEvents, QuarantinedEvent, SpilledEvent, WriteErrorEvent } from './queue/events.js';
+export type { QueueEvents, QuarantinedEvent, SpilledEvent, WorkerFailedEvent, WriteErrorEvent } from './queue/events.js';
 export type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from './sink.js';
 export type {
   FlushOptions,
@@ -29,6 +29,7 @@ export {
   ProvenanceQueueError,
   QueueEnabledError,
   QueueNotRunningError,
+  SinkResultError,
   SinkTimeoutError,
   SpillDirError,
   SpillDirOwnedError,
@@ -38,6 +39,7 @@ export {
   StoreOpenError,
   StoreUnavailableError,
   UsageError,
+  WorkerFailedError,
 } from './errors.js';
 export type { ProvenanceErrorCode } from './errors.js';
 export { jsonLogger, silentLogger } from './log.js';

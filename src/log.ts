@@ -92,12 +92,38 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
  * serializer writes its type, message, code and stack. Anything else thrown becomes `{ message }`.
  */
 export function errorFields(err: unknown): LogFields {
-  return { err: err instanceof Error ? err : { message: String(err) } };
+  // Never throws: a sink may reject with anything, and this runs inside the catch that
+  // handles it. `instanceof` on a revoked Proxy throws, and so does String() of an object
+  // without a usable toString (Object.create(null)) — before, that threw out of the retry
+  // logic with the batch still marked in flight (a sink rejecting with Object.create(null)
+  // became an unhandled rejection and its pairs were never written again).
+  try {
+    if (err instanceof Error) return { err };
+  } catch {
+    return { err: { message: 'a value that cannot be inspected (a revoked Proxy?)' } };
+  }
+  return { err: { message: describeThrown(err) } };
+}
+
+/** What was thrown, as text (an Error's message), whatever it is; never throws. */
+export function describeThrown(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err);
+  } catch {
+    return `a ${err === null ? 'null' : typeof err} that cannot be turned into a string`;
+  }
 }
 
 /** JSON.stringify replacer of the default logger: an Error as `{ type, message, code }` (one line, no stack). */
 function errorsAsFields(_key: string, value: unknown): unknown {
-  if (!(value instanceof Error)) return value;
-  const code = (value as NodeJS.ErrnoException).code;
-  return code === undefined ? { type: value.name, message: value.message } : { type: value.name, message: value.message, code };
+  let isError: boolean;
+  try {
+    isError = value instanceof Error;
+  } catch {
+    return '[a value that cannot be inspected]'; // a revoked Proxy: the rest of the line still goes out
+  }
+  if (!isError) return value;
+  const error = value as Error;
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === undefined ? { type: error.name, message: error.message } : { type: error.name, message: error.message, code };
 }

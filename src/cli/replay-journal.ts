@@ -1,8 +1,9 @@
 // `provq spill replay`'s second half: the journal segments of writers that are gone (a
 // process killed with -9, an OOM kill) hold pairs their recalls acknowledged that may be in
 // no spill file. They are applied as the next queue on the store would: claimed (a dead
-// writer's claim is taken over once stale), their torn last line dropped, deleted once
-// every pair is durable. A live writer's segments are left to it.
+// writer's claim is taken over once stale), their torn last line dropped, the rest after
+// zeros with data after them (a power cut) set aside, deleted once every pair is durable.
+// A live writer's segments are left to it.
 import { join } from 'node:path';
 import fse from 'fs-extra';
 import { DEAD_WRITER_STALE_MS, isJournalSegmentName, journalWriterMayLive } from '../journal/journal-names.js';

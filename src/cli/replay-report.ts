@@ -12,7 +12,8 @@ export class ReplayReport {
   private readonly before: StoreStats;
   private files = 0;
   private pairs = 0;
-  private readonly quarantined: { file: string; as: string; reason: string }[] = [];
+  /** `rest`: a journal segment's rest set aside, from this line (the lines before it applied). */
+  private readonly quarantined: { file: string; as: string; reason: string; rest?: number }[] = [];
   private readonly notes: string[] = [];
   private readonly failures: string[] = [];
 
@@ -48,6 +49,7 @@ export class ReplayReport {
         this.pairs += outcome.pairs;
         this.bar?.update(this.pairs, { file });
         if (!this.bar) this.io.err(`applied ${file}: ${count(outcome.pairs, 'pair')}`);
+        if (outcome.rest) this.quarantined.push({ file, as: outcome.rest.as, reason: outcome.rest.reason, rest: outcome.rest.line });
         break;
       case 'quarantined':
         this.quarantined.push({ file, as: outcome.as, reason: outcome.reason });
@@ -77,7 +79,9 @@ export class ReplayReport {
     if (notRegular.length) this.io.err(`warning: ${count(notRegular.length, 'entry', 'entries')} ${notRegular.length === 1 ? 'is not a regular file and was' : 'are not regular files and were'} not read (symlinks, FIFOs and directories never are): ${notRegular.join(', ')}; to have one applied, put the file itself in its place`);
     for (const n of this.notes) this.io.err(n);
     for (const f of this.failures) this.io.err(f);
-    for (const q of this.quarantined) this.io.err(`quarantined ${q.file} as ${q.as}: ${q.reason}`);
+    for (const q of this.quarantined) {
+      this.io.err(q.rest === undefined ? `quarantined ${q.file} as ${q.as}: ${q.reason}` : `set aside the rest of ${q.file} from line ${q.rest} as ${q.as}: ${q.reason}`);
+    }
     if (this.quarantined.length) this.io.err('fix each quarantined file, then: provq spill retry <file>   (or --salvage for its valid lines)');
     return this.quarantined.length || this.failures.length ? 1 : 0;
   }

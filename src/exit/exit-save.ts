@@ -32,9 +32,11 @@ export function saveSync(pairs: IdentifiedPair[], sink: ProvenanceSink, spill: S
 type Way = (pairs: IdentifiedPair[], sink: ProvenanceSink, spill: SpillWriter, log: Logger, reason: string) => SavedTo | null;
 
 const toSink: Way = (pairs, sink, _spill, log, reason) => {
-  if (!sink.appendProvenanceBatchSync) return null;
   try {
-    sink.appendProvenanceBatchSync(pairs, FRESH_VALIDATED);
+    // Looked up inside the try: a getter that throws now (it did not when the queue was made)
+    // must not end the exit drain before the spill file.
+    if (!sink.appendProvenanceBatchSync) return null;
+    sink.appendProvenanceBatchSync(pairs.slice(), FRESH_VALIDATED);
     return { to: 'sink' };
   } catch (err) {
     log.error({ reason, pairs: pairs.length, ...errorFields(err) }, 'sync sink write failed');

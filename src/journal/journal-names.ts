@@ -3,7 +3,9 @@
 // files and say which process wrote them.
 import { newSpillFileName } from '../spill/spill-file-name.js';
 
-const TAG = '-journal.jsonl';
+/** Before `.jsonl` in a segment's name. */
+export const JOURNAL_TAG = '-journal';
+const TAG = `${JOURNAL_TAG}.jsonl`;
 
 /** A dead writer's claim on its journal segment is taken over after this (proper-lockfile's minimum). */
 export const DEAD_WRITER_STALE_MS = 2000;

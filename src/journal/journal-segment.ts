@@ -69,7 +69,7 @@ export function openSegment(
   claimStaleMs: number,
   log: Logger,
   onClaimLost: (name: string) => void,
-  mapping: { map: JournalMap; bytes: number } | null = null,
+  mapping: { map: JournalMap; bytes: number; touchFirst: boolean } | null = null,
 ): Segment {
   ensureSpillDirSync(dir);
   const name = journalSegmentName();
@@ -116,7 +116,7 @@ export function openSegment(
   let unmappedBecause: unknown = null;
   if (mapping) {
     try {
-      mapped = mapSegmentFile(mapping.map, fd, mapping.bytes);
+      mapped = mapSegmentFile(mapping.map, fd, mapping.bytes, mapping.touchFirst);
     } catch (err) {
       unmappedBecause = err;
     }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import fse from 'fs-extra';
 import { checkSpillDir, listSpillDir } from '../spill/spill-dir.js';
 import { spillFileTime } from '../spill/spill-file-name.js';
+import { readQuarantineReason } from '../spill/quarantine.js';
 import { zerosFrom } from '../spill/spill-line-judge.js';
 import { isJournalSegmentName, journalWriterMayLive, journalWriterPid } from './journal-names.js';
 
@@ -26,15 +27,18 @@ export interface JournalStatus {
   dir: string;
   exists: boolean;
   segments: JournalSegmentStatus[];
-  /** Quarantined files in the journal dir (a dead writer's segment torn in the middle, say). */
-  quarantined: string[];
+  /**
+   * Quarantined files in the journal dir and why: a dead writer's segment torn in the middle,
+   * say, or the rest of one after zeros with data after them (its lines before were applied).
+   */
+  quarantined: { file: string; reason: string | null }[];
 }
 
 export async function journalStatus(dir: string, now = Date.now()): Promise<JournalStatus> {
   const status: JournalStatus = { dir, exists: await checkSpillDir(dir), segments: [], quarantined: [] };
   if (!status.exists) return status;
   const listing = await listSpillDir(dir);
-  status.quarantined = listing.quarantined;
+  for (const file of listing.quarantined) status.quarantined.push({ file, reason: (await readQuarantineReason(dir, file)) ?? null });
   for (const file of listing.pending.filter(isJournalSegmentName)) {
     const st = await fse.lstat(join(dir, file)).catch(() => undefined);
     if (!st) continue; // deleted while we looked: its pairs were saved

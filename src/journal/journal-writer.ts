@@ -3,7 +3,7 @@
 // from a microtask), so a process crash loses no acknowledged pair. A segment is deleted
 // once every pair in it is saved elsewhere (in the sink or a spill file); while its writer
 // lives it holds a claim on it, so no other process reads it back. Writes are fsync'd
-// within fsyncMs; what a failed fsync means, and does, is in fsync-failures.ts.
+// within fsyncMs. Failed writes: write-failures.ts; failed fsyncs: fsync-failures.ts.
 import { unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorFields, type Logger } from '../log.js';
@@ -13,8 +13,9 @@ import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
 import { journalMapFor, type JournalMap } from './journal-map.js';
 import { closeSegment, openSegment, retireSegment, syncSegment, syncSegmentSync, unmapSegmentNow, type Segment } from './journal-segment.js';
-import { touchAhead, wantsTouch, writeIntoSegment } from './mapped-segment.js';
+import { COPY_MAX_BYTES, touchStep, wantsTouch, writeIntoSegment } from './mapped-segment.js';
 import { CHUNK_BYTES, TurnLines } from './turn-lines.js';
+import { WriteFailures } from './write-failures.js';
 
 export interface JournalOptions {
   segmentBytes: number;
@@ -40,7 +41,7 @@ export interface JournalBacklog {
  */
 const CLAIM_FRESH_MS = 1750;
 
-/** A saved current segment is deleted once it has had no write for this long. */
+/** A saved current segment is deleted once no write was made or tried for this long (lastWriteAt). */
 const QUIET_MS = 500;
 
 export class JournalWriter {
@@ -55,10 +56,8 @@ export class JournalWriter {
   private fsyncDue = false;
   /** Writes since the last fsync: [hiSeq, performance.now()] pairs, oldest first. */
   private readonly unsynced: number[] = [];
-  private failures = 0;
-  /** A write succeeded after failed ones: every pair not yet saved is journaled again once this turn's lines are written. */
-  private journalAgain = false;
   private lastWriteAt = 0;
+  private readonly writeFailures: WriteFailures;
   private readonly fsyncFailures: FsyncFailures;
   private readonly map: JournalMap | null;
   /** A mapped segment could not be allocated (a full disk): said once until one can. */
@@ -73,6 +72,11 @@ export class JournalWriter {
     private readonly backlog: JournalBacklog,
   ) {
     this.map = opts.map === undefined ? journalMapFor(dir, log) : opts.map;
+    const writeNow = (batch: PendingBatch) => {
+      this.turn.addBatch(batch);
+      this.writePending();
+    };
+    this.writeFailures = new WriteFailures(dir, log, counters, () => backlog.unsavedBatches(), writeNow);
     this.fsyncFailures = new FsyncFailures(dir, log, counters, {
       unsavedBatches: () => backlog.unsavedBatches(),
       write: (batch) => {
@@ -134,10 +138,10 @@ export class JournalWriter {
     if (this.current && performance.now() - this.current.refreshedAt > CLAIM_FRESH_MS) this.claimLost(this.current);
     const cap = Math.min(this.opts.segmentBytes, CHUNK_BYTES);
     this.turn.flush(cap);
-    if (!this.journalAgain) return;
+    if (!this.writeFailures.again) return;
     // Writes succeed again after failed ones (a full disk freed): the pairs of those are in no
     // segment, or in a torn line; every pair not yet saved is journaled again, now.
-    this.journalAgain = false;
+    this.writeFailures.again = false;
     this.journalUnsaved();
     this.turn.flush(cap);
   };
@@ -159,6 +163,7 @@ export class JournalWriter {
 
   /** At exit or a stop deadline, after everything was saved: removes every segment now. */
   removeAll(): void {
+    this.writeFailures.stop();
     this.fsyncFailures.stop();
     this.turn.clear();
     for (const s of this.full.splice(0)) this.remove(s);
@@ -169,6 +174,7 @@ export class JournalWriter {
 
   /** At exit when saving failed: what is journaled stays for the next start to read back. */
   leaveForRecovery(): void {
+    this.writeFailures.stop();
     this.fsyncFailures.stop();
     this.writePending();
     const unsynced: string[] = [];
@@ -203,10 +209,12 @@ export class JournalWriter {
 
   private write(bytes: Buffer, pairs: number, hiSeq: number): void {
     let seg: Segment | null = null;
+    let wrote = 0; // with write(2): the bytes of this write that reached the file
+    let copied = false;
     try {
       seg = this.segmentFor(bytes.length, pairs);
-      if (seg.mapped) writeIntoSegment(seg.mapped, seg.fd!, seg.bytes, bytes);
-      else for (let off = 0; off < bytes.length; ) off += writeSync(seg.fd!, bytes, off);
+      if (seg.mapped) copied = writeIntoSegment(seg.mapped, seg.fd!, seg.bytes, bytes);
+      else while (wrote < bytes.length) wrote += writeSync(seg.fd!, bytes, wrote);
       seg.bytes += bytes.length;
       seg.pairs += pairs;
       seg.hiSeq = hiSeq;
@@ -214,26 +222,21 @@ export class JournalWriter {
       this.lastWriteAt = performance.now();
       this.unsynced.push(hiSeq, this.lastWriteAt);
       this.scheduleFsync(this.opts.fsyncMs);
-      if (seg.mapped && wantsTouch(seg.mapped, seg.bytes)) this.scheduleTouch();
-      if (this.failures > 0) {
-        this.log.info({ journalDir: this.dir, afterFailures: this.failures }, 'journal writes succeed again; journaling the pairs not yet saved again');
-        this.journalAgain = true;
-      }
-      this.failures = 0;
+      // Pages are touched ahead only for copies: turns that go in with pwrite (sustained load)
+      // never fault in the mapping, and touching pages a later pwrite fills was pure cost.
+      if (copied && wantsTouch(seg.mapped!, seg.bytes)) this.scheduleTouch();
+      this.writeFailures.succeeded();
     } catch (err) {
-      // The pairs stay in memory and go on to the sink; their crash protection is lost until
-      // a write succeeds again, which journals every pair not yet saved again (writePending).
-      // A write cut short leaves a torn line: that segment takes no more lines, so the tear
-      // is its last line, which a reader drops.
-      this.counters.journalErrors++;
-      if (seg) seg.hiSeq = Math.max(seg.hiSeq, hiSeq);
-      if (seg && seg === this.current) this.rotate();
-      if (this.failures++ === 0) {
-        this.log.error(
-          { journalDir: this.dir, ...errorFields(err) },
-          'cannot write the journal; pairs stay queued in memory without crash protection until it works again',
-        );
+      // No crash protection until a write succeeds and journals every unsaved pair again. A segment
+      // with bytes in it takes no more lines (a tear stays last; it goes once they are saved); an
+      // empty one a write(2) left as it was stays current: a failed write a turn, not a segment.
+      this.lastWriteAt = performance.now(); // tried: not quiet, so release() keeps it
+      if (seg) {
+        seg.hiSeq = Math.max(seg.hiSeq, hiSeq);
+        if (!seg.mapped) seg.bytes += wrote; // the file's length, a torn line included
+        if (seg === this.current && (seg.bytes > 0 || seg.mapped)) this.rotate(); // a failed copy: cut to its lines
       }
+      this.writeFailures.failed(err);
     }
   }
 
@@ -271,8 +274,9 @@ export class JournalWriter {
     if (cur && cur.bytes > 0 && (cur.bytes + bytes > this.opts.segmentBytes || cur.pairs + pairs > MAX_SPILL_FILE_PAIRS)) this.rotate();
     else if (cur?.mapped && cur.bytes + bytes > cur.mapped.capacity) this.rotate(); // its allocation is what it holds
     if (this.current) return this.current;
-    // Mapped, a segment is allocated whole: segmentBytes, or one line larger than that.
-    const mapping = this.map ? { map: this.map, bytes: Math.max(this.opts.segmentBytes, bytes) } : null;
+    // Mapped, a segment is allocated whole: segmentBytes, or one line larger than that. Its
+    // first pages are touched now only when this turn's bytes will be copied in.
+    const mapping = this.map ? { map: this.map, bytes: Math.max(this.opts.segmentBytes, bytes), touchFirst: bytes <= COPY_MAX_BYTES } : null;
     const seg = openSegment(this.dir, this.opts.claimStaleMs, this.log, () => this.claimLost(seg), mapping);
     this.current = seg;
     if (mapping) this.noteMapping(seg);
@@ -280,9 +284,10 @@ export class JournalWriter {
   }
 
   /**
-   * The current segment's pages ahead of its end touched from a setImmediate: after the
-   * caller's turn, so a recall's copy finds them present and writable. A copy that gets
-   * there first faults as usual; a page that cannot be backed fails its copy (EIO) later.
+   * The current segment's pages ahead of its end touched from setImmediates, TOUCH_STEP_BYTES
+   * at a time: after the caller's turn, so a recall's copy finds them present and writable,
+   * and in steps, so no turn of a busy loop waits for a whole window's faults. A copy that
+   * gets there first faults as usual; a page that cannot be backed fails its copy (EIO) later.
    */
   private scheduleTouch(): void {
     if (this.touchScheduled) return;
@@ -292,7 +297,7 @@ export class JournalWriter {
       const s = this.current;
       if (!s?.mapped) return;
       try {
-        touchAhead(s.mapped, s.bytes);
+        if (touchStep(s.mapped, s.bytes)) this.scheduleTouch();
       } catch {
         // its copy will say so, through the journal's error path
       }
@@ -301,12 +306,9 @@ export class JournalWriter {
 
   /** A segment that could not be allocated (a full disk, a quota) is written with write(2): said once until one can be again. */
   private noteMapping(seg: Segment): void {
-    if (seg.mapped) {
-      this.unmappedSaid = false;
-      return;
-    }
-    if (this.unmappedSaid) return;
-    this.unmappedSaid = true;
+    const said = this.unmappedSaid;
+    this.unmappedSaid = !seg.mapped; // said again once one could be
+    if (seg.mapped || said) return;
     this.log.warn(
       { journalDir: this.dir, file: seg.name, ...errorFields(seg.unmappedBecause) },
       'cannot allocate a mapped journal segment; writing it with write(2), which takes what the disk can still hold',

@@ -67,6 +67,11 @@ export class Backlog {
     this.busyPairs += takenCount(t);
   }
 
+  /** True while `t` is on its way (begun, not done). */
+  isBusy(t: TakenPairs): boolean {
+    return this.busy.has(t);
+  }
+
   done(t: TakenPairs): void {
     if (this.busy.delete(t)) this.busyPairs -= takenCount(t);
   }

@@ -1,5 +1,6 @@
 // The queue's events, typed for `queue.on(...)`: what an operator wants to watch without
 // polling stats().
+import type { WorkerFailedError } from '../errors.js';
 
 /** Payload of `'spilled'`: a spill file was written. */
 export interface SpilledEvent {
@@ -28,12 +29,27 @@ export interface WriteErrorEvent {
 }
 
 /**
+ * Payload of `'workerError'`: the queue's worker failed unexpectedly (a bug: sink and disk
+ * errors are `'writeError'`s and spills, not this) and restarts after `restartInMs`. Pairs
+ * it held are back in the queue; nothing is dropped. Alert on it and report the cause.
+ */
+export interface WorkerFailedEvent {
+  /** A WorkerFailedError (code `PROVQ_WORKER_FAILED`); its `cause` is what the worker threw. */
+  error: WorkerFailedError;
+  /** Failures in a row (the backoff doubles with each, up to retryMaxMs; 60 s without one starts it again). */
+  failures: number;
+  /** When the worker runs again (sooner if stop() is called). */
+  restartInMs: number;
+}
+
+/**
  * Event name → listener arguments, for Node's typed EventEmitter:
  *
  * ```ts
  * queue.on('spilled', ({ file, pairs }) => log.warn({ file, pairs }, 'provenance overflowed to disk'));
  * queue.on('quarantined', ({ file, reason }) => alert(`quarantined ${file}: ${reason}`));
  * queue.on('writeError', ({ error, pairs, attempt }) => metrics.increment('provq.write_errors'));
+ * queue.on('workerError', ({ error, restartInMs }) => alert(`provenance worker failed (${error.code}); restarts in ${restartInMs} ms`, error.cause));
  * queue.on('idle', () => log.info(queue.stats(), 'provenance queue idle: nothing pending'));
  * ```
  */
@@ -44,6 +60,8 @@ export interface QueueEvents {
   quarantined: [QuarantinedEvent];
   /** A sink call failed; emitted for every attempt. */
   writeError: [WriteErrorEvent];
+  /** The worker failed unexpectedly and restarts after a backoff (also logged with code PROVQ_WORKER_FAILED). */
+  workerError: [WorkerFailedEvent];
   /**
    * The queue has nothing left to do: every pair enqueued so far is durable in the sink or
    * set aside on disk (a quarantined file, pairs the sink refused), and no spill file of

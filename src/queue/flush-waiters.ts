@@ -23,19 +23,25 @@ export class FlushWaiters {
   wait(target: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
       const onAbort = () => waiter.settle(false);
+      // The caller's signal is looked at before the waiter is added: one that throws (not a
+      // real AbortSignal, only its prototype) fails this flush() alone, on the caller's turn.
+      if (signal?.aborted) return resolve(false);
+      signal?.addEventListener('abort', onAbort, { once: true });
       const timer = setTimeout(onAbort, timeoutMs);
       const waiter: Waiter = {
         target,
         settle: (durable) => {
           clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
           this.waiters.delete(waiter);
           resolve(durable);
+          try {
+            signal?.removeEventListener('abort', onAbort);
+          } catch {
+            // the caller's signal, changed since: its listener is { once } and settles nothing twice
+          }
         },
       };
       this.waiters.add(waiter);
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -59,7 +65,20 @@ export function parseFlushArgument(opts: number | FlushOptions | undefined): { t
     );
   }
   const parsed = parseOptions(flushOptionsSchema, typeof opts === 'number' ? { timeoutMs: opts } : opts, 'flush options', '{ timeoutMs: 5000 }');
+  if (parsed.signal) assertWorkingSignal(parsed.signal);
   return parsed.signal
     ? { timeoutMs: parsed.timeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS, signal: parsed.signal }
     : { timeoutMs: parsed.timeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS };
+}
+
+/**
+ * `instanceof AbortSignal` holds for `Object.create(AbortSignal.prototype)` too, whose
+ * `aborted` and listeners throw: refused here, on the caller's turn, with the field named.
+ */
+function assertWorkingSignal(signal: AbortSignal): void {
+  try {
+    void signal.aborted;
+  } catch {
+    throw new InvalidOptionsError('invalid flush options: signal must be a working AbortSignal (from new AbortController().signal or AbortSignal.timeout()); reading its aborted flag threw');
+  }
 }

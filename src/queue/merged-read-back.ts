@@ -78,6 +78,8 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
   let buffer: IdentifiedPair[] = [];
   let bufferFiles = new Set<FileInRound>();
   const calls = new Set<Promise<void>>();
+  /** What a call threw that was not a sink failure (a bug): the round ends with it. */
+  const broken: unknown[] = [];
   const settling = new Set<Promise<void>>();
   const track = (p: Promise<void>): void => {
     settling.add(p);
@@ -125,9 +127,20 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
     }
     for (const f of files) f.open++;
     const call = (async () => {
-      const done = await host.deliver(pairs);
-      const ok = done.ok && !(done.unknownRecords && done.unknownRecords.length > 0);
-      if (!done.ok) sinkFailed = true;
+      let ok = false;
+      try {
+        const done = await host.deliver(pairs);
+        ok = done.ok && !(done.unknownRecords && done.unknownRecords.length > 0);
+        if (!done.ok) sinkFailed = true;
+      } catch (err) {
+        // Not a sink failure (those resolve not ok) but a bug: the outcome is unknown, so the
+        // files stay, to be read back alone after a backoff, never deleted on a guess; the
+        // round ends with this error once its files are settled (the worker's supervisor
+        // reports it). It used to be an unhandled rejection, and a worker that stopped.
+        sinkFailed = true;
+        broken.push(err);
+        for (const f of files) host.failed(f.name, err);
+      }
       for (const f of files) {
         f.open--;
         if (!ok) f.failed = true;
@@ -135,7 +148,7 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
       }
     })();
     calls.add(call);
-    void call.finally(() => calls.delete(call));
+    void call.then(() => calls.delete(call));
   };
 
   const load = async (name: string): Promise<Loaded> => {
@@ -151,7 +164,8 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
       // Only small files are read whole to be merged; a big one is streamed on its own
       // (replayAlone), so a file's size never decides the heap.
       const content = await readSmallSpillFile(claim.path, name, MERGE_MAX_FILE_BYTES, { dropTornTail: opts.dropTornTail });
-      if (content.kind === 'pairs') {
+      // A journal segment with data after zeros goes alone: its rest is set aside once its lines are durable.
+      if (content.kind === 'pairs' && !content.rest) {
         return { file: { name, claim, pairs: content.pairs.length, torn: content.tornLines ?? 0, open: 0, sent: false, failed: false, settled: false }, pairs: content.pairs };
       }
       if (content.kind === 'gone') {
@@ -228,5 +242,6 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
   await send();
   while (calls.size > 0) await Promise.race(calls);
   while (settling.size > 0) await Promise.race(settling);
+  if (broken.length > 0) throw broken[0];
   return { finished, sinkFailed };
 }

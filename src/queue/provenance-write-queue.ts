@@ -5,15 +5,15 @@
 // QueueProgress (counters, events, frontiers) and HaltSave (the exit drain, stop deadlines).
 import { EventEmitter } from 'node:events';
 import { reserveEntryIds, type IdBlock } from '../entry-id.js';
-import { InvalidOptionsError, QueueNotRunningError } from '../errors.js';
+import { QueueNotRunningError } from '../errors.js';
 import type { SaveFirst } from '../exit/exit-save.js';
 import { registerExitDrain, unregisterExitDrain } from '../exit/exit-hook.js';
 import { HaltSave } from '../exit/halt-save.js';
 import { JournalWriter } from '../journal/journal-writer.js';
-import { errorFields, jsonLogger, neverThrowing, type Logger } from '../log.js';
+import { jsonLogger, neverThrowing, type Logger } from '../log.js';
 import type { FlushOptions, ProvenancePair, ResolvedQueueOptions, StopOptions } from '../schemas.js';
 import type { ProvenanceSink } from '../sink.js';
-import { ANONYMOUS_SINK, assertDirOwner } from '../spill/dir-owner.js';
+import { assertDirOwner } from '../spill/dir-owner.js';
 import { checkSpillDirSync } from '../spill/spill-dir.js';
 import { SpillWriter } from '../spill/spill-writer.js';
 import { parsePairs } from '../validate.js';
@@ -24,12 +24,14 @@ import { FlushWaiters, parseFlushArgument } from './flush-waiters.js';
 import type { SpillScheduler } from './overflow.js';
 import { pendingBatch } from './pending-batches.js';
 import { resolveQueueOptions, type DirectQueueOptions } from './queue-options.js';
+import { readSinkDeclaration } from './sink-declaration.js';
 import { wireQueueParts } from './queue-parts.js';
 import { QueueProgress } from './queue-progress.js';
 import type { ReadBack } from './read-back.js';
 import type { SinkDelivery } from './sink-delivery.js';
 import { newQueueCounters, type QueueStats } from './queue-stats.js';
 import type { Worker } from './worker.js';
+import type { WorkerSupervisor } from './worker-supervisor.js';
 
 export type { QueueStats } from './queue-stats.js';
 
@@ -51,6 +53,7 @@ export type { DirectQueueOptions } from './queue-options.js';
  * queue.on('spilled', ({ file, pairs }) => log.warn({ file, pairs }, 'provenance spilled'));
  * queue.on('quarantined', ({ file, reason }) => alert(`spill file ${file} quarantined: ${reason}`));
  * queue.on('writeError', ({ error, pairs, attempt }) => metrics.count('provq.write_error'));
+ * queue.on('workerError', ({ error }) => alert(`provenance worker failed and restarts: ${error.code}`, error.cause));
  * queue.on('idle', () => console.log('provenance queue idle (set-aside pairs wait for an operator)'));
  * ```
  */
@@ -68,6 +71,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   private readonly delivery: SinkDelivery;
   private readonly readBack: ReadBack;
   private readonly worker: Worker;
+  private readonly supervisor: WorkerSupervisor;
   private readonly journal: JournalWriter | null;
   private readonly flushWaiters = new FlushWaiters();
   private readonly progress: QueueProgress;
@@ -88,12 +92,10 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     opts: DirectQueueOptions,
   ) {
     super();
-    if (!sink || typeof sink.appendProvenanceBatch !== 'function') {
-      throw new InvalidOptionsError('ProvenanceWriteQueue: sink must have an appendProvenanceBatch(pairs) method');
-    }
+    const declared = readSinkDeclaration(sink);
     ({ opts: this.opts, spillDir: this.spillDir, journalDir: this.journalDir } = resolveQueueOptions(opts));
     this.log = neverThrowing(this.opts.logger ?? jsonLogger());
-    this.sinkId = sink.sinkId ?? ANONYMOUS_SINK;
+    this.sinkId = declared.sinkId;
     this.spillWriter = new SpillWriter(this.spillDir);
     this.journal = this.journalDir
       ? new JournalWriter(this.journalDir, { segmentBytes: this.opts.journalSegmentBytes, fsyncMs: this.opts.fsyncMs, claimStaleMs: this.opts.claimStaleMs },
@@ -102,9 +104,10 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     this.halt = new HaltSave(sink, this.spillWriter, this.backlog, this.journal, this.log, this.counters);
     const frontiers = { backlog: this.backlog, journal: this.journal, flushWaiters: this.flushWaiters, sinkFrontier: () => this.sinkFrontier() };
     this.progress = new QueueProgress(this, this.log, this.counters, frontiers, this.spillDir, this.sinkId);
-    ({ delivery: this.delivery, spill: this.spill, readBack: this.readBack, worker: this.worker } = wireQueueParts({
+    ({ delivery: this.delivery, spill: this.spill, readBack: this.readBack, worker: this.worker, supervisor: this.supervisor } = wireQueueParts({
       sink,
       sinkId: this.sinkId,
+      maxConcurrentWrites: declared.maxConcurrentWrites,
       opts: this.opts,
       spillDir: this.spillDir,
       journalDir: this.journalDir,
@@ -136,10 +139,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     }
     this.state = 'running';
     if (this.opts.exitHook) registerExitDrain(this);
-    this.running_ = this.worker.run().catch((err: unknown) => {
-      // The worker never throws by design; if it does, the exit drain or stop still saves the pairs.
-      this.log.error(errorFields(err), 'provenance worker stopped unexpectedly; pairs stay in memory for stop() or the exit drain');
-    });
+    // The supervisor restarts a worker that fails (worker-supervisor.ts) and never rejects.
+    this.running_ = this.supervisor.run();
   }
 
   /**
@@ -282,6 +283,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
       return;
     }
     this.state = 'stopping';
+    this.supervisor.restartNow();
     this.worker.wake();
     const deadline = deadlineOf(opts);
     let timedOut = false;

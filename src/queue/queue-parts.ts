@@ -13,6 +13,7 @@ import type { newQueueCounters } from './queue-stats.js';
 import { ReadBack } from './read-back.js';
 import { SinkDelivery } from './sink-delivery.js';
 import { Worker } from './worker.js';
+import { WorkerSupervisor } from './worker-supervisor.js';
 
 /**
  * Fresh sink calls in flight at most, whatever the sink declares: their pairs may be only in
@@ -28,12 +29,15 @@ export interface QueueParts {
   spill: SpillScheduler;
   readBack: ReadBack;
   worker: Worker;
+  supervisor: WorkerSupervisor;
 }
 
 /** What the parts share with the queue. */
 export interface QueueShared {
   sink: ProvenanceSink;
   sinkId: string;
+  /** The sink's declared maxConcurrentWrites, checked (sink-declaration.ts). */
+  maxConcurrentWrites: number;
   opts: ResolvedQueueOptions;
   spillDir: string;
   journalDir: string | null;
@@ -49,7 +53,7 @@ export interface QueueShared {
 }
 
 export function wireQueueParts(q: QueueShared): QueueParts {
-  const maxInFlight = Math.max(1, Math.floor(q.sink.maxConcurrentWrites ?? 1));
+  const maxInFlight = q.maxConcurrentWrites;
   const freshInFlight = Math.min(maxInFlight, FRESH_CALLS_MAX);
   const halted = () => q.halt.halted;
   const delivery = new SinkDelivery(q.sink, q.opts, q.log, q.counters, {
@@ -101,5 +105,13 @@ export function wireQueueParts(q: QueueShared): QueueParts {
     drained: q.drained,
     changed: () => q.progress.changed(),
   });
-  return { delivery, spill, readBack, worker };
+  const supervisor = new WorkerSupervisor(worker, q.opts, q.log, {
+    halted,
+    pendingPairs: () => q.backlog.pendingPairs,
+    workerFailed: (event) => {
+      q.counters.workerRestarts++;
+      q.progress.emit('workerError', event);
+    },
+  });
+  return { delivery, spill, readBack, worker, supervisor };
 }

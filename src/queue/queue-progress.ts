@@ -83,6 +83,11 @@ export class QueueProgress {
         this.emit('quarantined', { file: outcome.setAside.as, reason: `${outcome.setAside.pairs} pairs of ${name} set aside` });
       }
       if (outcome.tornLines) this.counters.tornJournalLines += outcome.tornLines;
+      if (outcome.rest) {
+        // A journal segment's rest after zeros: its lines before them applied, the rest set aside.
+        this.counters.quarantinedFiles++;
+        this.emit('quarantined', { file: outcome.rest.as, reason: `the rest of ${name} from line ${outcome.rest.line} set aside: ${outcome.rest.reason}` });
+      }
     }
     this.changed();
   }

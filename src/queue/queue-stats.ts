@@ -29,6 +29,8 @@ export interface QueueStats {
   journalErrors: number;
   /** Cut last lines of dead writers' journal segments, dropped (never acknowledged). */
   tornJournalLines: number;
+  /** Times the worker failed unexpectedly and was restarted ('workerError'; 0 unless there is a bug to report). */
+  workerRestarts: number;
 }
 
 /** The counters the queue's parts add to (pendingPairs and spillErrors are read live). */
@@ -43,5 +45,6 @@ export function newQueueCounters() {
     writeErrors: 0,
     journalErrors: 0,
     tornJournalLines: 0,
+    workerRestarts: 0,
   };
 }

@@ -2,7 +2,7 @@
 // bounded number of times; then a breaker opens, and the queue sends pairs to the spill
 // directory until it has backed off. One error line per episode, one line when it ends.
 // Durations use the monotonic clock: a wall clock that steps never stretches a backoff.
-import { SinkTimeoutError } from '../errors.js';
+import { SinkResultError, SinkTimeoutError } from '../errors.js';
 import { errorFields, type Logger } from '../log.js';
 import type { ResolvedQueueOptions } from '../schemas.js';
 import { FRESH_VALIDATED, FRESH_WITH_INPUT_IDS, REPLAYED_VALIDATED, type ProvenanceSink, type SinkWriteContext, type SinkWriteResult } from '../sink.js';
@@ -56,7 +56,7 @@ export class SinkDelivery {
     const context = replayed ? REPLAYED_VALIDATED : inputIds ? FRESH_WITH_INPUT_IDS : FRESH_VALIDATED;
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = (await this.call(pairs, context)) ?? {};
+        const result = readSinkResult(await this.call(pairs, context));
         if (this.hooks.halted()) return { ok: true, result }; // counted by whoever took over
         const written = pairs.length - (result.unknownRecords?.length ?? 0);
         this.counters.writtenPairs += written;
@@ -92,7 +92,9 @@ export class SinkDelivery {
   private call(pairs: IdentifiedPair[], context: SinkWriteContext): Promise<SinkWriteResult | void> {
     const call = new Promise<SinkWriteResult | void>((resolve, reject) => {
       try {
-        Promise.resolve(this.sink.appendProvenanceBatch(pairs, context)).then(resolve, reject);
+        // A copy of the list each time: a sink that empties or reorders the array it is given
+        // (splice to take ownership, sort) must not change what is retried or spilled.
+        Promise.resolve(this.sink.appendProvenanceBatch(pairs.slice(), context)).then(resolve, reject);
       } catch (err) {
         reject(err);
       }
@@ -110,4 +112,22 @@ export class SinkDelivery {
       );
     });
   }
+}
+
+/**
+ * The sink's answer, read once (a getter is called once) into a plain result the queue
+ * keeps. Anything but an object means "written, nothing to report", as `void` does; an
+ * `unknownRecords` that is not an array cannot say which pairs were left out, so the call
+ * counts as failed (retried, then spilled: never taken as written).
+ */
+function readSinkResult(raw: unknown): SinkWriteResult {
+  if (raw === null || typeof raw !== 'object') return {};
+  const { unknownRecords, duplicates } = raw as SinkWriteResult;
+  if (unknownRecords !== undefined && !Array.isArray(unknownRecords)) {
+    throw new SinkResultError('the sink resolved with unknownRecords that is not an array of pairs; the call is retried, and its pairs are spilled if it keeps failing');
+  }
+  const result: SinkWriteResult = {};
+  if (unknownRecords !== undefined) result.unknownRecords = unknownRecords.slice();
+  if (typeof duplicates === 'number') result.duplicates = duplicates;
+  return result;
 }

@@ -23,6 +23,8 @@ type WorkerOptions = Pick<ResolvedQueueOptions, 'coalesceMs' | 'maxBatchPairs' |
 
 export class Worker {
   private waker: (() => void) | null = null;
+  /** What failed in a sink call under way (or a spill step), for run() to throw. */
+  private failure: { error: unknown } | null = null;
   private wakeScheduled = false;
   private coalescing = false;
   /** Sink calls under way (spill writes do not take a slot). */
@@ -59,9 +61,18 @@ export class Worker {
     this.waker?.();
   }
 
+  /**
+   * Runs until the queue halts, or stops drained. Rejects when something in it fails that
+   * should not (a bug, a broken invariant): also a failure inside a sink call under way,
+   * whose pairs are back in memory by then. The supervisor (worker-supervisor.ts) reports
+   * it and runs the worker again.
+   */
   async run(): Promise<void> {
     const b = this.backlog;
+    this.waker = null;
+    this.coalescing = false;
     while (!this.host.halted()) {
+      this.throwFailure();
       if (b.memoryPairs > 0 && this.delivery.breakerOpen) {
         await this.spillMemoryWhileSinkDown();
         continue;
@@ -136,21 +147,50 @@ export class Worker {
     return t;
   }
 
-  /** One sink call; on failure the pairs go to a spill file, or back to memory if the disk fails too. */
+  /**
+   * One sink call; on failure the pairs go to a spill file, or back to memory if the disk
+   * fails too. Never rejects (it runs on its own, not awaited): a failure in it puts pairs
+   * whose fate is unknown back in memory — written again, entry ids make that a no-op if
+   * they were written — and makes run() reject at its next step.
+   */
   private async write(t: TakenPairs): Promise<void> {
     this.calls++;
-    const startedAt = performance.now();
-    const delivered = await this.delivery.deliver(t.pairs, false, t.inputIds ?? false);
-    this.calls--;
-    if (delivered.ok) this.limit.succeeded(startedAt);
-    if (this.host.halted()) return; // whoever halted took these pairs
-    if (!delivered.ok && !(await this.spill.spill(t))) {
-      if (this.host.halted()) return;
-      this.backlog.putBack(t);
+    let inCall = true; // the slot is the sink call's: a spill after it does not hold one
+    try {
+      const startedAt = performance.now();
+      const delivered = await this.delivery.deliver(t.pairs, false, t.inputIds ?? false);
+      inCall = false;
+      this.calls--;
+      if (delivered.ok) this.limit.succeeded(startedAt);
+      if (this.host.halted()) return; // whoever halted took these pairs
+      if (!delivered.ok && !(await this.spill.spill(t))) {
+        if (this.host.halted()) return;
+        this.backlog.putBack(t);
+      }
+      this.backlog.done(t);
+      this.host.changed();
+    } catch (err) {
+      this.recover(t, err);
+    } finally {
+      if (inCall) this.calls--;
+      this.wake();
     }
+  }
+
+  /** Pairs a failed step held go back to memory, unless they were settled or halting took them. */
+  private recover(t: TakenPairs, err: unknown): void {
+    this.failure ??= { error: err };
+    if (this.host.halted() || !this.backlog.isBusy(t)) return;
+    this.backlog.putBack(t);
     this.backlog.done(t);
-    this.host.changed();
-    this.wake();
+  }
+
+  /** A failure of a sink call under way (or of the step that held pairs) ends run() here. */
+  private throwFailure(): void {
+    const f = this.failure;
+    if (!f) return;
+    this.failure = null;
+    throw f.error;
   }
 
   /** While the sink is down, memory goes straight to disk so it stays small and stop() is quick. */
@@ -166,11 +206,15 @@ export class Worker {
     b.memoryPairs = 0;
     const t = { pairs, minSeq };
     b.begin(t);
-    const ok = await this.spill.spill(t);
-    if (this.host.halted()) return;
-    if (!ok) b.putBack(t);
-    b.done(t);
-    this.host.changed();
+    try {
+      const ok = await this.spill.spill(t);
+      if (this.host.halted()) return;
+      if (!ok) b.putBack(t);
+      b.done(t);
+      this.host.changed();
+    } catch (err) {
+      this.recover(t, err);
+    }
   }
 
   /**

@@ -5,12 +5,17 @@ import type { Logger } from '../log.js';
 import type { SpillClaim } from './spill-claims.js';
 import { quarantineSpillFile, type QuarantineReason } from './quarantine.js';
 import { quarantineNameFor, reasonFileFor } from './spill-file-name.js';
-import { readSpillChunks, scanSpillFile } from './spill-reader.js';
+import { setAsideJournalRest, type RestSetAside } from './journal-rest.js';
+import { readSpillChunks, scanSpillFile, type JournalRest } from './spill-reader.js';
 import { serializeSpillLines, writeDurably, type IdentifiedPair } from './spill-writer.js';
 
 export type ReplayOutcome =
-  /** `setAside`: pairs the sink refused on every attempt, written to a quarantined file of their own. */
-  | { kind: 'applied'; pairs: number; setAside?: { as: string; pairs: number; refused: number }; tornLines?: number }
+  /**
+   * `setAside`: pairs the sink refused on every attempt, written to a quarantined file of their own.
+   * `rest`: a dead writer's journal segment with data after zeros: `pairs` were its lines before
+   * them; the rest of it was set aside whole (journal-rest.ts).
+   */
+  | { kind: 'applied'; pairs: number; setAside?: { as: string; pairs: number; refused: number }; tornLines?: number; rest?: RestSetAside }
   | { kind: 'quarantined'; as: string; reason: string }
   | { kind: 'skipped'; reason: string }
   | { kind: 'deferred'; reason: string };
@@ -42,10 +47,15 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
     case 'not-a-file':
       opts.logger.warn({ file: claim.name, reason: content.reason }, 'spill entry skipped');
       return { kind: 'skipped', reason: content.reason };
-    case 'empty':
+    case 'empty': {
+      const rest = content.rest && content.version ? await setAsideRest(claim.name, content.rest, content.version, 0, opts) : undefined;
       await fse.rm(claim.path, { force: true });
-      opts.logger.info({ file: claim.name }, 'empty spill file removed');
-      return content.tornLines ? { kind: 'applied', pairs: 0, tornLines: content.tornLines } : { kind: 'applied', pairs: 0 };
+      if (!rest) opts.logger.info({ file: claim.name }, 'empty spill file removed');
+      const outcome: ReplayOutcome = { kind: 'applied', pairs: 0 };
+      if (content.tornLines) outcome.tornLines = content.tornLines;
+      if (rest) outcome.rest = rest;
+      return outcome;
+    }
     case 'untrusted':
     case 'malformed': {
       const as = await quarantineSpillFile(opts.dir, claim.name, content.reason);
@@ -90,13 +100,18 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
     as ??= name;
     refused.push(...unknown);
   }
+  const applied = total - refused.length;
+  // Last, once the lines before it are durable: a sink failing before this leaves the segment
+  // whole, its rest not set aside twice. (A crash between this and the delete below sets it
+  // aside again on the next read: two files of the same bytes, their pairs' ids the same.)
+  const rest = content.rest ? await setAsideRest(claim.name, content.rest, content.version, applied, opts) : undefined;
   // Every pair is durable now (in the sink, or set aside), so deleting is safe even if
   // another process took the claim over.
   await fse.rm(claim.path, { force: true });
-  const applied = total - refused.length;
   const outcome: ReplayOutcome = { kind: 'applied', pairs: applied };
   if (as) outcome.setAside = { as, pairs: refused.length, refused: refusedBySink };
   if (content.tornLines) outcome.tornLines = content.tornLines;
+  if (rest) outcome.rest = rest;
   return outcome;
 }
 
@@ -135,6 +150,16 @@ async function findRefused(
     return [];
   }
   return again.halted ? null : refused;
+}
+
+/** A journal segment's rest after its zeros, set aside whole once the lines before it are applied. */
+async function setAsideRest(name: string, rest: JournalRest, version: string, applied: number, opts: ReplayOptions): Promise<RestSetAside> {
+  const r = await setAsideJournalRest(opts.dir, name, rest, version, applied);
+  opts.logger.error(
+    { file: name, quarantinedAs: r.as, appliedPairs: applied, restLine: r.line, restBytes: r.bytes, nulOffset: rest.nul, reason: r.reason, fix: `provq spill retry ${r.as} --salvage --store PATH` },
+    'journal segment applied up to zeros with data after them; the rest is set aside',
+  );
+  return r;
 }
 
 function sample(pairs: IdentifiedPair[]): string {

@@ -5,6 +5,7 @@
 import { basename, dirname, join } from 'node:path';
 import fse from 'fs-extra';
 import { derivedEntryId } from '../entry-id.js';
+import { isJournalSegmentName, JOURNAL_TAG } from '../journal/journal-names.js';
 import { describeIssues, spillLineSchema } from '../schemas.js';
 import { OPEN_SPILL_FILE, refusedOpen } from './small-spill-file.js';
 import { untrustedBecause } from './spill-line-judge.js';
@@ -81,7 +82,7 @@ export async function salvageQuarantinedFile(path: string): Promise<SalvageResul
   const { good, bad } = parseSpillLines(bytes, original);
   // Valid lines first, durably: a crash before the rewrite below only means salvaging again,
   // which writes the same ids (no duplicates).
-  const salvagedFiles = await writeSalvagedPairs(dir, good.map((g) => g.pair));
+  const salvagedFiles = await writeSalvagedPairs(dir, good.map((g) => g.pair), isJournalSegmentName(original));
   const result: SalvageResult = {
     salvagedFiles,
     goodLines: good.length,
@@ -125,10 +126,12 @@ async function readTrusted(path: string): Promise<Buffer | SalvageRefused> {
   }
 }
 
-async function writeSalvagedPairs(dir: string, pairs: IdentifiedPair[]): Promise<string[]> {
+async function writeSalvagedPairs(dir: string, pairs: IdentifiedPair[], journal: boolean): Promise<string[]> {
   if (pairs.length === 0) return [];
-  // The queue's own writer: files capped by bytes and pairs, never replacing one.
-  return (await new SpillWriter(dir).append(pairs)).map((f) => f.name);
+  // The queue's own writer: files capped by bytes and pairs, never replacing one. In a journal
+  // directory named as a segment no writer holds (`<ms>-<seq>-<pid>-salvaged-journal.jsonl`:
+  // no writer's pid), since only segments are read back there, and any queue on the store may.
+  return (await new SpillWriter(dir, undefined, journal ? `-salvaged${JOURNAL_TAG}` : '').append(pairs)).map((f) => f.name);
 }
 
 /** The bad lines at their original line numbers, with empty lines in between. */

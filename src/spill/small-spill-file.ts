@@ -6,7 +6,7 @@
 // Larger files are streamed by spill-reader.ts.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { LoopSlices } from '../loop-slices.js';
-import { isBad, judgedLinesOf, LineJudge, untrustedBecause } from './spill-line-judge.js';
+import { isBad, isRest, judgedLinesOf, LineJudge, untrustedBecause, type JournalRest } from './spill-line-judge.js';
 import type { SpillFileContent } from './spill-reader.js';
 import type { IdentifiedPair } from './spill-writer.js';
 
@@ -75,11 +75,21 @@ export async function parseSpillBytes(bytes: Buffer, name: string, opts: { dropT
   const judge = new LineJudge(name, opts);
   const slices = new LoopSlices(opts.sliceMs);
   const pairs: IdentifiedPair[] = [];
+  let rest: JournalRest | undefined;
   for (const v of judgedLinesOf(bytes, judge)) {
     if (isBad(v)) return { kind: 'malformed', reason: v.reason };
-    if (v) pairs.push(v);
+    if (isRest(v)) rest = v.rest;
+    else if (v) pairs.push(v);
     if (slices.due()) await slices.yieldNow(); // the bytes are this call's own: nothing reuses them meanwhile
   }
-  if (pairs.length === 0) return judge.tornLines > 0 ? { kind: 'empty', tornLines: judge.tornLines } : { kind: 'empty' };
-  return judge.tornLines > 0 ? { kind: 'pairs', pairs, tornLines: judge.tornLines } : { kind: 'pairs', pairs };
+  return contentOf(pairs, judge, rest);
+}
+
+/**
+ * What a read found, with the count of a torn last line (it is counted where it is dropped)
+ * and a journal segment's rest to set aside, each only when there is one.
+ */
+export function contentOf(pairs: IdentifiedPair[], judge: LineJudge, rest: JournalRest | undefined): SpillFileContent {
+  const extra = { ...(judge.tornLines > 0 ? { tornLines: judge.tornLines } : {}), ...(rest ? { rest } : {}) };
+  return pairs.length === 0 ? { kind: 'empty', ...extra } : { kind: 'pairs', pairs, ...extra };
 }

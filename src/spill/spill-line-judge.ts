@@ -10,10 +10,25 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export interface JudgeOptions {
   /**
    * A journal segment of a dead writer: a last line cut short (no newline, not JSON) is
-   * dropped, and zeros from its first NUL byte to its end are space the writer allocated and
-   * never wrote (see journalDataEnd).
+   * dropped, zeros from its first NUL byte to its end are space the writer allocated and
+   * never wrote, and a NUL with data after it ends what is applied (see journalDataEnd).
    */
   dropTornTail?: boolean;
+}
+
+/**
+ * Where a dead writer's journal segment stops being applied: its first NUL byte has data
+ * after it (a power cut wrote a later page and lost an earlier one). The lines before are
+ * applied; the bytes from `from` (the start of the line holding that NUL) to the end are set
+ * aside whole, for an operator to salvage.
+ */
+export interface JournalRest {
+  /** File offset of the first byte set aside: just after the last newline before the NUL. */
+  from: number;
+  /** Its line number (the lines before it were read). */
+  line: number;
+  /** File offset of the first NUL byte. */
+  nul: number;
 }
 
 /** Judges one line; the verdict of a bad line names it and why. */
@@ -78,9 +93,9 @@ export class LineJudge {
     return this.opts.dropTornTail === true;
   }
 
-  /** The line holding a NUL byte that more data follows: not a journal segment's unwritten end. */
-  nulInside(lineNo: number, at: number): { reason: string } {
-    return { reason: `line ${lineNo}: a NUL byte (file offset ${at}) with more data after it; only a journal segment's unwritten end may be zeros` };
+  /** The rest of a journal segment, from the line holding a NUL byte that more data follows: set aside, not read. */
+  restFrom(from: number, line: number, nul: number): { rest: JournalRest } {
+    return { rest: { from, line, nul } };
   }
 
   private torn(): null {
@@ -89,10 +104,16 @@ export class LineJudge {
   }
 }
 
-export type Verdict = ReturnType<LineJudge['judge']>;
+/** A line's verdict; a journal segment's last verdict may instead be where its rest begins. */
+export type Verdict = ReturnType<LineJudge['judge']> | { rest: JournalRest };
 
 export function isBad(v: Verdict): v is { reason: string } {
-  return v !== null && !Array.isArray(v);
+  return v !== null && !Array.isArray(v) && 'reason' in v;
+}
+
+/** The end of what a journal segment applies: every verdict before it was its lines'. */
+export function isRest(v: Verdict | { rest: JournalRest }): v is { rest: JournalRest } {
+  return v !== null && !Array.isArray(v) && 'rest' in v;
 }
 
 /** Another user's file, or one others could have written, may be forged history: never applied. */
@@ -123,8 +144,9 @@ export function zerosFrom(bytes: Uint8Array, from: number): boolean {
  * its first line and filled by copies, so a writer that died leaves zeros after its last
  * line: from the first NUL byte on, every byte 0 is that unwritten space (no line a writer
  * makes holds a NUL byte: JSON escapes it). `end`: the offset of that NUL (the length when
- * there is none). `nulInside`: a NUL with more data after it, which no writer leaves (the
- * file is quarantined); `end` is then the start of the line holding it.
+ * there is none). `nulInside`: a NUL with more data after it, which no process crash
+ * leaves, but a power cut can (pages written back out of order); `end` is then the start
+ * of the line holding it, where the rest set aside begins (JournalRest).
  */
 export function journalDataEnd(bytes: Uint8Array): { end: number; nulInside?: number } {
   const z = bytes.indexOf(0);
@@ -150,11 +172,11 @@ const DECODE_CHUNK_BYTES = 64 * 1024;
 export function* judgedLinesOf(bytes: Uint8Array, judge: LineJudge): Generator<Verdict> {
   const data = judge.journal ? journalDataEnd(bytes) : undefined;
   const nextLineNo = yield* judgedLines(data ? bytes.subarray(0, data.end) : bytes, judge);
-  if (data?.nulInside !== undefined) yield judge.nulInside(nextLineNo, data.nulInside);
+  if (data?.nulInside !== undefined) yield judge.restFrom(data.end, nextLineNo, data.nulInside);
 }
 
 /** judgedLinesOf's lines; returns the number the next line would have. */
-function* judgedLines(bytes: Uint8Array, judge: LineJudge): Generator<Verdict, number> {
+function* judgedLines(bytes: Uint8Array, judge: LineJudge): Generator<ReturnType<LineJudge['judge']>, number> {
   let lineNo = 1;
   for (let start = 0; start < bytes.length; ) {
     const cut = bytes.indexOf(0x0a, Math.min(start + DECODE_CHUNK_BYTES, bytes.length - 1));
@@ -196,7 +218,7 @@ class LineBytes {
 }
 
 /** judgedLinesOf's verdicts line by line from the bytes, numbered from `firstLineNo`. */
-function* judgedLinesOfBytes(bytes: Uint8Array, judge: LineJudge, firstLineNo: number): Generator<Verdict> {
+function* judgedLinesOfBytes(bytes: Uint8Array, judge: LineJudge, firstLineNo: number): Generator<ReturnType<LineJudge['judge']>> {
   let start = 0;
   for (let lineNo = firstLineNo; start <= bytes.length; lineNo++) {
     const nl = bytes.indexOf(0x0a, start);

@@ -7,17 +7,22 @@ import fse from 'fs-extra';
 import { SpillFileChangedError } from '../errors.js';
 import { MAX_SPILL_LINE_BYTES } from '../schemas.js';
 import { LoopSlices } from '../loop-slices.js';
-import { isBad, judgedLinesOf, LineJudge, untrustedBecause, zerosFrom, type Verdict } from './spill-line-judge.js';
-import { OPEN_SPILL_FILE, parseSpillBytes, readWholeSmallFile, refusedOpen, SYNC_READ_MAX_BYTES } from './small-spill-file.js';
+import { isBad, isRest, judgedLinesOf, LineJudge, untrustedBecause, zerosFrom, type JournalRest, type Verdict } from './spill-line-judge.js';
+import { contentOf, OPEN_SPILL_FILE, parseSpillBytes, readWholeSmallFile, refusedOpen, SYNC_READ_MAX_BYTES } from './small-spill-file.js';
 import type { IdentifiedPair } from './spill-writer.js';
 
 export { MAX_SPILL_LINE_BYTES };
 
+export type { JournalRest };
+
 export type SpillFileContent =
-  /** `tornLines`: a cut last line of a journal segment, dropped (never acknowledged). */
-  | { kind: 'pairs'; pairs: IdentifiedPair[]; tornLines?: number }
-  /** No pair; `tornLines`: a journal segment whose writer died in its first write. */
-  | { kind: 'empty'; tornLines?: number }
+  /**
+   * `tornLines`: a cut last line of a journal segment, dropped (never acknowledged).
+   * `rest`: a journal segment with data after zeros: `pairs` are the lines before; the rest is set aside.
+   */
+  | { kind: 'pairs'; pairs: IdentifiedPair[]; tornLines?: number; rest?: JournalRest }
+  /** No pair; `tornLines`: a journal segment whose writer died in its first write; `rest`: as above. */
+  | { kind: 'empty'; tornLines?: number; rest?: JournalRest }
   | { kind: 'malformed'; reason: string }
   | { kind: 'not-a-file'; reason: string }
   /** Another user's, or writable by others: quarantined, never applied. */
@@ -26,8 +31,10 @@ export type SpillFileContent =
 
 /** What the validating pass found: like SpillFileContent, with a count instead of the pairs. */
 export type SpillFileScan =
-  | { kind: 'pairs'; pairs: number; tornLines?: number; version: string }
-  | Exclude<SpillFileContent, { kind: 'pairs' }>;
+  | { kind: 'pairs'; pairs: number; tornLines?: number; rest?: JournalRest; version: string }
+  /** `version` with a rest to set aside: the file it was found in. */
+  | { kind: 'empty'; tornLines?: number; rest?: JournalRest; version?: string }
+  | Exclude<SpillFileContent, { kind: 'pairs' | 'empty' }>;
 
 /** The most read from a file at once; a small file gets a buffer of its own size. */
 const READ_BYTES = 1024 * 1024;
@@ -57,8 +64,10 @@ async function* judgedLines(fh: FileHandle, size: number, judge: LineJudge, slic
   let partialBytes = 0;
   let lineNo = 1;
   let total = 0;
-  /** A journal segment's first NUL byte (journalDataEnd): the bytes from there on must all be 0. */
+  /** A journal segment's first NUL byte (journalDataEnd): zeros to the end, or where its rest begins. */
   let nulAt = -1;
+  /** The rest from the line holding that NUL is set aside once the lines before it are judged. */
+  let restAhead = false;
   for (let atEnd = false; !atEnd; ) {
     const { bytesRead } = await fh.read(buf, 0, buf.length, null);
     if (bytesRead === 0) break;
@@ -70,12 +79,13 @@ async function* judgedLines(fh: FileHandle, size: number, judge: LineJudge, slic
       const z = nulAt >= 0 ? 0 : data.indexOf(0);
       if (z >= 0) {
         if (nulAt < 0) nulAt = total - bytesRead + z;
-        if (!zerosFrom(data, z)) {
-          // No writer leaves a NUL with data after it: the line holding the first one is bad.
-          yield judge.nulInside(lineNo + countNewlines(data, 0, Math.max(0, z)), nulAt);
+        // Data after the zeros: the line holding the NUL and everything after it is the rest.
+        restAhead = !zerosFrom(data, z);
+        if (nulAt < total - bytesRead) {
+          if (!restAhead) continue; // still in the zeros: read on to the end
+          yield judge.restFrom(nulAt - partialBytes, lineNo, nulAt);
           return;
         }
-        if (nulAt < total - bytesRead) continue; // still in the zeros: read on to the end
         data = data.subarray(0, z); // the lines before the zeros, then only zeros are read
       }
     }
@@ -103,14 +113,13 @@ async function* judgedLines(fh: FileHandle, size: number, judge: LineJudge, slic
       start = end + 1;
       if (slices.due()) await slices.yieldNow(); // buf is not read into again before we come back
     }
+    if (restAhead) {
+      // The piece before the NUL is no torn last line: data follows. It starts the rest.
+      yield judge.restFrom(nulAt - partialBytes, lineNo, nulAt);
+      return;
+    }
   }
   if (partialBytes > 0) yield judge.judge(Buffer.concat(partial), lineNo, false);
-}
-
-function countNewlines(data: Uint8Array, from: number, to: number): number {
-  let n = 0;
-  for (let i = data.indexOf(0x0a, from); i !== -1 && i < to; i = data.indexOf(0x0a, i + 1)) n++;
-  return n;
 }
 
 type Opened = { fh: FileHandle; size: number; version: string } | Exclude<SpillFileContent, { kind: 'pairs' | 'empty' | 'malformed' }>;
@@ -135,27 +144,25 @@ async function openSpillFile(path: string): Promise<Opened> {
   return { fh, size: st.size, version: `${st.ino}:${st.size}:${st.mtimeMs}` };
 }
 
-/** A file without a pair, keeping the count of a torn last line (it is counted where it is dropped). */
-function emptyFile(judge: LineJudge): { kind: 'empty'; tornLines?: number } {
-  return judge.tornLines > 0 ? { kind: 'empty', tornLines: judge.tornLines } : { kind: 'empty' };
-}
-
 /** The validating pass: every line checked, nothing kept but a count. */
 export async function scanSpillFile(path: string, name: string, opts: ReadOptions = {}): Promise<SpillFileScan> {
   const opened = await openSpillFile(path);
   if (!('fh' in opened)) return opened;
   const judge = new LineJudge(name, opts);
   let pairs = 0;
+  let rest: JournalRest | undefined;
   try {
     for await (const v of judgedLines(opened.fh, opened.size, judge, opts.sliceMs)) {
       if (isBad(v)) return { kind: 'malformed', reason: v.reason };
-      if (v) pairs++;
+      if (isRest(v)) rest = v.rest;
+      else if (v) pairs++;
     }
   } finally {
     await opened.fh.close();
   }
-  if (pairs === 0) return emptyFile(judge);
-  return judge.tornLines > 0 ? { kind: 'pairs', pairs, tornLines: judge.tornLines, version: opened.version } : { kind: 'pairs', pairs, version: opened.version };
+  const extra = { ...(judge.tornLines > 0 ? { tornLines: judge.tornLines } : {}), ...(rest ? { rest } : {}) };
+  if (pairs === 0) return rest ? { kind: 'empty', ...extra, version: opened.version } : { kind: 'empty', ...extra };
+  return { kind: 'pairs', pairs, ...extra, version: opened.version };
 }
 
 /**
@@ -176,7 +183,7 @@ export async function* readSpillChunks(path: string, name: string, chunkPairs: n
   try {
     for await (const v of judgedLines(opened.fh, opened.size, judge, Infinity)) {
       if (isBad(v)) throw new SpillFileChangedError(`spill file ${name} changed while it was being read back (${v.reason}); it is read again`);
-      if (!v) continue;
+      if (!v || isRest(v)) continue; // the rest is set aside by the caller, from the scan
       chunk.push(v);
       if (chunk.length >= chunkPairs) {
         yield chunk;
@@ -209,6 +216,7 @@ export async function readSmallSpillFile(path: string, name: string, maxBytes: n
   if (!('fh' in opened)) return opened;
   const judge = new LineJudge(name, opts);
   const pairs: IdentifiedPair[] = [];
+  let rest: JournalRest | undefined;
   try {
     if (opened.size > maxBytes) return { kind: 'too-large' };
     // Within a bound the caller set (merged read-back's 4 MiB), read whole and parsed from
@@ -218,13 +226,13 @@ export async function readSmallSpillFile(path: string, name: string, maxBytes: n
     if (bytes) return await parseSpillBytes(bytes, name, opts);
     for await (const v of judgedLines(opened.fh, opened.size, judge, opts.sliceMs)) {
       if (isBad(v)) return { kind: 'malformed', reason: v.reason };
-      if (v) pairs.push(v);
+      if (isRest(v)) rest = v.rest;
+      else if (v) pairs.push(v);
     }
   } finally {
     await opened.fh.close();
   }
-  if (pairs.length === 0) return emptyFile(judge);
-  return judge.tornLines ? { kind: 'pairs', pairs, tornLines: judge.tornLines } : { kind: 'pairs', pairs };
+  return contentOf(pairs, judge, rest);
 }
 
 /**
@@ -246,10 +254,11 @@ async function readWhole(fh: FileHandle, size: number): Promise<Buffer | null> {
 export function parseSpillText(bytes: Uint8Array, name: string, opts: ReadOptions = {}): SpillFileContent {
   const judge = new LineJudge(name, opts);
   const pairs: IdentifiedPair[] = [];
+  let rest: JournalRest | undefined;
   for (const v of judgedLinesOf(bytes, judge)) {
     if (isBad(v)) return { kind: 'malformed', reason: v.reason };
-    if (v) pairs.push(v);
+    if (isRest(v)) rest = v.rest;
+    else if (v) pairs.push(v);
   }
-  if (pairs.length === 0) return emptyFile(judge);
-  return judge.tornLines > 0 ? { kind: 'pairs', pairs, tornLines: judge.tornLines } : { kind: 'pairs', pairs };
+  return contentOf(pairs, judge, rest);
 }

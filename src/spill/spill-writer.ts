@@ -107,15 +107,23 @@ function* spillParts(pairs: readonly IdentifiedPair[], caps: SpillFileCaps): Gen
   }
 }
 
-/** A spill's parts share its name's place in line: `<stem>.jsonl` alone, `<stem>-p0001.jsonl`… when split. */
-function partName(stem: string, part: number, parts: 'one' | 'several'): string {
-  return parts === 'one' ? `${stem}.jsonl` : `${stem}-p${String(part).padStart(4, '0')}.jsonl`;
+/**
+ * A spill's parts share its name's place in line: `<stem>.jsonl` alone, `<stem>-p0001.jsonl`…
+ * when split; `tag` goes before `.jsonl` (`-journal`: a file the journal's readers take).
+ */
+function partName(stem: string, part: number, parts: 'one' | 'several', tag: string): string {
+  return parts === 'one' ? `${stem}${tag}.jsonl` : `${stem}-p${String(part).padStart(4, '0')}${tag}.jsonl`;
 }
 
 export class SpillWriter {
   constructor(
     readonly dir: string,
     private readonly caps: SpillFileCaps = DEFAULT_CAPS,
+    /**
+     * Before `.jsonl` in every name, kept on a collision's name too: `-journal` for salvaged
+     * pairs in a journal directory, whose readers take only journal segment names.
+     */
+    private readonly tag = '',
   ) {}
 
   /** Writes durable spill files (capped by bytes and pairs) and returns them, oldest first. */
@@ -152,7 +160,7 @@ export class SpillWriter {
       await writeTmpDurably(tmp, part.value.pieces);
       const count = part.value.count();
       part = parts.next();
-      const name = await publishUnique(tmp, this.dir, partName(stem, k, k === 1 && part.done ? 'one' : 'several'));
+      const name = await publishUnique(tmp, this.dir, partName(stem, k, k === 1 && part.done ? 'one' : 'several', this.tag), this.tag);
       written.push({ name, pairs: count });
     }
     const parents = parentsNotDurable(this.dir);
@@ -172,7 +180,7 @@ export class SpillWriter {
       writeTmpDurablySync(tmp, part.value.pieces);
       const count = part.value.count();
       part = parts.next();
-      const name = publishUniqueSync(tmp, this.dir, partName(stem, k, k === 1 && part.done ? 'one' : 'several'));
+      const name = publishUniqueSync(tmp, this.dir, partName(stem, k, k === 1 && part.done ? 'one' : 'several', this.tag), this.tag);
       written.push({ name, pairs: count });
     }
     const parents = parentsNotDurable(this.dir);
@@ -185,13 +193,13 @@ export class SpillWriter {
 
 
 /** On a name taken already (pid reuse, a clock step), `<stem>-c1.jsonl`, `-c2`…: right after it in line. */
-function collisionName(name: string, k: number): string {
-  return name.replace(/\.jsonl$/, `-c${k}.jsonl`);
+function collisionName(name: string, k: number, tag: string): string {
+  return `${name.slice(0, name.length - `${tag}.jsonl`.length)}-c${k}${tag}.jsonl`;
 }
 
-async function publishUnique(tmp: string, dir: string, name: string): Promise<string> {
+async function publishUnique(tmp: string, dir: string, name: string, tag: string): Promise<string> {
   for (let k = 0; ; k++) {
-    const candidate = k === 0 ? name : collisionName(name, k);
+    const candidate = k === 0 ? name : collisionName(name, k, tag);
     try {
       await publishNoReplace(tmp, join(dir, candidate));
       return candidate;
@@ -204,9 +212,9 @@ async function publishUnique(tmp: string, dir: string, name: string): Promise<st
   }
 }
 
-function publishUniqueSync(tmp: string, dir: string, name: string): string {
+function publishUniqueSync(tmp: string, dir: string, name: string, tag: string): string {
   for (let k = 0; ; k++) {
-    const candidate = k === 0 ? name : collisionName(name, k);
+    const candidate = k === 0 ? name : collisionName(name, k, tag);
     try {
       publishNoReplaceSync(tmp, join(dir, candidate));
       return candidate;

