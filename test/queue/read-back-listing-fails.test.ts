@@ -20,9 +20,10 @@ afterEach(async () => {
 
 describe('a spill directory whose listing fails while the queue runs', () => {
   // Checked (session 12, read-back.ts `listingOf`, StrykerJS's "no coverage" mutants, each
-  // applied by hand): the catch emptied (it answers undefined, the round reads `.pending` of it
-  // and throws: the worker stops for good) — 'b' never reaches the sink, the wait fails; the
-  // log's condition made true — an error line every poll, the count fails; made false, or
+  // applied by hand, on main with the worker supervisor): the catch emptied — it answers
+  // undefined, the round reads `.pending` of it and throws; no line names the directory and the
+  // wait for it fails (before the supervisor, 2525239, that throw stopped the worker for good;
+  // now it is restarted and 'b' arrives — checked with that wait left out); the log's condition made true — an error line every poll, the count fails; made false, or
   // the message "" — no line naming the directory, the wait fails. Restored, it passes.
   it('logs once and keeps delivering fresh pairs, and reads back the waiting files once it is fixed', { timeout: 60_000 }, async () => {
     const dir = join(tempDir('provq-listfail-'), 'spill');
