@@ -28,7 +28,8 @@ describe('an own spill file read back alone, whose claim fails', () => {
   // Checked (session 12: read-back.ts `apply`, the catch around the claim, `return 'failed'` →
   // `return ""` — StrykerJS's string mutant — applied by hand): the failed claim was taken as
   // the file done, flush() resolved true with 'own' in no sink, and this fails at that expect
-  // (1 of 1). Restored, it passes.
+  // (1 of 1). Restored, it passes. The debug line when the lease cannot be taken: its fields
+  // `{}` or its message `""` (StrykerJS survivors) fail the `toContain` (each 1 of 1).
   it('is not reported durable while it cannot be claimed, and is applied once the filesystem is writable', { timeout: 120_000 }, async () => {
     const mnt = tempDir('provq-roalone-');
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]);
@@ -51,7 +52,12 @@ describe('an own spill file read back alone, whose claim fails', () => {
       },
     };
     const failures: string[] = [];
-    const logger = { ...silentLogger, error: (f: { file?: string }, msg: string) => failures.push(`${f.file}: ${msg}`) };
+    const debug: string[] = [];
+    const logger = {
+      ...silentLogger,
+      error: (f: { file?: string }, msg: string) => failures.push(`${f.file}: ${msg}`),
+      debug: (f: { dir?: string }, msg: string) => debug.push(`${f.dir}: ${msg}`),
+    };
     const q = new ProvenanceWriteQueue(sink, {
       spillDir: dir, durability: 'memory', maxAttempts: 1, retryBaseMs: 20, retryMaxMs: 200, idlePollMs: 50, logger,
     });
@@ -71,6 +77,8 @@ describe('an own spill file read back alone, whose claim fails', () => {
     expect(await until(() => failures.some((f) => f.startsWith(`${own}: cannot read back`)), 30_000)).toBe(true);
     expect(await q.flush(500)).toBe(false);
     expect(recorded.cues()).toEqual([]);
+    // The read-back lease could not be taken either: said at debug level, naming the directory.
+    expect(debug).toContain(`${dir}: read-back lease not taken; claiming files one by one`);
 
     setReadOnly(false);
     expect(await until(() => recorded.cues().includes('own'), 30_000)).toBe(true);
