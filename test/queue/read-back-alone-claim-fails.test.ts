@@ -28,7 +28,9 @@ describe('an own spill file read back alone, whose claim fails', () => {
   // Checked (session 12: read-back.ts `apply`, the catch around the claim, `return 'failed'` →
   // `return ""` — StrykerJS's string mutant — applied by hand): the failed claim was taken as
   // the file done, flush() resolved true with 'own' in no sink, and this fails at that expect
-  // (1 of 1). Restored, it passes. The debug line when the lease cannot be taken: its fields
+  // (1 of 1). Restored, it passes. Two survivors of the run (its sandbox predates this test)
+  // fail it the same way: `roundIn`'s `outcome === 'busy' || outcome === 'failed'` with the
+  // second half made false, or `'failed'` → `""` there (each 1 of 1). The debug line when the lease cannot be taken: its fields
   // `{}` or its message `""` (StrykerJS survivors) fail the `toContain` (each 1 of 1).
   it('is not reported durable while it cannot be claimed, and is applied once the filesystem is writable', { timeout: 120_000 }, async () => {
     const mnt = tempDir('provq-roalone-');
