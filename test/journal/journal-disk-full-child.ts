@@ -9,13 +9,14 @@
 //   'full-at-kill': the a's call let through (the a's saved), the disk still full.
 // Then it prints one JSON line — the cues acknowledged, the cues whose lines were whole in
 // the journal right after the cut, whether a torn line was there — and waits for the kill.
-import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isJournalSegmentName } from '../../src/journal/journal-names.js';
 import { silentLogger } from '../../src/log.js';
 import type { ProvenancePair } from '../../src/schemas.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { JOURNAL_DIR_NAME } from '../../src/store/store-layout.js';
+import { fillBut } from '../helpers/fill-but.js';
 
 const cfg = JSON.parse(process.argv[2]!) as { storePath: string; scenario: 'space-back' | 'full-at-kill'; leaveBytes: number };
 const journalDir = join(cfg.storePath, JOURNAL_DIR_NAME);
@@ -63,18 +64,10 @@ function journalNow(): { whole: string[]; torn: boolean } {
   return { whole, torn };
 }
 
-function fillBut(leaveBytes: number): void {
-  try {
-    writeFileSync(filler, Buffer.alloc(64 * 1024 * 1024));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  }
-  truncateSync(filler, Math.max(0, statSync(filler).size - leaveBytes));
-}
 
 await enqueue('a', 10);
 await until(() => calls.length > 0);
-fillBut(cfg.leaveBytes);
+fillBut(filler, cfg.leaveBytes);
 await enqueue('b', 20, 1000);
 const afterCut = journalNow();
 const errorsAtCut = queue.stats().journalErrors;

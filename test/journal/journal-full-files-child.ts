@@ -13,13 +13,14 @@
 // After each phase it counts what the journal dir holds. Then it writes what it saw to
 // `saidFile` — the pairs each recall acknowledged, per phase, and the counts — prints `said`
 // and waits for the kill. Every recall listed returned before that: acknowledged.
-import { readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isJournalSegmentName } from '../../src/journal/journal-names.js';
 import type { Logger } from '../../src/log.js';
 import { OWNER_FILE } from '../../src/spill/dir-owner.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { JOURNAL_DIR_NAME } from '../../src/store/store-layout.js';
+import { fillBut } from '../helpers/fill-but.js';
 
 export interface FullFilesConfig {
   storePath: string;
@@ -90,17 +91,9 @@ async function recall(into: string[]): Promise<void> {
   await new Promise((r) => setImmediate(r));
 }
 
-function fillBut(leaveBytes: number): void {
-  try {
-    writeFileSync(filler, Buffer.alloc(64 * 1024 * 1024));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  }
-  truncateSync(filler, Math.max(0, statSync(filler).size - leaveBytes));
-}
 
 const acked: FullFilesSaid['acked'] = { fill: [], full: [], back: [] };
-fillBut(cfg.leaveBytes);
+fillBut(filler, cfg.leaveBytes);
 while (queue.stats().journalErrors === 0) {
   if (n > 200_000) throw new Error('the journal never filled its disk');
   await recall(acked.fill);
