@@ -3,11 +3,24 @@
 // generated helpers typedoc warns about, and no mutant of the core is killed by docs.
 import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.js';
+import { KillFirstSequencer } from './test/mutation/kill-first-sequencer.js';
+
+// A run by area (run-areas.mjs sets MUTATE_AREA) has no Postgres test: no PostgreSQL is started
+// (StrykerJS starts vitest again after every timeout). `--whole` runs every test, Postgres's too.
+const globalSetup = process.env.MUTATE_AREA ? ['test/setup/sweep.ts'] : base.test?.globalSetup;
 
 export default mergeConfig(
-  base,
+  { ...base, test: { ...base.test, globalSetup } },
   defineConfig({
     // 60 s, not npm test's 120 s: a mutant that hangs a test costs its full limit here.
-    test: { exclude: [...configDefaults.exclude, 'test/docs/api-doc.test.ts'], testTimeout: 60_000, hookTimeout: 30_000 },
+    test: {
+      exclude: [...configDefaults.exclude, 'test/docs/api-doc.test.ts'],
+      // Each test's limit in a mutant run: StrykerJS's timeout rule, per test (the file says how).
+      setupFiles: ['test/helpers/mutation-deadline.ts'],
+      testTimeout: 60_000,
+      hookTimeout: 30_000,
+      // StrykerJS stops a mutant's run at its first failing test: the order decides what a kill costs.
+      sequence: { sequencer: KillFirstSequencer },
+    },
   }),
 );

@@ -19,6 +19,7 @@
 // killed only by another area's tests shows as a survivor here (docs/testing.md).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { stateFile } from './state-report.mjs';
 
 /** The areas: what is mutated, and the tests run against it. Globs as StrykerJS takes them. */
@@ -175,7 +176,15 @@ function main(argv) {
     else rmSync(scratchFile(area), { force: true });
     const r = spawnSync('npx', strykerArgs(area, extra, only), {
       stdio: 'inherit',
-      env: { ...process.env, MUTANT_LOG: `reports/mutants-${area}.jsonl`, MUTATE_STATE: stateFile(area), MUTATE_AREA: area },
+      env: {
+        ...process.env,
+        MUTANT_LOG: `reports/mutants-${area}.jsonl`,
+        MUTATE_STATE: stateFile(area),
+        MUTATE_AREA: area,
+        // The dry run's per-test times (mutant-log-reporter.mjs): each test's limit in the mutant
+        // runs (test/helpers/mutation-deadline.ts). Absolute: the tests run in StrykerJS's sandbox.
+        MUTATE_DRY_RUN: resolve(`reports/mutants-${area}.jsonl.dry-run.json`),
+      },
     });
     // Ctrl-C (or a kill) stops every area, not just this one: the next run resumes it.
     if (r.signal) return 130;
