@@ -13,7 +13,7 @@ import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
 import { journalMapFor, type JournalMap } from './journal-map.js';
 import { closeSegment, openSegment, retireSegment, syncSegment, syncSegmentSync, unmapSegmentNow, type Segment } from './journal-segment.js';
-import { COPY_MAX_BYTES, touchStep, wantsTouch, writeIntoSegment } from './mapped-segment.js';
+import { COPY_MAX_BYTES, mappedSegmentBytes, touchStep, wantsTouch, writeIntoSegment } from './mapped-segment.js';
 import { CHUNK_BYTES, TurnLines } from './turn-lines.js';
 import { WriteFailures } from './write-failures.js';
 
@@ -396,18 +396,4 @@ export class JournalWriter {
     if (this.current) this.sync(this.current);
     this.settleRotated(saved, true);
   };
-}
-
-/**
- * What a mapped segment allocates: segmentBytes, or one turn larger than that — but no more
- * than a segment's MAX_SPILL_FILE_PAIRS take at this turn's bytes a pair, with a quarter
- * more. Lines of about 130 bytes fill 16,384 pairs at ~2.2 MB: an 8 MiB allocation was
- * mostly cut off again at rotation (an ftruncate freeing ~6 MB of blocks, ~1.4 ms each, 31
- * a row-12 run). A segment whose lines come out longer fills its allocation first and
- * rotates there, as any mapped segment does.
- */
-export function mappedSegmentBytes(segmentBytes: number, bytes: number, pairs: number): number {
-  const page = 4096;
-  const byPairs = pairs > 0 ? Math.ceil(((bytes / pairs) * MAX_SPILL_FILE_PAIRS * 1.25) / page) * page : segmentBytes;
-  return Math.max(bytes, Math.min(segmentBytes, byPairs));
 }
