@@ -5,7 +5,7 @@ export type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats }
 export type { StoreQueueOptions } from './store/queue-toggle.js';
 export { ProvenanceWriteQueue } from './queue/provenance-write-queue.js';
 export type { DirectQueueOptions, QueueStats } from './queue/provenance-write-queue.js';
-export type { QueueEvents, QuarantinedEvent, SpilledEvent, WorkerFailedEvent, WriteErrorEvent } from './queue/events.js';
+export type { QueueEvents, QuarantinedEvent, QueuePart, SpilledEvent, WorkerFailedEvent, WriteErrorEvent } from './queue/events.js';
 export type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from './sink.js';
 export type {
   FlushOptions,

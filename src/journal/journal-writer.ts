@@ -13,7 +13,7 @@ import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
 import { journalMapFor, type JournalMap } from './journal-map.js';
 import { closeSegment, openSegment, retireSegment, syncSegment, syncSegmentSync, unmapSegmentNow, type Segment } from './journal-segment.js';
-import { COPY_MAX_BYTES, touchStep, wantsTouch, writeIntoSegment } from './mapped-segment.js';
+import { COPY_MAX_BYTES, mappedSegmentBytes, touchStep, wantsTouch, writeIntoSegment } from './mapped-segment.js';
 import { CHUNK_BYTES, TurnLines } from './turn-lines.js';
 import { WriteFailures } from './write-failures.js';
 
@@ -274,9 +274,9 @@ export class JournalWriter {
     if (cur && cur.bytes > 0 && (cur.bytes + bytes > this.opts.segmentBytes || cur.pairs + pairs > MAX_SPILL_FILE_PAIRS)) this.rotate();
     else if (cur?.mapped && cur.bytes + bytes > cur.mapped.capacity) this.rotate(); // its allocation is what it holds
     if (this.current) return this.current;
-    // Mapped, a segment is allocated whole: segmentBytes, or one line larger than that. Its
-    // first pages are touched now only when this turn's bytes will be copied in.
-    const mapping = this.map ? { map: this.map, bytes: Math.max(this.opts.segmentBytes, bytes), touchFirst: bytes <= COPY_MAX_BYTES } : null;
+    // Mapped, a segment is allocated whole, and its first pages are touched now only when this
+    // turn's bytes will be copied in.
+    const mapping = this.map ? { map: this.map, bytes: mappedSegmentBytes(this.opts.segmentBytes, bytes, pairs), touchFirst: bytes <= COPY_MAX_BYTES } : null;
     const seg = openSegment(this.dir, this.opts.claimStaleMs, this.log, () => this.claimLost(seg), mapping);
     this.current = seg;
     if (mapping) this.noteMapping(seg);

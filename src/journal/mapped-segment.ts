@@ -8,6 +8,7 @@
 // the readers take for unwritten space (spill-line-judge.ts, journalDataEnd).
 import { ftruncateSync, writeSync } from 'node:fs';
 import type { JournalMap, MapHandle } from './journal-map.js';
+import { MAX_SPILL_FILE_PAIRS } from '../spill/spill-writer.js';
 
 /**
  * Pages are made present and writable ahead of the copies (JournalMap.populate), off the
@@ -124,4 +125,18 @@ export function unmapSegment(m: MappedSpace, fd: number | null, usedBytes: numbe
   } catch {
     // the zero tail stays: readers take it for unwritten space
   }
+}
+
+/**
+ * What a mapped segment allocates: segmentBytes, or one turn larger than that — but no more
+ * than a segment's MAX_SPILL_FILE_PAIRS take at this turn's bytes a pair, with a quarter
+ * more. Lines of about 130 bytes fill 16,384 pairs at ~2.2 MB: an 8 MiB allocation was
+ * mostly cut off again at rotation (an ftruncate freeing ~6 MB of blocks, ~1.4 ms each, 31
+ * a row-12 run). A segment whose lines come out longer fills its allocation first and
+ * rotates there, as any mapped segment does.
+ */
+export function mappedSegmentBytes(segmentBytes: number, bytes: number, pairs: number): number {
+  const page = 4096;
+  const byPairs = pairs > 0 ? Math.ceil(((bytes / pairs) * MAX_SPILL_FILE_PAIRS * 1.25) / page) * page : segmentBytes;
+  return Math.max(bytes, Math.min(segmentBytes, byPairs));
 }

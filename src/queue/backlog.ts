@@ -82,9 +82,9 @@ export class Backlog {
    * call's put back before them, so memory's first batch is always its oldest (the frontier).
    */
   putBack(t: TakenPairs): void {
+    const pairs = takenPairs(t); // decoded before memory is touched: should it throw, nothing has moved
     const older: PendingBatch[] = [];
     for (let b = this.memory.first(); b && oldestSeqOf(b) < t.minSeq; b = this.memory.first()) older.push(this.memory.shift()!);
-    const pairs = takenPairs(t);
     this.memory.unshift(identifiedBatch(pairs, t.minSeq, t.inputIds ?? false));
     for (let i = older.length - 1; i >= 0; i--) this.memory.unshift(older[i]!);
     this.memoryPairs += pairs.length;

@@ -28,6 +28,9 @@ export interface WriteErrorEvent {
   attempt: number;
 }
 
+/** The queue's parts a `'workerError'` names: the worker loop, or the overflow spill's timer. */
+export type QueuePart = 'worker' | 'overflow spill';
+
 /**
  * Payload of `'workerError'`: the queue's worker failed unexpectedly (a bug: sink and disk
  * errors are `'writeError'`s and spills, not this) and restarts after `restartInMs`. Pairs
@@ -36,9 +39,11 @@ export interface WriteErrorEvent {
 export interface WorkerFailedEvent {
   /** A WorkerFailedError (code `PROVQ_WORKER_FAILED`); its `cause` is what the worker threw. */
   error: WorkerFailedError;
+  /** What failed: the worker loop, or the overflow spill that runs on its own timer beside it. */
+  part: QueuePart;
   /** Failures in a row (the backoff doubles with each, up to retryMaxMs; 60 s without one starts it again). */
   failures: number;
-  /** When the worker runs again (sooner if stop() is called). */
+  /** When it runs again (the worker: sooner if stop() is called). */
   restartInMs: number;
 }
 

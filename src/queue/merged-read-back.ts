@@ -8,6 +8,7 @@ import { unlink } from 'node:fs/promises';
 import type { Logger } from '../log.js';
 import type { SpillClaim } from '../spill/spill-claims.js';
 import type { ChunkDelivered, ReplayOutcome } from '../spill/replay.js';
+import { assertUnchangedSince } from '../spill/file-version.js';
 import { readSmallSpillFile } from '../spill/spill-reader.js';
 import type { IdentifiedPair } from '../spill/spill-writer.js';
 
@@ -66,6 +67,8 @@ interface FileInRound {
   failed: boolean;
   /** Deleted or handed back: settled once. */
   settled: boolean;
+  /** The file as it was read: deleted only if it is still that one (file-version.ts). */
+  version: string | undefined;
 }
 
 /** A file read whole to be merged, or one to replay on its own (too big to merge, malformed, ...) in its turn. */
@@ -96,8 +99,10 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
         host.readAlone(f.name);
         return;
       }
-      // Every pair durable: also safe if the claim was taken over. One unlink (fs.rm would
-      // lstat first): a file gone already was deleted by whoever took the claim over.
+      // Every pair durable: also safe if the claim was taken over — unless the file changed
+      // after it was read (it is read again then). One unlink: a file gone already was
+      // deleted by whoever took the claim over.
+      if (f.version !== undefined) await assertUnchangedSince(f.claim.path, f.name, f.version);
       await unlink(f.claim.path).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
       });
@@ -166,7 +171,8 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
       const content = await readSmallSpillFile(claim.path, name, MERGE_MAX_FILE_BYTES, { dropTornTail: opts.dropTornTail });
       // A journal segment with data after zeros goes alone: its rest is set aside once its lines are durable.
       if (content.kind === 'pairs' && !content.rest) {
-        return { file: { name, claim, pairs: content.pairs.length, torn: content.tornLines ?? 0, open: 0, sent: false, failed: false, settled: false }, pairs: content.pairs };
+        const file = { name, claim, pairs: content.pairs.length, torn: content.tornLines ?? 0, open: 0, sent: false, failed: false, settled: false, version: content.version };
+        return { file, pairs: content.pairs };
       }
       if (content.kind === 'gone') {
         // Applied and deleted by another process since the listing: nothing to do (as a claim that found it gone).

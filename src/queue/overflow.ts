@@ -36,6 +36,12 @@ export interface SpillHost {
   spilled(files: { name: string; pairs: number }[], minSeq: number): void;
   /** The frontier moved or work appeared: settle flush waiters, wake the worker. */
   changed(): void;
+  /**
+   * The overflow spill failed unexpectedly (a bug: disk errors are retried, not this):
+   * reported like a worker failure; returns the backoff (ms) before it spills again. Absent
+   * (a scheduler on its own): logged here, and spilling waits retryMaxMs.
+   */
+  failed?(err: unknown): number;
 }
 
 export class SpillScheduler {
@@ -114,7 +120,9 @@ export class SpillScheduler {
     this.next?.cancel();
     const run = () => {
       this.next = null;
-      void this.spillOverflow();
+      // Never an unhandled rejection (one ends the application): spillOverflow recovers from
+      // what fails inside it; this catches a failure in that recovery itself.
+      this.spillOverflow().catch((err: unknown) => this.failedUnexpectedly(err));
     };
     if (ms === 0) {
       const immediate = setImmediate(run).unref();
@@ -125,6 +133,13 @@ export class SpillScheduler {
     }
   }
 
+  /**
+   * One overflow spill, on its timer, beside the worker loop (no watchdog runs it again). What
+   * fails here unexpectedly — not the disk, spill() handles that — must not leave `spilling`
+   * set (no async spill ever again: overflow waits for enqueue's sync spill, its pairs marked
+   * on their way for good, so flush() never resolves true and stop() waits for its deadline):
+   * the pairs go back in line, the failure is reported, and spilling goes on after a backoff.
+   */
   private async spillOverflow(): Promise<void> {
     const b = this.backlog;
     if (this.spilling || b.overflowPairs === 0 || this.host.halted()) return; // a running spill schedules the next
@@ -132,22 +147,67 @@ export class SpillScheduler {
     this.spilling = true;
     const t = takenLines(b.overflow.minSeq, b.overflow.takeForSpill(SPILL_FILE_PAIRS));
     b.begin(t);
-    const ok = await this.spill(t);
-    let keep = false;
-    if (!ok && !this.host.halted()) {
-      // Back in front of the overflow, to be spilled again after the backoff — unless memory
-      // took newer pairs while this spill was under way (enqueued while overflow was empty):
-      // then into memory, in sequence order, so that memory stays oldest first and older than
-      // all of overflow (the frontier flush and the journal read; the order calls take pairs).
-      keep = b.newestInMemorySeq() < t.minSeq;
-      if (keep) b.overflow.giveBack(t.lines!.runs);
-      else b.putBack(t);
+    try {
+      const ok = await this.spill(t);
+      let keep = false;
+      if (!ok && !this.host.halted()) keep = this.giveBack(t);
+      b.done(t);
+      if (!keep) b.overflow.recycle(t.lines!.runs);
+      this.spilling = false;
+      this.host.changed();
+    } catch (err) {
+      this.spilling = false;
+      this.recover(t, err);
     }
-    b.done(t);
-    if (!keep) b.overflow.recycle(t.lines!.runs);
-    this.spilling = false;
-    this.host.changed();
     if (b.overflowPairs > 0) this.scheduleSpill();
+  }
+
+  /**
+   * Pairs of a spill that failed, back in line: in front of the overflow, to be spilled again
+   * after the backoff — unless memory took newer pairs while this spill was under way
+   * (enqueued while overflow was empty): then into memory, in sequence order, so that memory
+   * stays oldest first and older than all of overflow (the frontier flush and the journal
+   * read; the order calls take pairs). True when they went back to overflow (lines kept).
+   */
+  private giveBack(t: TakenPairs): boolean {
+    const b = this.backlog;
+    if (b.newestInMemorySeq() < t.minSeq) {
+      b.overflow.giveBack(t.lines!.runs);
+      return true;
+    }
+    b.putBack(t);
+    return false;
+  }
+
+  /** After an unexpected failure in a spill: its pairs back in line if still marked on their way, reported, a backoff. */
+  private recover(t: TakenPairs, err: unknown): void {
+    if (this.host.halted()) return; // halting took every pair on its way
+    if (this.backlog.isBusy(t)) {
+      // Still marked on their way: not put back yet (give-back and done are one step apart;
+      // putBack decodes before it moves anything). Should that fail again, they stay marked on
+      // their way — flush() stays false for them, never a false true — and it is logged.
+      try {
+        this.giveBack(t);
+        this.backlog.done(t);
+      } catch (again) {
+        this.log.error({ spillDir: this.writer.dir, pairs: takenCount(t), ...errorFields(again) }, 'cannot put the pairs of a failed overflow spill back in line; report this with the stack');
+      }
+    }
+    this.failedUnexpectedly(err);
+    try {
+      this.host.changed(); // pairs may be back in memory: wake the worker
+    } catch {
+      // what failed may be this very step: reported above, and the worker wakes on its own poll
+    }
+  }
+
+  private failedUnexpectedly(err: unknown): void {
+    this.spilling = false;
+    let retryInMs = this.opts.retryMaxMs;
+    if (this.host.failed) retryInMs = this.host.failed(err);
+    else this.log.error({ spillDir: this.writer.dir, ...errorFields(err) }, 'overflow spill failed unexpectedly; spilling again after a backoff');
+    this.blockedUntil = Math.max(this.blockedUntil, performance.now() + retryInMs);
+    if (this.backlog.overflowPairs > 0) this.scheduleSpill();
   }
 
   /** Backpressure when the disk is slower than the overload: spill inside enqueue. */

@@ -69,6 +69,7 @@ export function wireQueueParts(q: QueueShared): QueueParts {
       q.progress.changed();
       worker.wake(); // overflow may have moved back to memory
     },
+    failed: (err): number => supervisor.partFailed('overflow spill', err),
   });
   const readBack = new ReadBack(
     {

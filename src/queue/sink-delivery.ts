@@ -8,11 +8,10 @@ import type { ResolvedQueueOptions } from '../schemas.js';
 import { FRESH_VALIDATED, FRESH_WITH_INPUT_IDS, REPLAYED_VALIDATED, type ProvenanceSink, type SinkWriteContext, type SinkWriteResult } from '../sink.js';
 import type { IdentifiedPair } from '../spill/spill-writer.js';
 import { backoffDelay, sleep } from './backoff.js';
+import { countWritten, type WrittenCounters } from './queue-stats.js';
 
 /** The queue's counters this class adds to. */
-export interface DeliveryCounters {
-  writtenPairs: number;
-  respooledPairs: number;
+export interface DeliveryCounters extends WrittenCounters {
   writeErrors: number;
 }
 
@@ -58,9 +57,7 @@ export class SinkDelivery {
       try {
         const result = readSinkResult(await this.call(pairs, context));
         if (this.hooks.halted()) return { ok: true, result }; // counted by whoever took over
-        const written = pairs.length - (result.unknownRecords?.length ?? 0);
-        this.counters.writtenPairs += written;
-        if (replayed) this.counters.respooledPairs += written;
+        countWritten(this.counters, pairs.length - (result.unknownRecords?.length ?? 0), result.duplicates, replayed);
         if (this.failing) this.log.info({ afterErrors: this.counters.writeErrors }, 'sink writes succeed again');
         this.failing = false;
         this.trips = 0;

@@ -7,11 +7,13 @@
 // runs again after a backoff that doubles up to retryMaxMs, so a worker that fails at once
 // every time costs a few runs a second at first and one per retryMaxMs after, never a
 // spinning CPU. Pairs a failed step held are back in memory before it rejects (worker.ts).
+// The overflow spill runs on its own timer, beside the worker loop: its unexpected failures
+// are reported here the same way (`part: 'overflow spill'`), with a backoff of their own.
 import { WorkerFailedError } from '../errors.js';
 import { describeThrown, errorFields, type Logger } from '../log.js';
 import type { ResolvedQueueOptions } from '../schemas.js';
 import { backoffDelay } from './backoff.js';
-import type { WorkerFailedEvent } from './events.js';
+import type { QueuePart, WorkerFailedEvent } from './events.js';
 
 /** A failure this long after the one before starts the backoff again from its base. */
 export const WORKER_HEALTHY_AFTER_MS = 60_000;
@@ -23,10 +25,22 @@ export interface SupervisorHost {
   workerFailed(event: WorkerFailedEvent): void;
 }
 
+/** Failures of one part since it last ran WORKER_HEALTHY_AFTER_MS without one. */
+interface FailureStreak {
+  inRow: number;
+  lastAt: number;
+}
+
+const WHAT_RUNS_AGAIN: Record<QueuePart, string> = {
+  worker: 'provenance worker failed; restarting it after a backoff (pairs stay queued, nothing is dropped)',
+  'overflow spill': 'provenance overflow spill failed; spilling again after a backoff (pairs stay queued, nothing is dropped)',
+};
+
 export class WorkerSupervisor {
-  /** Failures since the worker last ran WORKER_HEALTHY_AFTER_MS without one. */
-  private failuresInRow = 0;
-  private lastFailureAt = -Infinity;
+  private readonly streaks: Record<QueuePart, FailureStreak> = {
+    worker: { inRow: 0, lastAt: -Infinity },
+    'overflow spill': { inRow: 0, lastAt: -Infinity },
+  };
   private cutBackoff: (() => void) | null = null;
 
   constructor(
@@ -44,7 +58,7 @@ export class WorkerSupervisor {
         return;
       } catch (err) {
         if (this.host.halted()) return;
-        const restartInMs = this.failed(err);
+        const restartInMs = this.failed('worker', err);
         await this.backoff(restartInMs);
         if (this.host.halted()) return;
       }
@@ -56,22 +70,31 @@ export class WorkerSupervisor {
     this.cutBackoff?.();
   }
 
-  private failed(err: unknown): number {
+  /**
+   * A part that runs beside the worker loop (the overflow spill's timer) failed unexpectedly:
+   * reported as a worker failure is. Returns the backoff (ms) before that part runs again.
+   */
+  partFailed(part: Exclude<QueuePart, 'worker'>, err: unknown): number {
+    return this.failed(part, err);
+  }
+
+  private failed(part: QueuePart, err: unknown): number {
+    const streak = this.streaks[part];
     const now = performance.now();
-    if (now - this.lastFailureAt > WORKER_HEALTHY_AFTER_MS) this.failuresInRow = 0;
-    this.lastFailureAt = now;
-    this.failuresInRow++;
-    const restartInMs = backoffDelay(this.failuresInRow, this.opts.retryBaseMs, this.opts.retryMaxMs);
+    if (now - streak.lastAt > WORKER_HEALTHY_AFTER_MS) streak.inRow = 0;
+    streak.lastAt = now;
+    const failures = ++streak.inRow;
+    const restartInMs = backoffDelay(failures, this.opts.retryBaseMs, this.opts.retryMaxMs);
     const error = new WorkerFailedError(
-      `the provenance queue's worker failed (${describeThrown(err)}); ` +
-        `it restarts in ${restartInMs} ms and pairs stay queued — report this with the cause's stack`,
+      `the provenance queue's ${part} failed (${describeThrown(err)}); ` +
+        `it ${part === 'worker' ? 'restarts' : 'runs again'} in ${restartInMs} ms and pairs stay queued — report this with the cause's stack`,
       { cause: err },
     );
     this.log.error(
-      { code: error.code, failures: this.failuresInRow, restartInMs, pendingPairs: this.host.pendingPairs(), ...errorFields(err) },
-      'provenance worker failed; restarting it after a backoff (pairs stay queued, nothing is dropped)',
+      { code: error.code, part, failures, restartInMs, pendingPairs: this.host.pendingPairs(), ...errorFields(err) },
+      WHAT_RUNS_AGAIN[part],
     );
-    this.host.workerFailed({ error, failures: this.failuresInRow, restartInMs });
+    this.host.workerFailed({ error, part, failures, restartInMs });
     return restartInMs;
   }
 

@@ -6,6 +6,7 @@ import type { SpillClaim } from './spill-claims.js';
 import { quarantineSpillFile, type QuarantineReason } from './quarantine.js';
 import { quarantineNameFor, reasonFileFor } from './spill-file-name.js';
 import { setAsideJournalRest, type RestSetAside } from './journal-rest.js';
+import { assertUnchangedSince } from './file-version.js';
 import { readSpillChunks, scanSpillFile, type JournalRest } from './spill-reader.js';
 import { serializeSpillLines, writeDurably, type IdentifiedPair } from './spill-writer.js';
 
@@ -49,6 +50,7 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
       return { kind: 'skipped', reason: content.reason };
     case 'empty': {
       const rest = content.rest && content.version ? await setAsideRest(claim.name, content.rest, content.version, 0, opts) : undefined;
+      if (content.version) await assertUnchangedSince(claim.path, claim.name, content.version);
       await fse.rm(claim.path, { force: true });
       if (!rest) opts.logger.info({ file: claim.name }, 'empty spill file removed');
       const outcome: ReplayOutcome = { kind: 'applied', pairs: 0 };
@@ -106,7 +108,9 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
   // aside again on the next read: two files of the same bytes, their pairs' ids the same.)
   const rest = content.rest ? await setAsideRest(claim.name, content.rest, content.version, applied, opts) : undefined;
   // Every pair is durable now (in the sink, or set aside), so deleting is safe even if
-  // another process took the claim over.
+  // another process took the claim over — unless the file changed after it was read: then
+  // it stays, to be read again (SpillFileChangedError: retried later).
+  await assertUnchangedSince(claim.path, claim.name, content.version);
   await fse.rm(claim.path, { force: true });
   const outcome: ReplayOutcome = { kind: 'applied', pairs: applied };
   if (as) outcome.setAside = { as, pairs: refused.length, refused: refusedBySink };

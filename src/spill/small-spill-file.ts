@@ -6,6 +6,7 @@
 // Larger files are streamed by spill-reader.ts.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { LoopSlices } from '../loop-slices.js';
+import { fileVersion } from './file-version.js';
 import { isBad, isRest, judgedLinesOf, LineJudge, untrustedBecause, type JournalRest } from './spill-line-judge.js';
 import type { SpillFileContent } from './spill-reader.js';
 import type { IdentifiedPair } from './spill-writer.js';
@@ -14,7 +15,8 @@ import type { IdentifiedPair } from './spill-writer.js';
 export const SYNC_READ_MAX_BYTES = 256 * 1024;
 
 export type WholeSmallFile =
-  | { kind: 'bytes'; bytes: Buffer }
+  /** `version`: the file as it was read (file-version.ts). */
+  | { kind: 'bytes'; bytes: Buffer; version: string }
   /** Over the size, or grown since it was opened: stream it instead. */
   | { kind: 'large' }
   | Extract<SpillFileContent, { kind: 'gone' | 'not-a-file' | 'untrusted' }>;
@@ -61,7 +63,7 @@ export function readWholeSmallFile(path: string, maxBytes: number): WholeSmallFi
       if (r === 0) break;
       n += r;
     }
-    return n > st.size ? { kind: 'large' } : { kind: 'bytes', bytes: buf.subarray(0, n) };
+    return n > st.size ? { kind: 'large' } : { kind: 'bytes', bytes: buf.subarray(0, n), version: fileVersion(st) };
   } finally {
     closeSync(fd);
   }

@@ -8,6 +8,7 @@ import { SpillFileChangedError } from '../errors.js';
 import { MAX_SPILL_LINE_BYTES } from '../schemas.js';
 import { LoopSlices } from '../loop-slices.js';
 import { isBad, isRest, judgedLinesOf, LineJudge, untrustedBecause, zerosFrom, type JournalRest, type Verdict } from './spill-line-judge.js';
+import { fileVersion } from './file-version.js';
 import { contentOf, OPEN_SPILL_FILE, parseSpillBytes, readWholeSmallFile, refusedOpen, SYNC_READ_MAX_BYTES } from './small-spill-file.js';
 import type { IdentifiedPair } from './spill-writer.js';
 
@@ -19,8 +20,9 @@ export type SpillFileContent =
   /**
    * `tornLines`: a cut last line of a journal segment, dropped (never acknowledged).
    * `rest`: a journal segment with data after zeros: `pairs` are the lines before; the rest is set aside.
+   * `version`: the file as it was read (file-version.ts): it is deleted only if it is still that one.
    */
-  | { kind: 'pairs'; pairs: IdentifiedPair[]; tornLines?: number; rest?: JournalRest }
+  | { kind: 'pairs'; pairs: IdentifiedPair[]; tornLines?: number; rest?: JournalRest; version?: string }
   /** No pair; `tornLines`: a journal segment whose writer died in its first write; `rest`: as above. */
   | { kind: 'empty'; tornLines?: number; rest?: JournalRest }
   | { kind: 'malformed'; reason: string }
@@ -141,7 +143,7 @@ async function openSpillFile(path: string): Promise<Opened> {
     await fh.close();
     return { kind: 'untrusted', reason: untrusted };
   }
-  return { fh, size: st.size, version: `${st.ino}:${st.size}:${st.mtimeMs}` };
+  return { fh, size: st.size, version: fileVersion(st) };
 }
 
 /** The validating pass: every line checked, nothing kept but a count. */
@@ -210,7 +212,7 @@ export async function readSpillFile(path: string, name: string, opts: ReadOption
  */
 export async function readSmallSpillFile(path: string, name: string, maxBytes: number, opts: ReadOptions = {}): Promise<SpillFileContent | { kind: 'too-large' }> {
   const whole = readWholeSmallFile(path, Math.min(maxBytes, SYNC_READ_MAX_BYTES));
-  if (whole.kind === 'bytes') return parseSpillBytes(whole.bytes, name, opts);
+  if (whole.kind === 'bytes') return withVersion(await parseSpillBytes(whole.bytes, name, opts), whole.version);
   if (whole.kind !== 'large') return whole;
   const opened = await openSpillFile(path);
   if (!('fh' in opened)) return opened;
@@ -223,7 +225,7 @@ export async function readSmallSpillFile(path: string, name: string, maxBytes: n
     // memory: lines cut from decoded chunks, not handed through the stream's async generator
     // one at a time (half the CPU a line; an overload's 16,384-pair files take this path).
     const bytes = maxBytes <= WHOLE_READ_MAX_BYTES ? await readWhole(opened.fh, opened.size) : null;
-    if (bytes) return await parseSpillBytes(bytes, name, opts);
+    if (bytes) return withVersion(await parseSpillBytes(bytes, name, opts), opened.version);
     for await (const v of judgedLines(opened.fh, opened.size, judge, opts.sliceMs)) {
       if (isBad(v)) return { kind: 'malformed', reason: v.reason };
       if (isRest(v)) rest = v.rest;
@@ -232,7 +234,12 @@ export async function readSmallSpillFile(path: string, name: string, maxBytes: n
   } finally {
     await opened.fh.close();
   }
-  return contentOf(pairs, judge, rest);
+  return withVersion(contentOf(pairs, judge, rest), opened.version);
+}
+
+/** Pairs read from the file as it was at `version`. */
+function withVersion(content: SpillFileContent, version: string): SpillFileContent {
+  return content.kind === 'pairs' ? { ...content, version } : content;
 }
 
 /**

@@ -8,18 +8,11 @@
 // - once the journal can write again, every pair not yet saved is journaled again: the pairs
 //   of the writes that failed are acknowledged (their enqueue turn ended), and a kill -9 after
 //   the disk recovered must not lose them.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { startChildScript, type RunningChild } from '../../faults/child.js';
-import { isJournalSegmentName } from '../../src/journal/journal-names.js';
-import { silentLogger } from '../../src/log.js';
-import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
-import { JOURNAL_DIR_NAME } from '../../src/store/store-layout.js';
 import { makeStore } from '../cli/run-provq.js';
-import { until } from '../helpers/until.js';
+import { readJournalBack, tmpfsJournal } from '../helpers/tmpfs-journal.js';
 
 const CHILD = fileURLToPath(new URL('./journal-disk-full-child.ts', import.meta.url));
 
@@ -34,33 +27,18 @@ interface Said {
 /** A store whose journal dir is a 1 MiB tmpfs; runs the child's scenario, kills it with -9, frees the disk, reads the journal back. */
 async function crashOnSmallJournal(scenario: 'space-back' | 'full-at-kill') {
   const path = await makeStore(['r1']);
-  const journalDir = join(path, JOURNAL_DIR_NAME);
-  mkdirSync(journalDir, { mode: 0o700 });
-  spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'tmpfs', journalDir], { stdio: 'inherit' });
-  let child: RunningChild | undefined;
+  const journal = tmpfsJournal(path, 1);
   try {
-    child = startChildScript(CHILD, { storePath: path, scenario, leaveBytes: 8192 });
+    const child = journal.start(CHILD, { storePath: path, scenario, leaveBytes: 8192 });
     const said = JSON.parse(await child.waitForLine(/^\{"acknowledged"/)) as Said;
-    child.kill('SIGKILL');
-    const ended = await child.done;
-    expect(ended.signal, ended.stderr).toBe('SIGKILL');
-    rmSync(join(journalDir, 'filler'), { force: true }); // space back for the next start
-
-    const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
-    try {
-      const queue = store.enableProvenanceQueue({ idlePollMs: 50, exitHook: false });
-      // Every segment dealt with: applied and deleted, or set aside (renamed .failed-…).
-      expect(await until(() => readdirSync(journalDir).filter(isJournalSegmentName).length === 0, 60_000)).toBe(true);
-      expect(await queue.flush(30_000)).toBe(true);
+    await journal.crash();
+    journal.spaceBack();
+    return await readJournalBack(path, async (store, queue) => {
       const cues = (await store.get('r1'))!.provenance.map((e) => e.cue);
-      return { said, cues, stats: queue.stats(), setAside: readdirSync(journalDir).filter((n) => n.includes('.failed-')) };
-    } finally {
-      await store.close();
-    }
+      return { said, cues, stats: queue.stats(), setAside: readdirSync(journal.dir).filter((n) => n.includes('.failed-')) };
+    });
   } finally {
-    child?.kill('SIGKILL');
-    await child?.done;
-    if (spawnSync('umount', [journalDir]).status !== 0) spawnSync('umount', ['-l', journalDir]);
+    await journal.close();
   }
 }
 

@@ -12,21 +12,15 @@
 //   next start, none set aside, and `provq spill status` lists it.
 // - A kill -9 while the disk is still full loses the pairs whose lines never reached the
 //   journal (docs/guarantees.md) — those acknowledged since the cut, and only those.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { startChildScript, type RunningChild } from '../../faults/child.js';
 import type { JournalStatus } from '../../src/journal/journal-status.js';
-import { isJournalSegmentName } from '../../src/journal/journal-names.js';
-import { silentLogger } from '../../src/log.js';
 import { OWNER_FILE } from '../../src/spill/dir-owner.js';
-import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
-import { JOURNAL_DIR_NAME } from '../../src/store/store-layout.js';
 import { makeStore, provq } from '../cli/run-provq.js';
 import { tempDir } from '../helpers/temp.js';
-import { until } from '../helpers/until.js';
+import { readJournalBack, tmpfsJournal } from '../helpers/tmpfs-journal.js';
 import type { FullFilesConfig, FullFilesSaid } from './journal-full-files-child.js';
 
 const CHILD = fileURLToPath(new URL('./journal-full-files-child.ts', import.meta.url));
@@ -43,44 +37,28 @@ async function journalStatusOf(path: string): Promise<JournalStatus> {
 /** Runs the child's scenario on a 2 MiB tmpfs journal dir, kills it with -9, frees the disk, reads the journal back. */
 async function crashOnFullJournal(scenario: FullFilesConfig['scenario'], more: Partial<FullFilesConfig> = {}) {
   const path = await makeStore(RECORDS);
-  const journalDir = join(path, JOURNAL_DIR_NAME);
-  mkdirSync(journalDir, { mode: 0o700 });
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', journalDir]);
-  expect(mounted.status, String(mounted.stderr)).toBe(0);
-  let child: RunningChild | undefined;
+  const journal = tmpfsJournal(path, 2);
   try {
     const saidFile = join(tempDir(), 'said.json');
     const cfg: FullFilesConfig = { storePath: path, saidFile, scenario, holdSink: true, leaveBytes: 64 * 1024, fullRecalls: FULL_RECALLS, fullPauseMs: 0, backRecalls: 20, cuePad: 0, ...more };
-    child = startChildScript(CHILD, cfg);
+    const child = journal.start(CHILD, cfg);
     await child.waitForLine(/^said$/);
     const said = JSON.parse(readFileSync(saidFile, 'utf8')) as FullFilesSaid;
     const live = await journalStatusOf(path);
-    child.kill('SIGKILL');
-    const ended = await child.done;
-    expect(ended.signal, ended.stderr).toBe('SIGKILL');
+    await journal.crash();
     const dead = await journalStatusOf(path);
-    rmSync(join(journalDir, 'filler'), { force: true }); // space back for the next start
-
-    const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
-    try {
-      const queue = store.enableProvenanceQueue({ idlePollMs: 50, exitHook: false });
-      // Every segment dealt with — applied and deleted, or set aside (renamed .failed-…) — and
-      // its claim dir let go (after the segment: awaited too).
-      const waiting = () => readdirSync(journalDir).filter((n) => isJournalSegmentName(n) || n.endsWith('.lock'));
-      await until(() => waiting().length === 0, 60_000);
-      expect(await queue.flush(30_000)).toBe(true);
+    journal.spaceBack();
+    return await readJournalBack(path, async (store, queue) => {
       const applied: string[] = [];
       for (const id of RECORDS) for (const e of (await store.get(id))!.provenance) applied.push(`${id} ${e.cue.split(' ')[1]}`);
-      return { said, live, dead, applied, stats: queue.stats(), left: readdirSync(journalDir).filter((n) => n !== OWNER_FILE) };
-    } finally {
-      await store.close();
-    }
+      return { said, live, dead, applied, stats: queue.stats(), left: readdirSync(journal.dir).filter((n) => n !== OWNER_FILE) };
+    });
   } finally {
-    child?.kill('SIGKILL');
-    await child?.done;
-    if (spawnSync('umount', [journalDir]).status !== 0) spawnSync('umount', ['-l', journalDir]);
+    await journal.close();
   }
 }
+
+type ReadBack = Awaited<ReturnType<typeof crashOnFullJournal>>;
 
 /**
  * What a full disk leaves: `expected` segments, each with its claim dir — the one the disk
@@ -99,6 +77,19 @@ function expectFewFiles(said: FullFilesSaid, expected: number): void {
 const twice = (xs: string[]) => xs.filter((x, i) => xs.indexOf(x) !== i);
 const keyOf = (ack: string) => ack.split(' ')[1]!;
 
+/** What any read-back after the kill must show: none set aside, no segment or claim left, none applied twice. */
+function expectReadBackWhole({ stats, left, applied }: ReadBack): void {
+  expect(stats.quarantinedFiles, 'none set aside').toBe(0);
+  expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
+  expect(twice(applied), 'none twice').toEqual([]);
+}
+
+/** With space back before the kill: the pairs applied are exactly those acknowledged, in every phase. */
+function expectEveryAckedApplied({ said, applied }: ReadBack): void {
+  const acked = [...said.acked.fill, ...said.acked.full, ...said.acked.back];
+  expect([...applied].sort(), 'every acknowledged pair applied').toEqual([...acked].sort());
+}
+
 describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a real child, kill -9)', () => {
   // Checked (session 12, by hand, this file run, the source restored each time):
   // - main's journal-writer.ts before this session: the first, second and fourth tests fail at
@@ -108,15 +99,13 @@ describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a rea
   //   0 || seg.mapped` dropped): all five fail at 'files while full' (301/301/301, 68 made in
   //   the third, 21 in the fifth).
   it('full, then space back: no file per failed turn; every acknowledged pair applied once after a kill -9', { timeout: 240_000 }, async () => {
-    const { said, applied, stats, left } = await crashOnFullJournal('space-back');
+    const run = await crashOnFullJournal('space-back');
+    const { said } = run;
     expect(said.journalErrors, 'the writes on the full disk failed').toBeGreaterThanOrEqual(FULL_RECALLS);
     expectFewFiles(said, 2);
     expect(said.said, 'space back noticed').toContain('journal writes succeed again; journaling the pairs not yet saved again');
-    expect(stats.quarantinedFiles, 'none set aside').toBe(0);
-    expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
-    expect(twice(applied), 'none twice').toEqual([]);
-    const acked = [...said.acked.fill, ...said.acked.full, ...said.acked.back];
-    expect([...applied].sort(), 'every acknowledged pair applied').toEqual([...acked].sort());
+    expectReadBackWhole(run);
+    expectEveryAckedApplied(run);
   });
 
   // Measured (three runs, the same each time): 405 pairs acknowledged before the cut, 1,500 on
@@ -124,15 +113,14 @@ describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a rea
   // torn and dropped), 1,503 lost — every pair acknowledged since the cut, as documented.
   // main's code left 301 segments there: all read back too, none set aside (in ~10 s, ~4 s now).
   it('killed while still full: no file per failed turn; what is left is listed and read back, none set aside; only pairs acknowledged since the cut may be lost', { timeout: 240_000 }, async () => {
-    const { said, live, dead, applied, stats, left } = await crashOnFullJournal('full-at-kill');
+    const run = await crashOnFullJournal('full-at-kill');
+    const { said, live, dead, applied } = run;
     expectFewFiles(said, 2);
     // provq spill status lists the segments: the live writer's, then the dead one's.
     expect(live.segments.length, 'listed while the writer lives').toBe(said.counts.full.segments);
     expect(live.segments.every((s) => s.writerAlive)).toBe(true);
     expect(dead.segments.map((s) => [s.file, s.writerAlive]), 'the dead writer’s').toEqual(live.segments.map((s) => [s.file, false]));
-    expect(stats.quarantinedFiles, 'none set aside').toBe(0);
-    expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
-    expect(twice(applied), 'none twice').toEqual([]);
+    expectReadBackWhole(run);
     const acked = new Set([...said.acked.fill, ...said.acked.full]);
     expect(applied.filter((a) => !acked.has(a)), 'nothing not acknowledged').toEqual([]);
     // Every pair of a recall before the one whose write was cut short had a whole line: applied.
@@ -147,14 +135,12 @@ describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a rea
   // Checked: with a failed write not counted as one for the quiet rule (write()'s catch
   // without `this.lastWriteAt = …`) this fails: 30–34 segments made, one at a time.
   it('the sink keeping up on a full journal disk: one segment while full, not one each time the sink catches up', { timeout: 240_000 }, async () => {
-    const { said, applied, stats, left } = await crashOnFullJournal('space-back', { holdSink: false, leaveBytes: 0, fullRecalls: 100, fullPauseMs: 20 });
+    const run = await crashOnFullJournal('space-back', { holdSink: false, leaveBytes: 0, fullRecalls: 100, fullPauseMs: 20 });
+    const { said } = run;
     expect(said.journalErrors, 'the writes on the full disk failed').toBeGreaterThanOrEqual(100);
     expectFewFiles(said, 1); // the one the failed writes go to
-    expect(stats.quarantinedFiles, 'none set aside').toBe(0);
-    expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
-    expect(twice(applied), 'none twice').toEqual([]);
-    const acked = [...said.acked.fill, ...said.acked.full, ...said.acked.back];
-    expect([...applied].sort(), 'every acknowledged pair applied').toEqual([...acked].sort());
+    expectReadBackWhole(run);
+    expectEveryAckedApplied(run);
   });
 
   // Space back while nothing is enqueued: no turn's write notices it, yet the pairs
@@ -164,15 +150,13 @@ describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a rea
   // acknowledged pair applied': 1,503 of 1,905 lost by the kill -9, space back for 10 s.
   // Measured with it: space back noticed 298–909 ms after the filler went (three runs).
   it('space back with nothing enqueued: noticed all the same; every acknowledged pair applied once after a kill -9', { timeout: 240_000 }, async () => {
-    const { said, applied, stats, left } = await crashOnFullJournal('space-back-idle');
+    const run = await crashOnFullJournal('space-back-idle');
+    const { said } = run;
     expect(said.journalErrors, 'the writes on the full disk failed').toBeGreaterThanOrEqual(FULL_RECALLS);
     expect(said.said, 'space back noticed').toContain('journal writes succeed again; journaling the pairs not yet saved again');
     expectFewFiles(said, 2);
-    expect(stats.quarantinedFiles, 'none set aside').toBe(0);
-    expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
-    expect(twice(applied), 'none twice').toEqual([]);
-    const acked = [...said.acked.fill, ...said.acked.full];
-    expect([...applied].sort(), 'every acknowledged pair applied').toEqual([...acked].sort());
+    expectReadBackWhole(run);
+    expectEveryAckedApplied(run);
   });
 
   // The disk fills during the first write into a fresh segment: the write is cut short, so the
@@ -184,14 +168,12 @@ describe('the journal’s disk full under recall load (a real 2 MiB tmpfs, a rea
   // sets it aside: 'the tear dropped' fails (0), then 'none set aside' (1 quarantined).
   it('a fresh segment’s first write cut short: it takes no more lines; none set aside, every acknowledged pair applied once after a kill -9', { timeout: 240_000 }, async () => {
     // ~20 KB a recall (five 4 KB cues) into 8 KiB of space left: cut after two pages.
-    const { said, applied, stats, left } = await crashOnFullJournal('space-back', { leaveBytes: 8192, cuePad: 4000, fullRecalls: 20 });
+    const run = await crashOnFullJournal('space-back', { leaveBytes: 8192, cuePad: 4000, fullRecalls: 20 });
+    const { said, stats } = run;
     expect(said.acked.fill.length, 'the first recall’s write was the one cut short').toBe(RECORDS.length);
     expect(stats.tornJournalLines, 'the tear dropped').toBe(1);
     expectFewFiles(said, 2);
-    expect(stats.quarantinedFiles, 'none set aside').toBe(0);
-    expect(left, `no segment or claim left: ${left.join(', ')}`).toEqual([]);
-    expect(twice(applied), 'none twice').toEqual([]);
-    const acked = [...said.acked.fill, ...said.acked.full, ...said.acked.back];
-    expect([...applied].sort(), 'every acknowledged pair applied').toEqual([...acked].sort());
+    expectReadBackWhole(run);
+    expectEveryAckedApplied(run);
   });
 });

@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatEntryId, reserveEntryIds } from '../../src/entry-id.js';
 import { silentLogger } from '../../src/log.js';
-import type { QueueStats } from '../../src/queue/provenance-write-queue.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
 import { JOURNAL_DIR_NAME } from '../../src/store/store-layout.js';
 import { cuesOf, makeStore, provq } from '../cli/run-provq.js';
@@ -68,14 +67,25 @@ function holedSegment(count: number, hole: number) {
   return { bytes, before, after, restFrom };
 }
 
-/** A queue on the store reads the journal back until `done`; its stats, events and the record's cues. */
-async function readBackWith(path: string, done: (stats: QueueStats) => boolean) {
+/** A store whose journal dir holds `bytes` as the segment `name` of a writer that has died. */
+async function storeWithDeadSegment(bytes: Buffer, name = segmentName(deadPid())) {
+  const path = await makeStore(['r1']);
+  const dir = join(path, JOURNAL_DIR_NAME);
+  return { path, dir, name: writeRawFile(dir, name, bytes) };
+}
+
+/**
+ * A queue on the store reads the journal back until it has set a rest aside and the segment
+ * `name` is gone; its stats, events and the record's cues.
+ */
+async function readBackUntilSetAside(path: string, name: string) {
   const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
   try {
     const queue = store.enableProvenanceQueue({ idlePollMs: 50 });
     const quarantined: { file: string; reason: string }[] = [];
     queue.on('quarantined', (e) => quarantined.push(e));
-    expect(await until(() => done(queue.stats()), 60_000, 20)).toBe(true);
+    const done = () => queue.stats().quarantinedFiles > 0 && !existsSync(join(path, JOURNAL_DIR_NAME, name));
+    expect(await until(done, 60_000, 20)).toBe(true);
     return { stats: queue.stats(), quarantined, cues: (await store.get('r1'))!.provenance.map((e) => e.cue) };
   } finally {
     await store.close();
@@ -89,11 +99,9 @@ describe('a dead writer’s journal segment with zeros before data (a power cut)
   // alone: `&& !content.rest` dropped), its lines are applied and the segment deleted with
   // its rest never set aside — lost: the wait for the .failed- file times out.
   it('the queue applies the lines before the zeros and sets the rest aside, bytes and line numbers kept', { timeout: 90_000 }, async () => {
-    const path = await makeStore(['r1']);
-    const dir = join(path, JOURNAL_DIR_NAME);
     const seg = holedSegment(60, 2);
-    const name = writeRawFile(dir, segmentName(deadPid()), seg.bytes);
-    const { stats, quarantined, cues } = await readBackWith(path, (st) => st.quarantinedFiles > 0 && !existsSync(join(dir, name)));
+    const { path, dir, name } = await storeWithDeadSegment(seg.bytes);
+    const { stats, quarantined, cues } = await readBackUntilSetAside(path, name);
     expect(cues).toEqual(seg.before);
     expect(stats).toMatchObject({ respooledPairs: seg.before.length, quarantinedFiles: 1, tornJournalLines: 0 });
     const [failed, ...more] = failedIn(dir, name);
@@ -114,11 +122,9 @@ describe('a dead writer’s journal segment with zeros before data (a power cut)
   // segment is set aside, so the first salvage applies the lines before the zeros too, and
   // the cues after the queue's read-back ([]) fail the first expectation.
   it('provq spill retry --salvage applies the rest’s complete lines once; reading the segment again doubles nothing', { timeout: 180_000 }, async () => {
-    const path = await makeStore(['r1']);
-    const dir = join(path, JOURNAL_DIR_NAME);
     const seg = holedSegment(60, 2);
-    const name = writeRawFile(dir, segmentName(deadPid()), seg.bytes);
-    expect((await readBackWith(path, (st) => st.quarantinedFiles > 0 && !existsSync(join(dir, name)))).cues).toEqual(seg.before);
+    const { path, dir, name } = await storeWithDeadSegment(seg.bytes);
+    expect((await readBackUntilSetAside(path, name)).cues).toEqual(seg.before);
     const [failed] = failedIn(dir, name);
 
     const s = await provq('spill', 'retry', join(dir, failed!), '--salvage', '--store', path);
@@ -152,11 +158,9 @@ describe('a dead writer’s journal segment with zeros before data (a power cut)
   // the salvage naming (SpillWriter's tag not given: a plain spill name in the journal dir):
   // no queue reads that file, the wait for the cues times out and this fails.
   it('salvaged without --store, the lines wait in the journal dir for the next queue', { timeout: 120_000 }, async () => {
-    const path = await makeStore(['r1']);
-    const dir = join(path, JOURNAL_DIR_NAME);
     const seg = holedSegment(60, 3);
-    const name = writeRawFile(dir, segmentName(deadPid()), seg.bytes);
-    expect((await readBackWith(path, (st) => st.quarantinedFiles > 0 && !existsSync(join(dir, name)))).cues).toEqual(seg.before);
+    const { path, dir, name } = await storeWithDeadSegment(seg.bytes);
+    expect((await readBackUntilSetAside(path, name)).cues).toEqual(seg.before);
     const [failed] = failedIn(dir, name);
     const s = await provq('spill', 'retry', join(dir, failed!), '--salvage');
     expect(s.code, s.stderr).toBe(0);
@@ -179,12 +183,10 @@ describe('a dead writer’s journal segment with zeros before data (a power cut)
   // salvage; the lines before the zeros applied. Checked against its revert: the whole
   // segment quarantined, cues [] and this fails.
   it('a rest of only zeros and one torn piece: set aside, salvage finds no line in it, the lines before applied', { timeout: 120_000 }, async () => {
-    const path = await makeStore(['r1']);
-    const dir = join(path, JOURNAL_DIR_NAME);
     const head = Buffer.concat(journalLines(['a', 'b']));
     const piece = Buffer.from('{"recordId":"r1","entryId":"0');
-    const name = writeRawFile(dir, segmentName(deadPid()), Buffer.concat([head, Buffer.alloc(PAGE), piece]));
-    const { stats, cues } = await readBackWith(path, (st) => st.quarantinedFiles > 0 && !existsSync(join(dir, name)));
+    const { path, dir, name } = await storeWithDeadSegment(Buffer.concat([head, Buffer.alloc(PAGE), piece]));
+    const { stats, cues } = await readBackUntilSetAside(path, name);
     expect(cues).toEqual(['a', 'b']);
     expect(stats).toMatchObject({ quarantinedFiles: 1, tornJournalLines: 0 });
     const [failed] = failedIn(dir, name);
@@ -241,10 +243,8 @@ describe('several processes on the store: the rest set aside once, by the segmen
   // for a claim): the first replay applies the lines and sets the rest aside under the
   // holder's claim, and this fails.
   it('replay leaves a segment another process holds; after it dies, one rest set aside', { timeout: 120_000 }, async () => {
-    const path = await makeStore(['r1']);
-    const dir = join(path, JOURNAL_DIR_NAME);
     const seg = holedSegment(60, 2);
-    const name = writeRawFile(dir, segmentName(deadPid()), seg.bytes);
+    const { path, dir, name } = await storeWithDeadSegment(seg.bytes);
     // The claim as a reader takes a dead writer's segment's (DEAD_WRITER_STALE_MS), refreshed while it lives.
     const holder = spawn(process.execPath, ['--import', 'tsx', HOLDER, dir, name, '2000'], { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = once(holder, 'exit');
@@ -343,10 +343,8 @@ describe('a real power cut (ext4 on a loop device)', () => {
       expect(bCuesAfter.length).toBeGreaterThan(0);
 
       // Read back from the copy's segment, in a store of its own (the copy is mounted read-only).
-      const path = await makeStore(['r1']);
-      const dir = join(path, JOURNAL_DIR_NAME);
-      writeRawFile(dir, name, bytes);
-      const { stats, cues } = await readBackWith(path, (st) => st.quarantinedFiles > 0 && !existsSync(join(dir, name)));
+      const { path, dir } = await storeWithDeadSegment(bytes, name);
+      const { stats, cues } = await readBackUntilSetAside(path, name);
       expect(cues).toEqual(aCues);
       expect(stats).toMatchObject({ respooledPairs: 40, quarantinedFiles: 1, tornJournalLines: 0 });
       const [failed] = failedIn(dir, name);
