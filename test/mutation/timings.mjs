@@ -45,6 +45,7 @@ console.log('| verdict | mutants | mean | median | sum | tests run (mean) | plan
 console.log('|---|---|---|---|---|---|---|');
 for (const status of [...new Set(tested.map(verdict)), 'all']) {
   const g = tested.filter((l) => status === 'all' || verdict(l) === status);
+  if (g.length === 0) continue;
   const sum = g.reduce((a, l) => a + l.ms, 0);
   const mean = (f) => (g.reduce((a, l) => a + (f(l) ?? 0), 0) / g.length).toFixed(1);
   console.log(`| ${status} | ${g.length} | ${s(sum / g.length)} | ${s(median(g.map((l) => l.ms)))} | ${s(sum)} | ${mean((l) => l.tests)} | ${mean((l) => l.plannedTests)} |`);
