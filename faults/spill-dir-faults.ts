@@ -4,7 +4,7 @@
 // faults only at the sink interface (the store's async append, wrapped).
 import { chmodSync, chownSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatEntryId, reserveEntryIds } from '../src/entry-id.js';
+import { formatEntryId, idNowMs, reserveEntryIds } from '../src/entry-id.js';
 import { silentLogger } from '../src/log.js';
 import { listSpillDir } from '../src/spill/spill-dir.js';
 import { newSpillFileName } from '../src/spill/spill-file-name.js';
@@ -143,12 +143,15 @@ export async function bigSpillScenario(pairs: number, padBytes: number): Promise
   const overCap = sizes.filter((b) => b.length > MAX_SPILL_FILE_BYTES || b.toString('utf8').split('\n').filter(Boolean).length > MAX_SPILL_FILE_PAIRS).length;
   let problem: string | null = overCap > 0 ? `${overCap} spill files over the caps` : files.length < 2 ? `${files.length} spill file(s): the caps were not reached` : null;
 
-  // Files already holding the next names: one per millisecond of the next half second.
+  // Files already holding the next names: one per millisecond of the names' clock (the id
+  // clock, monotonic: not Date.now()) from now until a second past the end of the planting,
+  // so the write below meets a planted name however long the planting took (a loaded machine
+  // once took more than a fixed half second, and the check proved nothing).
   const probe = /^(\d{13})-(\d{6})-(\d+)\.jsonl$/.exec(newSpillFileName())!;
   const nextSeq = String((Number(probe[2]) + 1) % 1_000_000).padStart(6, '0');
   const planted = new Map<string, string>();
-  const now = Date.now();
-  for (let k = 0; k < 500; k++) {
+  const now = idNowMs();
+  for (let k = 0; now + k <= idNowMs() + 1000; k++) {
     const name = `${now + k}-${nextSeq}-${process.pid}.jsonl`;
     const text = `${JSON.stringify({ recordId: 'r0', entry: { ts: new Date().toISOString(), cue: `k${k}`, sessionId: 'planted' } })}\n`;
     writeFileSync(join(queue.spillDir, name), text, { mode: 0o600 });
@@ -156,17 +159,7 @@ export async function bigSpillScenario(pairs: number, padBytes: number): Promise
   }
   const ids = reserveEntryIds(1);
   const [pair] = makePairs(cfg(path), pairs, 1);
-  // The write is named by Date.now(): held at the first planted millisecond while it runs, so
-  // it meets a planted name however long the planting took (a loaded machine once took more
-  // than the half second, and the check proved nothing).
-  const realNow = Date.now;
-  Date.now = () => now;
-  let written: Awaited<ReturnType<SpillWriter['append']>>[number] | undefined;
-  try {
-    [written] = await new SpillWriter(queue.spillDir).append([[pair![0], { ...pair![1], entryId: formatEntryId(ids.ms, ids.seq0) }]]);
-  } finally {
-    Date.now = realNow;
-  }
+  const [written] = await new SpillWriter(queue.spillDir).append([[pair![0], { ...pair![1], entryId: formatEntryId(ids.ms, ids.seq0) }]]);
   const replaced = [...planted].filter(([name, text]) => readFileSync(join(queue.spillDir, name), 'utf8') !== text).length;
   if (replaced > 0) problem ??= `${replaced} planted files replaced`;
   if (!written?.name.endsWith('-c1.jsonl')) problem ??= `the written file ${written?.name} met no planted name: the check proved nothing`;

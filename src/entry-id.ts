@@ -51,6 +51,16 @@ export function idClockMs(): number {
   return Math.floor(anchorWall + (performance.now() - anchorMono));
 }
 
+/**
+ * The id clock now, never below an id already issued (or a store's floor): the time in spill
+ * and journal file names, so that their lexical order stays their age when the wall clock
+ * steps while the process runs, and a restart after a step back names its files after the
+ * ones left before it (the store's floor is above them).
+ */
+export function idNowMs(): number {
+  return Math.max(idClockMs(), issuedMs);
+}
+
 export function reserveEntryIds(count: number): IdBlock {
   const clock = idClockMs();
   let ms = clock;

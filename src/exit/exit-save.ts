@@ -8,7 +8,8 @@ import { FRESH_VALIDATED, type ProvenanceSink } from '../sink.js';
 import { spillTextChunks, type IdentifiedPair, type SpillFileWritten, type SpillWriter } from '../spill/spill-writer.js';
 import { writeAllToStderrSync } from './stderr-dump.js';
 
-export type SavedTo = { to: 'sink' } | { to: 'spill'; files: SpillFileWritten[] } | { to: 'stderr' };
+/** `answer`: what the sink's sync write returned (a SinkWriteResult, or anything: read with care). */
+export type SavedTo = { to: 'sink'; answer: unknown } | { to: 'spill'; files: SpillFileWritten[] } | { to: 'stderr' };
 
 /** Which way is tried first: the sink's sync write (at exit) or a spill file (at a stop deadline). */
 export type SaveFirst = 'sink' | 'spill';
@@ -36,8 +37,8 @@ const toSink: Way = (pairs, sink, _spill, log, reason) => {
     // Looked up inside the try: a getter that throws now (it did not when the queue was made)
     // must not end the exit drain before the spill file.
     if (!sink.appendProvenanceBatchSync) return null;
-    sink.appendProvenanceBatchSync(pairs.slice(), FRESH_VALIDATED);
-    return { to: 'sink' };
+    const answer: unknown = sink.appendProvenanceBatchSync(pairs.slice(), FRESH_VALIDATED);
+    return { to: 'sink', answer };
   } catch (err) {
     log.error({ reason, pairs: pairs.length, ...errorFields(err) }, 'sync sink write failed');
     return null;

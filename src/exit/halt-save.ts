@@ -7,11 +7,11 @@ import type { Backlog } from '../queue/backlog.js';
 import { identifyAll, oldestSeqOf, type PendingBatch } from '../queue/pending-batches.js';
 import type { ProvenanceSink } from '../sink.js';
 import type { SpillWriter } from '../spill/spill-writer.js';
+import { countWritten, type WrittenCounters } from '../queue/queue-stats.js';
 import { saveSync, type SaveFirst } from './exit-save.js';
 
 /** The queue's counters a synchronous save adds to. */
-export interface HaltSaveCounters {
-  writtenPairs: number;
+export interface HaltSaveCounters extends WrittenCounters {
   spilledPairs: number;
   spilledFiles: number;
 }
@@ -49,12 +49,31 @@ export class HaltSave {
     const pairs = identifyAll(batches);
     if (pairs.length === 0) return true;
     const saved = saveSync(pairs, this.sink, this.spillWriter, this.log, reason, this.saveFirst);
-    if (saved.to === 'sink') this.counters.writtenPairs += pairs.length;
+    if (saved.to === 'sink') {
+      const { kept, duplicates } = readSyncAnswer(saved.answer, pairs.length);
+      countWritten(this.counters, kept, duplicates, false);
+    }
     else for (const b of batches) this.savedOutsideSinkSeq = Math.min(this.savedOutsideSinkSeq, oldestSeqOf(b));
     if (saved.to === 'spill') {
       this.counters.spilledPairs += pairs.length;
       this.counters.spilledFiles += saved.files.length;
     }
     return saved.to !== 'stderr';
+  }
+}
+
+/**
+ * The sync write's answer, counted as a sink call's is: the pairs it did not leave out
+ * (unknown records) and those of them it found stored already. Never throws (this runs at
+ * exit): an answer that cannot be read counts every pair as stored, as `void` does.
+ */
+function readSyncAnswer(answer: unknown, pairs: number): { kept: number; duplicates: number | undefined } {
+  try {
+    if (answer === null || typeof answer !== 'object') return { kept: pairs, duplicates: undefined };
+    const { unknownRecords, duplicates } = answer as { unknownRecords?: unknown; duplicates?: unknown };
+    const unknown = Array.isArray(unknownRecords) ? Math.min(unknownRecords.length, pairs) : 0;
+    return { kept: pairs - unknown, duplicates: typeof duplicates === 'number' ? duplicates : undefined };
+  } catch {
+    return { kept: pairs, duplicates: undefined };
   }
 }

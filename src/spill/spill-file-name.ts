@@ -1,9 +1,12 @@
 // Spill file names: `<13-digit unix ms>-<6-digit sequence>-<pid>.jsonl`, so lexical order is age.
+// The ms is the id clock's (entry-id.ts), not Date.now(): a wall clock stepped back while the
+// process runs would name a newer file before an older one, and it would be read back first.
 // Quarantined files keep their stem: `<stem>.failed-<unix ms>.jsonl`, never read again.
+import { idNowMs } from '../entry-id.js';
 
 let sequence = 0;
 
-export function newSpillFileName(now = Date.now()): string {
+export function newSpillFileName(now = idNowMs()): string {
   sequence = (sequence + 1) % 1_000_000;
   return `${String(now).padStart(13, '0')}-${String(sequence).padStart(6, '0')}-${process.pid}.jsonl`;
 }

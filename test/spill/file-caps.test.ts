@@ -5,6 +5,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, wr
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { raiseEntryIdFloor } from '../../src/entry-id.js';
 import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import { newSpillFileName } from '../../src/spill/spill-file-name.js';
@@ -93,8 +94,8 @@ describe('files are created without ever replacing one', () => {
   it('a spill name already taken (pid reuse, a clock step) gets a -c1 name beside it; the old file stays', () => {
     const dir = tempDir();
     mkdirSync(dir, { recursive: true });
-    const now = 1_700_000_000_000;
-    vi.spyOn(Date, 'now').mockReturnValue(now);
+    const now = 4_000_000_000_000; // 2096: names take the id clock's time, held here by the id floor
+    raiseEntryIdFloor(now);
     const seen = newSpillFileName(); // the sequence is the module's: the next name is predictable
     const seq = Number(seen.split('-')[1]) + 1;
     const taken = `${String(now).padStart(13, '0')}-${String(seq).padStart(6, '0')}-${process.pid}.jsonl`;

@@ -1,10 +1,12 @@
 // A spill file's name already taken when it is published (a pid reused after a reboot, a
 // clock stepped back, a file copied in by hand): the new file goes beside it, never over
 // it, and sorts right after it; after 100 taken names the spill fails and leaves nothing.
-// The wall clock is held still (only Date is faked) so the names are known in advance.
+// The names' clock is held still so they are known in advance: they take the id clock's time
+// (never below an id issued), and the id floor is raised to a time it will not reach.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { raiseEntryIdFloor } from '../../src/entry-id.js';
 import { readSpillFile } from '../../src/spill/spill-reader.js';
 import { newSpillFileName } from '../../src/spill/spill-file-name.js';
 import { SpillWriter } from '../../src/spill/spill-writer.js';
@@ -12,7 +14,9 @@ import { pair } from '../helpers/sinks.js';
 import { cuesOf, writeRawFile } from '../helpers/spill-files.js';
 import { tempDir } from '../helpers/temp.js';
 
-const NOW = 1_700_000_000_000;
+/** 2096: the id clock stays below it, so every name of this file carries it. */
+const NOW = 4_000_000_000_000;
+raiseEntryIdFloor(NOW);
 
 afterEach(() => {
   vi.useRealTimers();
@@ -48,8 +52,6 @@ describe('a spill whose name is taken', () => {
     // block emptied it looped without end.
     it(`is written beside the taken file, never over it, and sorts right after it (${how})`, async () => {
       const dir = tempDir();
-      vi.useFakeTimers({ toFake: ['Date'] });
-      vi.setSystemTime(NOW);
       const stem = nextStem();
       const planted = plant(dir, stem, 1);
       const written = await write(new SpillWriter(dir), ['a', 'b']);
@@ -64,8 +66,6 @@ describe('a spill whose name is taken', () => {
     // the `.tmp` stayed behind.
     it(`fails after 100 taken names, replacing none and leaving no temp file (${how})`, async () => {
       const dir = tempDir();
-      vi.useFakeTimers({ toFake: ['Date'] });
-      vi.setSystemTime(NOW);
       const stem = nextStem();
       const planted = plant(dir, stem, 100);
       await expect(write(new SpillWriter(dir), ['a'])).rejects.toMatchObject({ code: 'EEXIST' });
