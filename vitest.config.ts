@@ -6,7 +6,8 @@ export default defineConfig({
     // One real PostgreSQL for the whole run (Postgres store tests, each file in its own database).
     globalSetup: ['test/setup/sweep.ts', 'test/setup/postgres.ts'],
     // A no-op unless StrykerJS runs the suite (npm run mutate): children run the active mutant.
-    setupFiles: ['test/helpers/mutant-in-children.ts'],
+    // Then what the helpers made for a file (temp dirs, mounts) is taken down after it.
+    setupFiles: ['test/helpers/mutant-in-children.ts', 'test/helpers/file-cleanup.ts'],
     // Generous: a test's own waits are bounded by conditions, and at load 15-22 (four
     // engineers on two cores) a test that starts several children took 30-60 s. A hung test
     // still fails, later. `npm run mutate` keeps 60 s (vitest.mutate.config.ts), where each

@@ -15,8 +15,12 @@ export default mergeConfig(
     // 60 s, not npm test's 120 s: a mutant that hangs a test costs its full limit here.
     test: {
       exclude: [...configDefaults.exclude, 'test/docs/api-doc.test.ts'],
-      // Each test's limit in a mutant run: StrykerJS's timeout rule, per test (the file says how).
-      setupFiles: ['test/helpers/mutation-deadline.ts'],
+      // Each test's limit in a mutant run: StrykerJS's timeout rule, per test (the file says how);
+      // each file's own mutant coverage in the dry run, also when files share a worker.
+      setupFiles: ['test/helpers/mutation-deadline.ts', 'test/helpers/coverage-per-file.ts'],
+      // run-areas.mjs says whether an area's files share one worker's modules (MUTATE_ISOLATE=0):
+      // no fresh worker and imports per file, ~1 s a file of every mutant (docs/testing.md).
+      isolate: process.env.MUTATE_ISOLATE !== '0',
       testTimeout: 60_000,
       hookTimeout: 30_000,
       // StrykerJS stops a mutant's run at its first failing test: the order decides what a kill costs.

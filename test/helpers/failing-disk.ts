@@ -3,20 +3,21 @@
 // page cache as usual; once the tmpfs is full, writeback — and so fsync — fails (the loop
 // driver reports ENOSPC for the block writes, which fsync passes on). `powerCut()` copies
 // the backing file as it is at that instant — what a power loss would leave on the disk —
-// and mounts the copy. Everything is unmounted and detached after each use and again in
-// afterAll, also when a test fails.
+// and mounts the copy. Everything is unmounted and detached after each use and again after
+// the test file (test/helpers/file-cleanup.ts), also when a test fails.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import { tempDir } from './temp.js';
 
 const undo: (() => void)[] = [];
-afterAll(() => {
-  for (const u of undo.splice(0).reverse()) u();
-});
 
-/** Runs `undo` once: now (the test's own cleanup) or in afterAll, whichever comes first. */
+/** Unmounts and detaches what every failing disk made and its test did not undo, last made first. */
+export function undoFailingDisks(): void {
+  for (const u of undo.splice(0).reverse()) u();
+}
+
+/** Runs `undo` once: now (the test's own cleanup) or after the file, whichever comes first. */
 function once(fn: () => void): () => void {
   let done = false;
   const run = () => {

@@ -21,7 +21,11 @@ const stryker = (): StrykerNamespace | undefined => (globalThis as { __stryker__
 if (stryker() !== undefined) {
   const coverageDir = join(tmpdir(), `provq-child-coverage-${process.pid}-${process.hrtime.bigint()}`);
   const reporter = pathToFileURL(fileURLToPath(new URL('./child-mutant-coverage.mjs', import.meta.url))).href;
-  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${reporter}`.trim();
+  // Once: with `isolate: false` this setup file runs again for each test file in one process.
+  const importReporter = `--import ${reporter}`;
+  if (!(process.env.NODE_OPTIONS ?? '').includes(importReporter)) {
+    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${importReporter}`.trim();
+  }
 
   // Stryker's own setup file runs first, so the active mutant and test id are already set.
   const handOver = (): void => {

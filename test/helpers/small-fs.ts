@@ -1,15 +1,17 @@
 // A small real filesystem (tmpfs with a size), for disk-full faults: mounted per test,
-// unmounted by the caller's cleanup and again in afterAll, also when a test fails.
+// unmounted by the caller's cleanup and again after the test file (test/helpers/file-cleanup.ts),
+// also when a test fails.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import { tempDir } from './temp.js';
 
 const mounted: string[] = [];
-afterAll(() => {
+
+/** Unmounts every small filesystem still mounted. */
+export function unmountSmallFs(): void {
   for (const m of mounted.splice(0)) spawnSync('umount', ['-l', m]);
-});
+}
 
 export interface SmallFs {
   /** The mount point. */

@@ -1,14 +1,17 @@
-// Temp directories for real LMDB stores and spill dirs, removed after each test file.
+// Temp directories for real LMDB stores and spill dirs, removed after each test file
+// (test/helpers/file-cleanup.ts, a setup file: it runs for every file, also when the files of a
+// run share one module instance of this helper, as `npm run mutate`'s queue area does).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 
 const made: string[] = [];
-afterAll(() => {
+
+/** Removes every dir tempDir() made so far (and each one's `-journal` sibling). */
+export function removeTempDirs(): void {
   // A queue built directly keeps its journal beside its spill dir (`<spillDir>-journal`).
-  for (const d of made) for (const p of [d, `${d}-journal`]) rmSync(p, { recursive: true, force: true });
-});
+  for (const d of made.splice(0)) for (const p of [d, `${d}-journal`]) rmSync(p, { recursive: true, force: true });
+}
 
 /**
  * A new dir `<tmpdir>/<prefix>p<pid>-XXXXXX`, removed after the test file. The pid lets the

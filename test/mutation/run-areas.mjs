@@ -145,6 +145,22 @@ export function strykerArgs(area, extra = [], only = undefined) {
   ];
 }
 
+/**
+ * How an area's tests run (docs/testing.md, "Where a mutant's time goes"), each overridable:
+ * MUTATE_ISOLATE=0|1 — whether each test file gets a fresh worker (1), or the files share one
+ * worker's modules (0: an area's `shareWorker`, checked for that area); MUTATE_TMPDIR — the
+ * tests' TMPDIR (their LMDB stores, spill and journal dirs), a tmpfs when `TMPFS_TMPDIR` is
+ * there; empty for the machine's own.
+ */
+export function runEnv(area, env = process.env) {
+  const isolate = env.MUTATE_ISOLATE ?? (AREAS[area].shareWorker ? '0' : '1');
+  const tmp = env.MUTATE_TMPDIR ?? (TMPFS_TMPDIR && existsSync(TMPFS_TMPDIR) ? TMPFS_TMPDIR : '');
+  return { MUTATE_ISOLATE: isolate, ...(tmp ? { TMPDIR: tmp } : {}) };
+}
+
+/** The tests' TMPDIR in a mutation run, if it exists (null: the machine's own). */
+const TMPFS_TMPDIR = null;
+
 function main(argv) {
   const extra = [];
   let areas = Object.keys(AREAS);
@@ -184,6 +200,7 @@ function main(argv) {
         // The dry run's per-test times (mutant-log-reporter.mjs): each test's limit in the mutant
         // runs (test/helpers/mutation-deadline.ts). Absolute: the tests run in StrykerJS's sandbox.
         MUTATE_DRY_RUN: resolve(`reports/mutants-${area}.jsonl.dry-run.json`),
+        ...runEnv(area),
       },
     });
     // Ctrl-C (or a kill) stops every area, not just this one: the next run resumes it.
