@@ -94,6 +94,10 @@ export const AREAS = {
   },
   queue: {
     mutate: ['src/queue/**/*.ts'],
+    // Checked for this area (session 14, docs/testing.md "Where a mutant's time goes"): its files
+    // share one worker's modules, and its tests' temp dirs are on a tmpfs.
+    shareWorker: true,
+    tmpfs: true,
     tests: [
       'test/queue/*.test.ts',
       'test/exit/late-enqueue.test.ts', // enqueue after the exit drain
@@ -149,17 +153,17 @@ export function strykerArgs(area, extra = [], only = undefined) {
  * How an area's tests run (docs/testing.md, "Where a mutant's time goes"), each overridable:
  * MUTATE_ISOLATE=0|1 — whether each test file gets a fresh worker (1), or the files share one
  * worker's modules (0: an area's `shareWorker`, checked for that area); MUTATE_TMPDIR — the
- * tests' TMPDIR (their LMDB stores, spill and journal dirs), a tmpfs when `TMPFS_TMPDIR` is
- * there; empty for the machine's own.
+ * tests' TMPDIR (their LMDB stores, spill and journal dirs): /dev/shm for an area marked
+ * `tmpfs` where the machine has it, else the machine's own (empty: the machine's own).
  */
 export function runEnv(area, env = process.env) {
   const isolate = env.MUTATE_ISOLATE ?? (AREAS[area].shareWorker ? '0' : '1');
-  const tmp = env.MUTATE_TMPDIR ?? (TMPFS_TMPDIR && existsSync(TMPFS_TMPDIR) ? TMPFS_TMPDIR : '');
+  const tmp = env.MUTATE_TMPDIR ?? (AREAS[area].tmpfs && existsSync(TMPFS) ? TMPFS : '');
   return { MUTATE_ISOLATE: isolate, ...(tmp ? { TMPDIR: tmp } : {}) };
 }
 
-/** The tests' TMPDIR in a mutation run, if it exists (null: the machine's own). */
-const TMPFS_TMPDIR = null;
+/** A tmpfs for the tests' temp dirs: an LMDB commit's or a journal's fsync there costs nothing. */
+const TMPFS = '/dev/shm';
 
 function main(argv) {
   const extra = [];
