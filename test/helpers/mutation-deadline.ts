@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { afterEach, beforeEach, inject } from 'vitest';
+import { HIT_LIMIT_PASSED, hitLimitPassed } from './until.js';
 
 export const DEADLINE_KEY = '__provqMutationDeadline';
 const FACTOR = 3;
@@ -50,6 +51,14 @@ const SLACK_MS = 50;
 
 const g = globalThis as Record<string, unknown>;
 let ticker: ReturnType<typeof setInterval> | undefined;
+// A mutant's hit limit passed in a test ends the run there (until() ends a wait at it too): the
+// verdict is a timeout already (StrykerJS compares the run's hits with the limit at its end, and
+// they only grow), and the rest of the tests would only take time.
+if (inject('mode') === 'mutant') {
+  afterEach(() => {
+    if (hitLimitPassed()) throw new Error(HIT_LIMIT_PASSED);
+  });
+}
 if (process.env.MUTATE_DRY_RUN && inject('mode') === 'mutant') {
   beforeEach(({ task }) => {
     const ms = dryRunTimes()?.get(testId(task as Task));
