@@ -8,6 +8,7 @@ import { recoverAbandonedTmpFiles } from '../../spill/stale-tmp.js';
 import { applySpillFile } from '../apply-spill-file.js';
 import type { Io } from '../io.js';
 import { openTargetStore } from '../open-store.js';
+import { assertStoreOwnsDir } from '../store-dirs.js';
 import { ReplayReport } from '../replay-report.js';
 import { replayDeadJournal } from '../replay-journal.js';
 import { journalDirBeside } from '../../journal/journal-dir.js';
@@ -20,10 +21,14 @@ export async function spillReplayCommand(raw: unknown, io: Io): Promise<number> 
   const journalDir = args.store ? storeJournalDir(args.store) : journalDirBeside(dir);
   try {
     const spilled = await checkSpillDir(dir);
-    if (!spilled && !(await checkSpillDir(journalDir))) {
+    const journaled = await checkSpillDir(journalDir);
+    if (!spilled && !journaled) {
       io.out(`${dir}: no spill directory, nothing to replay`);
       return 0;
     }
+    // Another store's directories are refused before anything of them is applied or moved.
+    if (spilled) assertStoreOwnsDir(store, dir, 'spill directory');
+    if (journaled) assertStoreOwnsDir(store, journalDir, 'journal directory');
     // Writes abandoned by a dead writer: complete ones back in line, incomplete ones quarantined.
     if (spilled) await recoverAbandonedTmpFiles(dir, silentLogger);
     const { pending } = await spillStatus(dir, { staleMs: CLAIM_STALE_MS });
