@@ -12,6 +12,10 @@ import { assertStoreOwnsDir } from '../store-dirs.js';
 import { ReplayReport } from '../replay-report.js';
 import { replayDeadJournal } from '../replay-journal.js';
 import { journalDirBeside } from '../../journal/journal-dir.js';
+import { isJournalSegmentName } from '../../journal/journal-names.js';
+import { UsageError } from '../../errors.js';
+import { readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 export async function spillReplayCommand(raw: unknown, io: Io): Promise<number> {
   const args = parseArgs(replayArgsSchema, raw);
@@ -20,6 +24,7 @@ export async function spillReplayCommand(raw: unknown, io: Io): Promise<number> 
   // A store's journal is <store>/provenance-journal, a Postgres store's <spillDir>-journal.
   const journalDir = args.store ? storeJournalDir(args.store) : journalDirBeside(dir);
   try {
+    refuseJournalAsSpillDir(dir, journalDir);
     const spilled = await checkSpillDir(dir);
     const journaled = await checkSpillDir(journalDir);
     if (!spilled && !journaled) {
@@ -57,4 +62,23 @@ export async function spillReplayCommand(raw: unknown, io: Io): Promise<number> 
   } finally {
     await store.close();
   }
+}
+
+/**
+ * `--dir` naming a journal directory: its segments would be read as spill files, and a dead
+ * writer's segment ending in zeros or a cut line (its normal end) set aside whole instead of
+ * applied. Replay reads the store's journal itself, by its own rules.
+ */
+function refuseJournalAsSpillDir(dir: string, journalDir: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    // no directory (or not one): checkSpillDir says so
+  }
+  const segment = names.find(isJournalSegmentName);
+  if (resolve(dir) !== resolve(journalDir) && segment === undefined) return;
+  throw new UsageError(
+    `--dir ${dir} is a journal directory${segment ? ` (it holds journal segments, ${segment})` : ''}, not a spill directory: nothing was applied or moved; replay reads the store's journal itself — pass the spill directory as --dir, or leave --dir out`,
+  );
 }
