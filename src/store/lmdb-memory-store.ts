@@ -284,6 +284,10 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
    */
   enableProvenanceQueue(opts?: StoreQueueOptions): ProvenanceWriteQueue {
     this.assertOpen('enableProvenanceQueue');
+    if (this.closing) {
+      // close() stops the queue it finds on; one started now would run on against a closed store
+      throw new StoreClosedError(`enableProvenanceQueue: the store at ${this.path} is closing; open it again with LmdbMemoryStore.open`);
+    }
     return this.toggle.enable(opts);
   }
 
