@@ -181,6 +181,10 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
   /** Starts a queue writing through this store (spill dir `spillDir`, journal `<spillDir>-journal`). Idempotent. */
   enableProvenanceQueue(opts?: StoreQueueOptions): ProvenanceWriteQueue {
     this.assertOpen('enableProvenanceQueue');
+    if (this.closing) {
+      // close() stops the queue it finds on; one started now would run on against an ended pool
+      throw new StoreClosedError(`enableProvenanceQueue: the Postgres store at ${this.location} is closing; open it again with PostgresMemoryStore.open`);
+    }
     return this.toggle.enable(opts);
   }
 
