@@ -128,7 +128,12 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     this.assertOpen('insert');
     const input = parseOptions(recordInputSchema, rec, 'record');
     const id = input.id ?? randomUUID();
-    await this.sql('insert', () =>
+    // Without an id of the caller's, a second call makes a second record (a new UUID) if the
+    // first committed before its answer was lost: say so, never "safe".
+    const again = input.id !== undefined
+      ? 'not confirmed; calling it again with the same id is safe: the record is replaced, never doubled'
+      : 'not confirmed: it may have been stored before the connection failed, and calling it again without an id may store a second copy under a new id (give the record an id to make a retry safe)';
+    await this.sql('insert', again, () =>
       this.pool.query(
         `INSERT INTO ${this.t.records} (id, text, embedding, tags, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (id) DO UPDATE SET text = EXCLUDED.text, embedding = EXCLUDED.embedding, tags = EXCLUDED.tags, created_at = EXCLUDED.created_at`,
@@ -264,7 +269,7 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     }
     const mark = this.mark.needed(entryIds);
     const write = () => appendRows(this.pool, this.t, { recordIds, entryIds, entries }, mark);
-    const out = await this.sql('appendProvenanceBatch', () => writeUntilAnswered(write, ids.assigned, () => this.closed));
+    const out = await this.sql('appendProvenanceBatch', null, () => writeUntilAnswered(write, ids.assigned, () => this.closed));
     if (mark) this.mark.committedAt(mark.ms);
     this.unknownRecordPairs += out.unknown.length;
     this.duplicatePairs += out.duplicates;
@@ -273,11 +278,11 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
 
   /** A read: once more on a new connection when its connection had ended (fresh-reads.ts); then as sql(). Never a write. */
   private read<T>(what: string, run: (db: Queryable) => Promise<T>): Promise<T> {
-    return this.sql(what, () => this.reads.read(what, run));
+    return this.sql(what, 'a read: nothing was changed; call it again', () => this.reads.read(what, run));
   }
 
   /** A database failure becomes a StoreUnavailableError naming the call and the store. */
-  private async sql<T>(what: string, run: () => Promise<T>): Promise<T> {
+  private async sql<T>(what: string, ifFailed: string | null, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (err) {
@@ -286,7 +291,7 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
       // answer was lost, a call again would store them twice.
       const again = err instanceof OutcomeUnknown
         ? 'not confirmed: it may have been stored before the connection failed, and calling it again with pairs that have no entryId may store them twice (pairs that carry their entryId, as the queue\'s do, are never stored twice)'
-        : 'not confirmed; retrying is safe: a pair is never stored twice';
+        : (ifFailed ?? 'not confirmed; retrying is safe: a pair is never stored twice');
       const cause = err instanceof OutcomeUnknown ? err.failure : err;
       throw new StoreUnavailableError(`${what} failed on the Postgres store at ${this.location}: ${(cause as Error).message} (${again})`, { cause });
     }
