@@ -5,6 +5,7 @@
 import { silentLogger } from '../src/log.js';
 import type { QueueOptions } from '../src/schemas.js';
 import { PostgresMemoryStore } from '../src/store/postgres-memory-store.js';
+import { connectionEnded } from '../src/store/postgres/fresh-reads.js';
 
 export interface PgWorkloadConfig {
   url: string;
@@ -73,9 +74,11 @@ async function openWhenReachable(cfg: PgWorkloadConfig): Promise<PostgresMemoryS
     try {
       return await PostgresMemoryStore.open({ connectionString: cfg.url, schema: cfg.schema, spillDir: cfg.spillDir, logger: silentLogger });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? '';
-      // Refused while stopped, or "the database system is starting up" (57P03).
-      if (!['ECONNREFUSED', 'ECONNRESET', '57P03'].includes(cause) || performance.now() > giveUp) throw err;
+      const cause = (err as { cause?: unknown }).cause;
+      const code = (cause as { code?: string } | undefined)?.code ?? '';
+      // Refused while stopped, "the database system is starting up" (57P03), or the server
+      // stopping while the store opened (57P01: 1 of 4 hosts exited 1 this way, 2026-12-01).
+      if (!(code === 'ECONNREFUSED' || connectionEnded(cause)) || performance.now() > giveUp) throw err;
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -37,13 +37,24 @@ export function readDirOwner(dir: string): string | undefined {
   return m.kind === 'owner' ? m.sinkId : undefined;
 }
 
+/** Who checks a directory (named in the refusal, before its sink id) and what they should do instead. */
+export interface DirAsker {
+  who: string;
+  fix(what: string): string;
+}
+
+const QUEUE_ASKER: DirAsker = {
+  who: "this queue's sink",
+  fix: (what) => `give each store its own ${what} (its pairs are applied only to the sink that wrote them)`,
+};
+
 /**
  * Checks that an existing directory belongs to `sinkId`, marking it as this sink's when it
  * has no marker yet (written whole or not at all: temp file, fsync, link). Returns false when
  * the directory does not exist or cannot be marked now (a full disk: tried again next time).
  * Throws SpillDirOwnedError naming both sinks, or the marker that cannot be read.
  */
-export function assertDirOwner(dir: string, sinkId: string, what: string): boolean {
+export function assertDirOwner(dir: string, sinkId: string, what: string, asker: DirAsker = QUEUE_ASKER): boolean {
   let marker = readMarker(dir);
   if (marker.kind === 'none') {
     const made = writeMarker(dir, sinkId);
@@ -58,8 +69,7 @@ export function assertDirOwner(dir: string, sinkId: string, what: string): boole
   }
   if (marker.kind === 'owner' && marker.sinkId !== sinkId) {
     throw new SpillDirOwnedError(
-      `${what} ${dir} belongs to sink ${marker.sinkId}, not to this queue's sink ${sinkId}; give each store its own ${what} ` +
-        `(its pairs are applied only to the sink that wrote them)`,
+      `${what} ${dir} belongs to sink ${marker.sinkId}, not to ${asker.who} ${sinkId}; ${asker.fix(what)}`,
     );
   }
   return marker.kind === 'owner';

@@ -30,6 +30,7 @@ import {
 import type { ProvenanceSink, SinkWriteContext, SinkWriteResult } from '../sink.js';
 import { checkPairs, parseOptions, parseRecordIdArgument } from '../validate.js';
 import type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
+import { EntryValueEncoder } from './entry-value.js';
 import { mayBeStored, putPairs, putPairsSync, type ProvenanceTarget, type WriteOutcome } from './provenance-writes.js';
 import { recallPairs, recordRecall } from './recall-provenance.js';
 import { RecallIndex } from './similarity.js';
@@ -106,7 +107,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     private readonly logger: Logger,
   ) {
     this.path = path;
-    this.target = { env, records, provenance, recordStored: this.recordStored };
+    this.target = { env, records, provenance, recordStored: this.recordStored, values: new EntryValueEncoder() };
     const meta = env.openDB<unknown, string>({ name: 'meta' });
     this.sinkId = `lmdb:${storeIdOf(meta)}`;
     this.idHighWater = IdHighWater.open(env, meta, logger);
@@ -283,6 +284,10 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
    */
   enableProvenanceQueue(opts?: StoreQueueOptions): ProvenanceWriteQueue {
     this.assertOpen('enableProvenanceQueue');
+    if (this.closing) {
+      // close() stops the queue it finds on; one started now would run on against a closed store
+      throw new StoreClosedError(`enableProvenanceQueue: the store at ${this.path} is closing; open it again with LmdbMemoryStore.open`);
+    }
     return this.toggle.enable(opts);
   }
 

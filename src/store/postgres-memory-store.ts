@@ -29,7 +29,8 @@ import type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats }
 import { HostMark, hostKey } from './postgres/host-mark.js';
 import { newestLocalEntryMs } from './postgres/local-entry-ids.js';
 import { OutcomeUnknown, writeUntilAnswered } from './postgres/unconfirmed-write.js';
-import { appendRows, countRows, historyCounts, readHistory } from './postgres/provenance-rows.js';
+import { FreshReads, type Queryable } from './postgres/fresh-reads.js';
+import { appendRows, countRows, historyCounts } from './postgres/provenance-rows.js';
 import { rankByEmbedding, rankByText, recordColumns, type RecordRow } from './postgres/recall-sql.js';
 import { ensureTables, readHostMark, tablesOf, type StoreTables } from './postgres/tables.js';
 import { QueueToggle, type StoreQueueOptions } from './queue-toggle.js';
@@ -61,6 +62,7 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
 
   private constructor(
     private readonly pool: pg.Pool,
+    private readonly reads: FreshReads,
     private readonly t: StoreTables,
     private readonly mark: HostMark,
     storeId: string,
@@ -97,13 +99,16 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     });
     // An idle connection dropped by the server (restart, failover) must not crash the process.
     pool.on('error', (err) => logger.warn({ ...errorFields(err), location }, 'an idle Postgres connection was lost; the pool reconnects'));
+    const reads = new FreshReads(pool, (call, err) =>
+      logger.warn({ ...errorFields(err), location, call }, 'a read met a connection the server had ended (restart, failover); reading once more on a new connection'),
+    );
     const t = tablesOf(o.schema);
     const host = hostKey(o.spillDir);
     try {
       const storeId = await ensureTables(pool, t);
       const floor = Math.max(await readHostMark(pool, t, host), await newestLocalEntryMs([o.spillDir, journalDirBeside(o.spillDir)]));
       raiseEntryIdFloor(floor);
-      return new PostgresMemoryStore<Extra>(pool, t, new HostMark(host, floor), storeId, o.spillDir, location, logger);
+      return new PostgresMemoryStore<Extra>(pool, reads, t, new HostMark(host, floor), storeId, o.spillDir, location, logger);
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw new StoreOpenError(
@@ -123,7 +128,12 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     this.assertOpen('insert');
     const input = parseOptions(recordInputSchema, rec, 'record');
     const id = input.id ?? randomUUID();
-    await this.sql('insert', () =>
+    // Without an id of the caller's, a second call makes a second record (a new UUID) if the
+    // first committed before its answer was lost: say so, never "safe".
+    const again = input.id !== undefined
+      ? 'not confirmed; calling it again with the same id is safe: the record is replaced, never doubled'
+      : 'not confirmed: it may have been stored before the connection failed, and calling it again without an id may store a second copy under a new id (give the record an id to make a retry safe)';
+    await this.sql('insert', again, () =>
       this.pool.query(
         `INSERT INTO ${this.t.records} (id, text, embedding, tags, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (id) DO UPDATE SET text = EXCLUDED.text, embedding = EXCLUDED.embedding, tags = EXCLUDED.tags, created_at = EXCLUDED.created_at`,
@@ -137,8 +147,8 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
   async get(id: string): Promise<MemoryRecord<Extra> | undefined> {
     this.assertOpen('get');
     parseRecordIdArgument(id, 'get(id)');
-    const { rows } = await this.sql('get', () =>
-      this.pool.query<RecordRow>(`SELECT ${recordColumns(this.t)} FROM ${this.t.records} r WHERE r.id = $1`, [id]),
+    const { rows } = await this.read('get', (db) =>
+      db.query<RecordRow>(`SELECT ${recordColumns(this.t)} FROM ${this.t.records} r WHERE r.id = $1`, [id]),
     );
     return rows[0] && toRecord<Extra>(rows[0]);
   }
@@ -148,8 +158,8 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     this.assertOpen('recall');
     const query = parseOptions(recallQuerySchema, q, 'recall query', "{ cue: 'what did I say', sessionId: 's1' }");
     const unit = unitVector(query.embedding);
-    const rows = await this.sql('recall', () =>
-      unit ? rankByEmbedding(this.pool, this.t, unit, query.k) : rankByText(this.pool, this.t, query.cue, query.k),
+    const rows = await this.read('recall', (db) =>
+      unit ? rankByEmbedding(db, this.t, unit, query.k) : rankByText(db, this.t, query.cue, query.k),
     );
     const hits = rows.map((row) => ({ id: row.id, score: row.score, record: toRecord<Extra>(row) }));
     await recordRecall(this.toggle, recallPairs(hits, query), (pairs) => this.appendProvenanceBatch(pairs));
@@ -176,6 +186,10 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
   /** Starts a queue writing through this store (spill dir `spillDir`, journal `<spillDir>-journal`). Idempotent. */
   enableProvenanceQueue(opts?: StoreQueueOptions): ProvenanceWriteQueue {
     this.assertOpen('enableProvenanceQueue');
+    if (this.closing) {
+      // close() stops the queue it finds on; one started now would run on against an ended pool
+      throw new StoreClosedError(`enableProvenanceQueue: the Postgres store at ${this.location} is closing; open it again with PostgresMemoryStore.open`);
+    }
     return this.toggle.enable(opts);
   }
 
@@ -187,14 +201,14 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
   /** Counts for `provq stats`. */
   async stats(): Promise<StoreStats> {
     this.assertOpen('stats');
-    const counts = await this.sql('stats', () => countRows(this.pool, this.t));
+    const counts = await this.read('stats', (db) => countRows(db, this.t));
     return { ...counts, unknownRecordPairs: this.unknownRecordPairs, duplicatePairs: this.duplicatePairs };
   }
 
   /** Every record id with its number of provenance entries, for `provq stats`. */
   async historyCounts(): Promise<HistoryCount[]> {
     this.assertOpen('historyCounts');
-    return this.sql('historyCounts', () => historyCounts(this.pool, this.t));
+    return this.read('historyCounts', (db) => historyCounts(db, this.t));
   }
 
   /** Disables the queue (drains, bounded) and closes the pool. Once: a second call gets the first's promise. */
@@ -255,15 +269,20 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     }
     const mark = this.mark.needed(entryIds);
     const write = () => appendRows(this.pool, this.t, { recordIds, entryIds, entries }, mark);
-    const out = await this.sql('appendProvenanceBatch', () => writeUntilAnswered(write, ids.assigned, () => this.closed));
+    const out = await this.sql('appendProvenanceBatch', null, () => writeUntilAnswered(write, ids.assigned, () => this.closed));
     if (mark) this.mark.committedAt(mark.ms);
     this.unknownRecordPairs += out.unknown.length;
     this.duplicatePairs += out.duplicates;
     return out.unknown.length > 0 ? { unknownRecords: out.unknown.map((i) => pairs[i]!), duplicates: out.duplicates } : { duplicates: out.duplicates };
   }
 
+  /** A read: once more on a new connection when its connection had ended (fresh-reads.ts); then as sql(). Never a write. */
+  private read<T>(what: string, run: (db: Queryable) => Promise<T>): Promise<T> {
+    return this.sql(what, 'a read: nothing was changed; call it again', () => this.reads.read(what, run));
+  }
+
   /** A database failure becomes a StoreUnavailableError naming the call and the store. */
-  private async sql<T>(what: string, run: () => Promise<T>): Promise<T> {
+  private async sql<T>(what: string, ifFailed: string | null, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (err) {
@@ -272,7 +291,7 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
       // answer was lost, a call again would store them twice.
       const again = err instanceof OutcomeUnknown
         ? 'not confirmed: it may have been stored before the connection failed, and calling it again with pairs that have no entryId may store them twice (pairs that carry their entryId, as the queue\'s do, are never stored twice)'
-        : 'not confirmed; retrying is safe: a pair is never stored twice';
+        : (ifFailed ?? 'not confirmed; retrying is safe: a pair is never stored twice');
       const cause = err instanceof OutcomeUnknown ? err.failure : err;
       throw new StoreUnavailableError(`${what} failed on the Postgres store at ${this.location}: ${(cause as Error).message} (${again})`, { cause });
     }

@@ -7,16 +7,20 @@ import type { ProvenancePair, StoredProvenanceEntry } from '../schemas.js';
 import type { SinkWriteContext } from '../sink.js';
 import { byRecord } from './by-record.js';
 import { EntryKeys, type ProvenanceKey } from './entry-keys.js';
+import type { EntryValueEncoder } from './entry-value.js';
 import { quietCommitError } from './lmdb-commit-guard.js';
 
 /** A replayed pair finds its key taken: LMDB keeps the stored entry and reports it. */
 const NO_OVERWRITE: PutOptions = { noOverwrite: true };
 
-/** lmdb's typings leave out the result of a conditional put (documented: false when not written). */
-interface ConditionalPuts {
-  put(key: ProvenanceKey, value: StoredProvenanceEntry, options: PutOptions): Promise<boolean>;
-  putSync(key: ProvenanceKey, value: StoredProvenanceEntry, options: PutOptions): boolean;
+/** lmdb's typings leave out the result of a conditional put (documented: false when not written), and values given as bytes (`asBinary`). */
+interface ValuePuts {
+  put(key: ProvenanceKey, value: EntryValue, options?: PutOptions): Promise<boolean>;
+  putSync(key: ProvenanceKey, value: EntryValue, options: PutOptions): boolean;
 }
+
+/** An entry, or its bytes for lmdb to store as they are. */
+type EntryValue = ReturnType<EntryValueEncoder['valueOf']>;
 
 /** Where pairs are written, and which records are known to be stored (no read for those). */
 export interface ProvenanceTarget {
@@ -24,6 +28,8 @@ export interface ProvenanceTarget {
   readonly records: Database<unknown, string>;
   readonly provenance: Database<StoredProvenanceEntry, ProvenanceKey>;
   readonly recordStored: (recordId: string) => boolean;
+  /** Writes the entries' values as lmdb's encoder would (entry-value.ts). */
+  readonly values: EntryValueEncoder;
 }
 
 /** What a write found: pairs for records the store does not have (skipped), and ids stored already. */
@@ -39,7 +45,7 @@ export interface WriteOutcome {
  */
 export async function putPairs(t: ProvenanceTarget, pairs: ProvenancePair[], mayBeStored: boolean): Promise<WriteOutcome> {
   const entries = new EntryKeys(t.records, pairs, t.recordStored);
-  const conditional = t.provenance as unknown as ConditionalPuts;
+  const puts = t.provenance as unknown as ValuePuts;
   const checked: Promise<boolean>[] = [];
   // Plain puts share one promise per transaction; a batch may span several transactions,
   // and every one of them must have committed (one failing must fail the call).
@@ -48,8 +54,8 @@ export async function putPairs(t: ProvenanceTarget, pairs: ProvenancePair[], may
     for (let i = 0; i < pairs.length; i++) {
       const key = entries.keyOf(i);
       if (!key) continue;
-      if (mayBeStored) checked.push(conditional.put(key, entries.valueOf(i, key), NO_OVERWRITE));
-      else commits.add(t.provenance.put(key, entries.valueOf(i, key)));
+      if (mayBeStored) checked.push(puts.put(key, t.values.valueOf(entries.valueOf(i, key)), NO_OVERWRITE));
+      else commits.add(puts.put(key, t.values.valueOf(entries.valueOf(i, key))));
     }
   } catch (err) {
     // A put that threw (a full disk, say) leaves the ones before it unawaited: watch them.
@@ -75,14 +81,14 @@ export async function putPairs(t: ProvenanceTarget, pairs: ProvenancePair[], may
 /** The pairs in one synchronous transaction, durable when it returns; always conditional (at exit a call still under way may have landed). */
 export function putPairsSync(t: ProvenanceTarget, pairs: ProvenancePair[]): WriteOutcome {
   const entries = new EntryKeys(t.records, pairs, t.recordStored);
-  const conditional = t.provenance as unknown as ConditionalPuts;
+  const puts = t.provenance as unknown as ValuePuts;
   let duplicates = 0;
   const order = byRecord(pairs);
   t.env.transactionSync(() => {
     for (let k = 0; k < order.length; k++) {
       const i = order[k]!;
       const key = entries.keyOf(i);
-      if (key && !conditional.putSync(key, entries.valueOf(i, key), NO_OVERWRITE)) duplicates++;
+      if (key && !puts.putSync(key, t.values.valueOf(entries.valueOf(i, key)), NO_OVERWRITE)) duplicates++;
     }
   });
   return { unknown: entries.unknown, duplicates };

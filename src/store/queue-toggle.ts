@@ -1,7 +1,7 @@
 // The store side of the queue, shared by every store: switching it on (idempotent, and
 // never silently ignoring different options), off (drain, bounded), and closing once.
 import { InvalidOptionsError, QueueEnabledError } from '../errors.js';
-import { parseStopOptions } from '../queue/deadline.js';
+import { deadlineOf, parseStopOptions, settlesBefore } from '../queue/deadline.js';
 import { ProvenanceWriteQueue, type DirectQueueOptions } from '../queue/provenance-write-queue.js';
 import type { QueueOptions, StopOptions } from '../schemas.js';
 import type { ProvenanceSink } from '../sink.js';
@@ -13,6 +13,8 @@ export type StoreQueueOptions = Partial<QueueOptions>;
 export class QueueToggle {
   private queue: ProvenanceWriteQueue | null = null;
   private options: StoreQueueOptions | undefined;
+  /** Stops of queues a disable detached, until they resolve. */
+  private readonly stopping = new Set<Promise<void>>();
 
   constructor(
     private readonly sink: ProvenanceSink,
@@ -50,12 +52,38 @@ export class QueueToggle {
     return this.detachAndStop(opts);
   }
 
-  private async detachAndStop(opts?: StopOptions): Promise<void> {
+  /**
+   * Also waits, within this call's own deadline, for queues an earlier disable detached and
+   * is still draining: `close()` (or a second disable) right after a disable that was not
+   * awaited resolves once those pairs are durable too, not while that queue still writes.
+   * Before 2026-12-01 it returned at once: close() then shut LMDB under the draining queue,
+   * whose every call failed (PROVQ_STORE_CLOSED) and whose pairs all went to spill files.
+   */
+  private async detachAndStop(opts: StopOptions = {}): Promise<void> {
+    const earlier = [...this.stopping];
     const queue = this.queue;
-    if (!queue) return;
-    this.queue = null;
-    this.options = undefined;
-    await queue.stop(opts);
+    if (queue) {
+      this.queue = null;
+      this.options = undefined;
+      const stop = queue.stop(opts);
+      this.stopping.add(stop);
+      const forget = () => this.stopping.delete(stop);
+      stop.then(forget, forget);
+      if (earlier.length === 0) return stop;
+      await this.earlierStops(earlier, opts);
+      return stop;
+    }
+    if (earlier.length > 0) await this.earlierStops(earlier, opts);
+  }
+
+  /** Earlier stops, each bounded by its own deadline, waited for until this call's deadline at most. */
+  private async earlierStops(stops: Promise<void>[], opts: StopOptions): Promise<void> {
+    const deadline = deadlineOf(opts);
+    try {
+      await settlesBefore(Promise.allSettled(stops), deadline);
+    } finally {
+      deadline.cancel();
+    }
   }
 }
 

@@ -1,7 +1,12 @@
-// A TCP proxy in front of the test's PostgreSQL that can lose a commit's answer: armed, it
-// forwards a statement and the server's answer is dropped, and the connection cut, once
-// ReadyForQuery (sent after the implicit transaction committed) comes back. What a network
-// failure or a failover between commit and reply does to a client. Real sockets, real server.
+// A TCP proxy in front of the test's PostgreSQL, with the faults a network or a failover
+// brings, on real sockets to a real server:
+// - lose a commit's answer: armed, it forwards a statement and the server's answer is
+//   dropped, and the connection cut, once ReadyForQuery (sent after the implicit transaction
+//   committed) comes back;
+// - hold what the server sends on the open connections (its messages and its close) until
+//   the client next sends something there: a connection the server has ended still looks
+//   alive to the client until it uses it — the pool hands it out as idle, deterministically;
+// - refuse new connections (accepted, then cut at once).
 import { createServer, connect, type Socket } from 'node:net';
 import { afterAll } from 'vitest';
 
@@ -20,6 +25,24 @@ export interface PgProxy {
   loseAnswersTo(marker: string, times?: number): void;
   /** How many answers were dropped. */
   readonly lost: number;
+  /**
+   * From now on, what the server sends on each connection open now is held back, its close
+   * too, until the client sends something on it. Resolves, with how many connections are
+   * held, once the server has closed every one of them.
+   */
+  holdUntilServerCloses(): Promise<number>;
+  /** Connections whose held messages went to a client that had just used the connection. */
+  readonly deliveredToUse: number;
+  /** While true, a new connection is accepted and cut at once. */
+  refuseNew(on: boolean): void;
+  /** Connections accepted so far (refused ones included). */
+  readonly accepted: number;
+}
+
+interface Held {
+  chunks: Buffer[];
+  serverClosed: boolean;
+  onServerClosed: () => void;
 }
 
 export async function pgProxy(serverUrl: string): Promise<PgProxy> {
@@ -27,12 +50,31 @@ export async function pgProxy(serverUrl: string): Promise<PgProxy> {
   let armed: Buffer | null = null;
   let armedFor = 0;
   let lost = 0;
+  let deliveredToUse = 0;
+  let refusing = false;
+  let accepted = 0;
   const sockets = new Set<Socket>();
+  const holders = new Set<(held: Held) => void>();
   const server = createServer((client) => {
+    accepted++;
+    if (refusing) return void client.destroy();
     const upstream = connect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
     let cutting = false;
+    let held: Held | null = null; // while holding
+    let heldOnce: Held | null = null; // told when the server closes, also after the client used it
+    const hold = (h: Held) => (held = heldOnce = h);
+    holders.add(hold);
     client.on('data', (chunk) => {
+      if (held) {
+        // The client uses the connection: it gets what the server said, then the close.
+        const h = held;
+        held = null;
+        holders.delete(hold);
+        deliveredToUse++;
+        for (const c of h.chunks) client.write(c);
+        if (h.serverClosed) return void client.end();
+      }
       if (armed && armedFor > 0 && chunk.includes(armed)) {
         armedFor--;
         cutting = true;
@@ -40,6 +82,7 @@ export async function pgProxy(serverUrl: string): Promise<PgProxy> {
       upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
+      if (held) return void held.chunks.push(chunk);
       if (!cutting) return void client.write(chunk);
       if (!chunk.includes(READY_FOR_QUERY)) return; // answers before the commit's: dropped too
       lost++;
@@ -47,13 +90,21 @@ export async function pgProxy(serverUrl: string): Promise<PgProxy> {
       upstream.destroy();
     });
     const end = () => {
+      holders.delete(hold);
       client.destroy();
       upstream.destroy();
       sockets.delete(client);
       sockets.delete(upstream);
     };
+    const upstreamEnd = () => {
+      if (heldOnce) {
+        heldOnce.serverClosed = true;
+        heldOnce.onServerClosed();
+      }
+      if (!held) end();
+    };
     client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
+    upstream.on('close', upstreamEnd).on('error', upstreamEnd);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
@@ -75,6 +126,24 @@ export async function pgProxy(serverUrl: string): Promise<PgProxy> {
     },
     get lost() {
       return lost;
+    },
+    holdUntilServerCloses: () => {
+      const closes = [...holders].map(
+        (hold) =>
+          new Promise<void>((onServerClosed) => {
+            hold({ chunks: [], serverClosed: false, onServerClosed });
+          }),
+      );
+      return Promise.all(closes).then(() => closes.length);
+    },
+    get deliveredToUse() {
+      return deliveredToUse;
+    },
+    refuseNew: (on) => {
+      refusing = on;
+    },
+    get accepted() {
+      return accepted;
     },
   };
 }

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { takeDownDir } from '../../faults/take-down-dir.js';
 import { processExists } from '../../src/journal/journal-names.js';
 
-const TEST_DIR = /^provq-[a-z0-9-]+?-p(\d+)-[A-Za-z0-9]{6}$/;
+// `-journal`: the journal beside a test dir used as a queue's spill dir (`<spillDir>-journal`).
+const TEST_DIR = /^provq-[a-z0-9-]+?-p(\d+)-[A-Za-z0-9]{6}(?:-journal)?$/;
 
 /** Takes down every test dir of a process that is gone; returns the dirs removed. */
 export function sweepStaleTestDirs(root = tmpdir()): string[] {

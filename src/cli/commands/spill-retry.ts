@@ -12,6 +12,7 @@ import { parseArgs, retryArgsSchema } from '../args.js';
 import { CommandError, UsageError } from '../../errors.js';
 import type { Io } from '../io.js';
 import { openTargetStore } from '../open-store.js';
+import { assertStoreOwnsDir } from '../store-dirs.js';
 import { count } from '../plural.js';
 
 export async function spillRetryCommand(raw: unknown, io: Io): Promise<number> {
@@ -32,6 +33,8 @@ export async function spillRetryCommand(raw: unknown, io: Io): Promise<number> {
   // Opened first, so a wrong --store fails before any file is moved.
   const store = args.store || args.postgres ? await openTargetStore({ ...args, dir: dirname(path) }) : null;
   try {
+    // Applied to the store given: the file's directory must be that store's, else nothing moves.
+    if (store) assertStoreOwnsDir(store, dirname(path), 'spill directory');
     const back = args.salvage ? await salvage(path, io) : await putBack(path, io);
     if (back === null) return 1;
     if (store && back.length) return await applyNamedSpillFiles(store, dirname(path), back, io);

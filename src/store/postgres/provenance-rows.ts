@@ -2,7 +2,7 @@
 // (record_id, entry_id) with ON CONFLICT DO NOTHING, so a replay from any host is a no-op
 // that is counted; pairs whose record is missing are reported back, never stored.
 import type pg from 'pg';
-import type { ProvenanceEntry } from '../../schemas.js';
+import type { Queryable } from './fresh-reads.js';
 import type { StoreTables } from './tables.js';
 
 export interface BatchRows {
@@ -63,25 +63,16 @@ export async function appendRows(
   return { written: r.written, duplicates: r.known - r.written, unknown: r.unknown };
 }
 
-/** A record's history, oldest first (entry ids sort in enqueue order). */
-export async function readHistory(pool: pg.Pool, t: StoreTables, recordId: string): Promise<ProvenanceEntry[]> {
-  const { rows } = await pool.query<{ entry: ProvenanceEntry }>(
-    `SELECT entry FROM ${t.provenance} WHERE record_id = $1 ORDER BY entry_id`,
-    [recordId],
-  );
-  return rows.map((r) => r.entry);
-}
-
 /** Every record id with its number of entries (records without any included). */
-export async function historyCounts(pool: pg.Pool, t: StoreTables): Promise<{ id: string; entries: number }[]> {
-  const { rows } = await pool.query<{ id: string; entries: number }>(
+export async function historyCounts(db: Queryable, t: StoreTables): Promise<{ id: string; entries: number }[]> {
+  const { rows } = await db.query<{ id: string; entries: number }>(
     `SELECT r.id, (SELECT count(*) FROM ${t.provenance} p WHERE p.record_id = r.id)::int AS entries FROM ${t.records} r ORDER BY r.id`,
   );
   return rows;
 }
 
-export async function countRows(pool: pg.Pool, t: StoreTables): Promise<{ records: number; entries: number }> {
-  const { rows } = await pool.query<{ records: number; entries: number }>(
+export async function countRows(db: Queryable, t: StoreTables): Promise<{ records: number; entries: number }> {
+  const { rows } = await db.query<{ records: number; entries: number }>(
     `SELECT (SELECT count(*) FROM ${t.records})::int AS records, (SELECT count(*) FROM ${t.provenance})::int AS entries`,
   );
   return rows[0]!;

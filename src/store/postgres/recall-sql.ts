@@ -2,9 +2,9 @@
 // has one (pgvector is not assumed), else text match on a tsvector (any cue word, scored by
 // the share of words in common, as the LMDB index scores it). Only the top k rows come back,
 // each with its history (oldest first).
-import type pg from 'pg';
 import type { ProvenanceEntry } from '../../schemas.js';
 import { tokenize } from '../similarity.js';
+import type { Queryable } from './fresh-reads.js';
 import type { StoreTables } from './tables.js';
 
 export interface RecordRow {
@@ -24,8 +24,8 @@ export function recordColumns(t: StoreTables): string {
 }
 
 /** `unit` is the query embedding scaled to length 1 (the caller drops a zero vector). */
-export async function rankByEmbedding(pool: pg.Pool, t: StoreTables, unit: Float64Array, k: number): Promise<RankedRow[]> {
-  const { rows } = await pool.query<RankedRow>({
+export async function rankByEmbedding(db: Queryable, t: StoreTables, unit: Float64Array, k: number): Promise<RankedRow[]> {
+  const { rows } = await db.query<RankedRow>({
     name: `provq-recall-embedding-${t.schema}`, // prepared once per connection
     text: `SELECT ${recordColumns(t)}, top.score FROM (
        SELECT id, score FROM (
@@ -39,12 +39,12 @@ export async function rankByEmbedding(pool: pg.Pool, t: StoreTables, unit: Float
 }
 
 /** Records sharing at least one word with the cue, by shared / sqrt(cue words × record words). */
-export async function rankByText(pool: pg.Pool, t: StoreTables, cue: string, k: number): Promise<RankedRow[]> {
+export async function rankByText(db: Queryable, t: StoreTables, cue: string, k: number): Promise<RankedRow[]> {
   const words = [...tokenize(cue)];
   if (words.length === 0) return [];
   // Words are letters and digits only (tokenize), so quoting each one makes a safe tsquery.
   const query = words.map((w) => `'${w}'`).join(' | ');
-  const { rows } = await pool.query<RankedRow>({
+  const { rows } = await db.query<RankedRow>({
     name: `provq-recall-text-${t.schema}`,
     text: `SELECT ${recordColumns(t)}, top.score FROM (
        SELECT id, (SELECT count(*) FROM unnest(tsvector_to_array(tsv)) AS l(w) WHERE l.w = ANY($2::text[]))::float8

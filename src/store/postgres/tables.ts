@@ -3,6 +3,7 @@
 // whatever the database's locale.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import type { Queryable } from './fresh-reads.js';
 
 /** Quoted, schema-qualified table names for one store. */
 export interface StoreTables {
@@ -70,8 +71,8 @@ export async function ensureTables(pool: pg.Pool, t: StoreTables): Promise<strin
 }
 
 /** The host's persisted high-water mark (0 for a new host). */
-export async function readHostMark(pool: pg.Pool, t: StoreTables, host: string): Promise<number> {
-  const { rows } = await pool.query<{ ms: string }>(`SELECT high_water_ms::text AS ms FROM ${t.hostMarks} WHERE host = $1`, [host]);
+export async function readHostMark(db: Queryable, t: StoreTables, host: string): Promise<number> {
+  const { rows } = await db.query<{ ms: string }>(`SELECT high_water_ms::text AS ms FROM ${t.hostMarks} WHERE host = $1`, [host]);
   return rows.length ? Number(rows[0]!.ms) : 0;
 }
 
