@@ -62,9 +62,11 @@ export const AREAS = {
       'src/store/lmdb-commit-guard.ts',
       'src/store/queue-toggle.ts',
       'src/store/recall-provenance.ts',
+      'src/store/entry-value.ts',
     ],
     tests: [
       'test/store/lmdb-memory-store.test.ts',
+      'test/store/entry-values.test.ts', // the values' bytes (entry-value.ts)
       'test/store/by-record.test.ts',
       'test/store/close-bounded.test.ts',
       'test/store/direct-queue.test.ts',
