@@ -283,11 +283,7 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
    * queue; with different options it throws QueueEnabledError (disable first).
    */
   enableProvenanceQueue(opts?: StoreQueueOptions): ProvenanceWriteQueue {
-    this.assertOpen('enableProvenanceQueue');
-    if (this.closing) {
-      // close() stops the queue it finds on; one started now would run on against a closed store
-      throw new StoreClosedError(`enableProvenanceQueue: the store at ${this.path} is closing; open it again with LmdbMemoryStore.open`);
-    }
+    this.assertOpen('enableProvenanceQueue', true); // close() would leave a queue started now running
     return this.toggle.enable(opts);
   }
 
@@ -393,9 +389,10 @@ export class LmdbMemoryStore<Extra extends object = DefaultExtras> implements Pr
     });
   }
 
-  private assertOpen(what: string): void {
-    if (this.closed) {
-      throw new StoreClosedError(`${what}: the store at ${this.path} is closed; open it again with LmdbMemoryStore.open`);
+  /** Throws StoreClosedError once closed (`orClosing`: once close() has begun). */
+  private assertOpen(what: string, orClosing = false): void {
+    if (this.closed || (orClosing && this.closing)) {
+      throw new StoreClosedError(`${what}: the store at ${this.path} is ${this.closed ? 'closed' : 'closing'}; open it again with LmdbMemoryStore.open`);
     }
   }
 }

@@ -185,11 +185,7 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
 
   /** Starts a queue writing through this store (spill dir `spillDir`, journal `<spillDir>-journal`). Idempotent. */
   enableProvenanceQueue(opts?: StoreQueueOptions): ProvenanceWriteQueue {
-    this.assertOpen('enableProvenanceQueue');
-    if (this.closing) {
-      // close() stops the queue it finds on; one started now would run on against an ended pool
-      throw new StoreClosedError(`enableProvenanceQueue: the Postgres store at ${this.location} is closing; open it again with PostgresMemoryStore.open`);
-    }
+    this.assertOpen('enableProvenanceQueue', true); // close() would leave a queue started now running
     return this.toggle.enable(opts);
   }
 
@@ -297,9 +293,10 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     }
   }
 
-  private assertOpen(what: string): void {
-    if (this.closed) {
-      throw new StoreClosedError(`${what}: the Postgres store at ${this.location} is closed; open it again with PostgresMemoryStore.open`);
+  /** Throws StoreClosedError once closed (`orClosing`: once close() has begun). */
+  private assertOpen(what: string, orClosing = false): void {
+    if (this.closed || (orClosing && this.closing)) {
+      throw new StoreClosedError(`${what}: the Postgres store at ${this.location} is ${this.closed ? 'closed' : 'closing'}; open it again with PostgresMemoryStore.open`);
     }
   }
 }

@@ -8,33 +8,17 @@
 // the breaker's set aside whole).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startChildScript, type RunningChild } from '../../faults/child.js';
+import { describe, expect, it } from 'vitest';
 import { JOURNAL_DIR_NAME } from '../../src/store/store-layout.js';
-import { cuesOf, makeStore, provq } from './run-provq.js';
-
-const CHILD = fileURLToPath(new URL('./journal-writer-child.ts', import.meta.url));
-const children: RunningChild[] = [];
-afterEach(async () => {
-  for (const c of children.splice(0)) {
-    c.kill('SIGKILL');
-    await c.done;
-  }
-});
+import { storeWithDeadWriterJournal } from './dead-journal-writer.js';
+import { cuesOf, provq } from './run-provq.js';
 
 /** Each entry's bytes (files) or 'dir': what a refused command must leave as it was. */
 const contents = (dir: string) => Object.fromEntries(readdirSync(dir, { withFileTypes: true }).map((e) => [e.name, e.isDirectory() ? 'dir' : readFileSync(join(dir, e.name)).toString('base64')]));
 
 describe('provq spill replay --dir <a journal directory>', () => {
   it('is refused before anything moves, and replay without --dir applies the journal', { timeout: 90_000 }, async () => {
-    const store = await makeStore(['r1']);
-    const cues = Array.from({ length: 200 }, (_, i) => `k${String(i).padStart(3, '0')}`);
-    const child = startChildScript(CHILD, { storePath: store, cues });
-    children.push(child);
-    await child.waitForLine(/^journaled$/);
-    child.kill('SIGKILL');
-    await child.done;
+    const { store, cues } = await storeWithDeadWriterJournal(200);
     const journal = join(store, JOURNAL_DIR_NAME);
     const before = contents(journal);
     expect(Object.keys(before).some((n) => n.endsWith('-journal.jsonl'))).toBe(true);

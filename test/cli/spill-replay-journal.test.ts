@@ -10,30 +10,14 @@
 // process's failed it 3 of 3 runs the same way: replay now waits for that claim to go stale.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startChildScript, type RunningChild } from '../../faults/child.js';
+import { describe, expect, it } from 'vitest';
 import { JOURNAL_DIR_NAME } from '../../src/store/store-layout.js';
-import { cuesOf, makeStore, provq } from './run-provq.js';
-
-const CHILD = fileURLToPath(new URL('./journal-writer-child.ts', import.meta.url));
-const children: RunningChild[] = [];
-afterEach(async () => {
-  for (const c of children.splice(0)) {
-    c.kill('SIGKILL');
-    await c.done;
-  }
-});
+import { storeWithDeadWriterJournal } from './dead-journal-writer.js';
+import { cuesOf, provq } from './run-provq.js';
 
 describe('provq spill replay after kill -9', () => {
   it('applies a dead writer’s journal segments, each pair once, in order, and removes them', { timeout: 90_000 }, async () => {
-    const store = await makeStore(['r1']);
-    const cues = Array.from({ length: 500 }, (_, i) => `k${String(i).padStart(3, '0')}`);
-    const child = startChildScript(CHILD, { storePath: store, cues });
-    children.push(child);
-    await child.waitForLine(/^journaled$/);
-    child.kill('SIGKILL');
-    await child.done;
+    const { store, cues } = await storeWithDeadWriterJournal(500);
     const journal = join(store, JOURNAL_DIR_NAME);
     expect(readdirSync(journal).filter((n) => n.endsWith('-journal.jsonl')).length).toBeGreaterThan(0);
 

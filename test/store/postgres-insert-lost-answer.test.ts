@@ -5,27 +5,10 @@
 // 2026-12-01). Now the message says so; with the caller's id a call again replaces it.
 // Checked: with the old message back ("retrying is safe" for every insert), the first test
 // finds 2 records and the second's message does not say the same id makes it safe.
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
-import { silentLogger } from '../../src/log.js';
-import { PostgresMemoryStore } from '../../src/store/postgres-memory-store.js';
-import { freshSchema, testDatabase } from '../helpers/postgres.js';
-import { pgProxy, type PgProxy } from '../helpers/pg-proxy.js';
-import { tempDir } from '../helpers/temp.js';
-
-const stores: PostgresMemoryStore[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-});
-
-async function storeBehindProxy(): Promise<{ store: PostgresMemoryStore; proxy: PgProxy }> {
-  const { url } = await testDatabase();
-  const proxy = await pgProxy(url);
-  const store = await PostgresMemoryStore.open({ connectionString: proxy.url, spillDir: join(tempDir(), 'spill'), schema: freshSchema(), logger: silentLogger });
-  stores.push(store);
-  return { store, proxy };
-}
+import type { PostgresMemoryStore } from '../../src/store/postgres-memory-store.js';
+import { storeBehindProxy } from '../helpers/postgres-behind-proxy.js';
 
 /** A piece of the insert statement's text, in the Parse message the store sends for it. */
 const INSERT = 'DO UPDATE SET text = EXCLUDED.text';

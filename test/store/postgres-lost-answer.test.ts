@@ -7,29 +7,16 @@
 // is a no-op if the first committed), and when it gives up it no longer calls a retry safe.
 // Checked: with writeUntilAnswered making one attempt (the code before), the first test finds
 // 2 entries and the second finds 'retrying is safe' in the message (3 of 3 runs each).
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
-import { silentLogger } from '../../src/log.js';
-import { PostgresMemoryStore } from '../../src/store/postgres-memory-store.js';
 import { pair } from '../helpers/sinks.js';
-import { freshSchema, testDatabase } from '../helpers/postgres.js';
-import { pgProxy, type PgProxy } from '../helpers/pg-proxy.js';
-import { tempDir } from '../helpers/temp.js';
+import { storeBehindProxy as openBehindProxy } from '../helpers/postgres-behind-proxy.js';
 
-const stores: PostgresMemoryStore[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-});
-
-/** A store reached through a proxy that can lose the answer to its append statement. */
-async function storeBehindProxy(): Promise<{ store: PostgresMemoryStore; proxy: PgProxy }> {
-  const { url } = await testDatabase();
-  const proxy = await pgProxy(url);
-  const store = await PostgresMemoryStore.open({ connectionString: proxy.url, spillDir: join(tempDir(), 'spill'), schema: freshSchema(), logger: silentLogger });
-  stores.push(store);
-  await store.insert({ id: 'r1', text: 'x' });
-  return { store, proxy };
+/** A store reached through a proxy that can lose the answer to its append statement, with record r1. */
+async function storeBehindProxy() {
+  const opened = await openBehindProxy();
+  await opened.store.insert({ id: 'r1', text: 'x' });
+  return opened;
 }
 
 /** The append statement's name, in every Parse and Bind message the store sends for it. */
