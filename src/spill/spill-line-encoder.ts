@@ -6,6 +6,7 @@
 // Anything else (a character JSON escapes or UTF-8 writes in several bytes, an unusual
 // entry) is left to `spillLine`, the general path: the caller is told so.
 import { ENTRY_ID_BYTES, writeEntryId } from '../entry-id.js';
+import { objectPrototypeIsPlain } from '../json-data.js';
 import { MAX_RECORD_ID_LENGTH, type ProvenanceEntry } from '../schemas.js';
 import { isValidTs } from '../validate.js';
 
@@ -243,8 +244,3 @@ function ascii(s: string): Uint8Array {
   return Uint8Array.from(s, (c) => c.charCodeAt(0));
 }
 
-/** No enumerable key was added to Object.prototype (a for…in over it costs about 2 ns). */
-function objectPrototypeIsPlain(): boolean {
-  for (const _ in Object.prototype) return false;
-  return true;
-}

@@ -7,6 +7,7 @@
 // each value it encodes (~1.8 µs and ~280 bytes of garbage a pair here); this keeps the
 // last shape's header as bytes. Anything else is left to msgpackr: the caller is told so.
 import { asBinary } from 'lmdb';
+import { objectPrototypeIsPlain } from '../json-data.js';
 import type { StoredProvenanceEntry } from '../schemas.js';
 
 /** Fields past which an entry is left to msgpackr (fixarray and one-byte record ids). */
@@ -76,12 +77,6 @@ export class EntryValueEncoder {
 }
 
 const SHAPE_CHANGED = -2;
-
-/** No enumerable key was added to Object.prototype (for…in would list it; msgpackr skips it). */
-function objectPrototypeIsPlain(): boolean {
-  for (const _ in Object.prototype) return false;
-  return true;
-}
 
 /** `d4 72 40`, then the keys as a fixarray of strings; null for a key this path does not write. */
 function recordHeader(keys: string[]): Uint8Array | null {
