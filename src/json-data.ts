@@ -1,7 +1,9 @@
 // What "plain JSON data" means for an entry's fields: strings, finite numbers, booleans,
 // null, arrays without holes and plain objects, nested at most MAX_JSON_DEPTH deep — no
 // cycles, BigInt, functions, symbols, undefined, NaN/Infinity, Dates, Maps or class
-// instances. Such a value round-trips through a spill line and LMDB unchanged.
+// instances, and no string or key with a lone surrogate (LMDB's encoder, msgpackr, writes
+// UTF-8, and such a string read back with U+FFFD in its place). Such a value round-trips
+// through a spill line and LMDB unchanged.
 
 /** Deeper nesting is refused (a cycle is found before this, with its own reason). */
 export const MAX_JSON_DEPTH = 32;
@@ -14,6 +16,14 @@ export const MAX_JSON_VALUES = 10_000;
  */
 export const MAX_JSON_CHARS = 1024 * 1024;
 const TOO_LONG = `the entry's strings and keys hold more than ${MAX_JSON_CHARS} characters; store less per entry (a reference to the data, not the data)`;
+/** Why a string (or key) with a lone surrogate is refused: what the LMDB store would do with it, and the fix. */
+export const loneSurrogate = (what: string): string =>
+  `${what} with a lone surrogate (half of a UTF-16 pair) is not well-formed Unicode; the LMDB store would read it back with U+FFFD in its place: fix the text (e.g. s.toWellFormed())`;
+
+/** No lone surrogate in `s` (ES2024's String.prototype.isWellFormed, in Node 20; the project's lib is ES2023). */
+export function isWellFormed(s: string): boolean {
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
 
 interface Budget {
   values: number;
@@ -38,7 +48,10 @@ export function findJsonFault(value: unknown): JsonFault | null {
 // The fault's path is built on the way back up, so a valid value costs no allocation per field.
 function walk(v: unknown, parents: object[], budget: Budget): JsonFault | null {
   if (--budget.values < 0) return { path: [], reason: `the entry holds more than ${MAX_JSON_VALUES} values; store less per entry` };
-  if (typeof v === 'string' && (budget.chars -= v.length) < 0) return { path: [], reason: TOO_LONG };
+  if (typeof v === 'string') {
+    if ((budget.chars -= v.length) < 0) return { path: [], reason: TOO_LONG };
+    if (!isWellFormed(v)) return { path: [], reason: loneSurrogate('a string') };
+  }
   const fault = primitiveFault(v);
   if (fault !== null) return { path: [], reason: fault };
   if (typeof v !== 'object' || v === null) return null;
@@ -61,6 +74,7 @@ function walk(v: unknown, parents: object[], budget: Budget): JsonFault | null {
     for (const k in v) {
       if (k === '__proto__') return { path: [k], reason: 'a key named __proto__ is not allowed' };
       if ((budget.chars -= k.length) < 0) return { path: [k], reason: TOO_LONG };
+      if (!isWellFormed(k)) return { path: [k], reason: loneSurrogate('a key') };
       const f = walk(v[k], parents, budget);
       if (f) return (f.path.unshift(k), f);
     }
@@ -122,7 +136,7 @@ export function isNotJson(copy: unknown): boolean {
 
 function copyValue(v: unknown, parents: object[], budget: Budget): unknown {
   if (--budget.values < 0) return NOT_JSON;
-  if (typeof v === 'string' && (budget.chars -= v.length) < 0) return NOT_JSON;
+  if (typeof v === 'string' && ((budget.chars -= v.length) < 0 || !isWellFormed(v))) return NOT_JSON;
   if (typeof v !== 'object' || v === null) return primitiveFault(v) === null ? v : NOT_JSON;
   return copyObject(v, parents, budget);
 }
@@ -143,7 +157,7 @@ function copyObject(v: object, parents: object[], budget: Budget): unknown {
     if (!isPlainRecord(v)) return NOT_JSON;
     const out: Record<string, unknown> = {};
     for (const k in v) {
-      if (k === '__proto__' || (budget.chars -= k.length) < 0) return NOT_JSON;
+      if (k === '__proto__' || (budget.chars -= k.length) < 0 || !isWellFormed(k)) return NOT_JSON;
       const c = copyValue(v[k], parents, budget);
       if (c === NOT_JSON) return NOT_JSON;
       out[k] = c;

@@ -2,7 +2,7 @@
 // here as a zod schema; the TypeScript types are inferred from these, never written twice.
 import { z } from 'zod';
 import { ENTRY_ID_FORMAT } from './entry-id.js';
-import { findJsonFault } from './json-data.js';
+import { findJsonFault, isWellFormed, loneSurrogate } from './json-data.js';
 
 export const MAX_RECORD_ID_LENGTH = 256;
 /** The longest spill or journal line the reader takes, and the most bytes any file the queue writes holds. */
@@ -15,7 +15,9 @@ export const recordIdSchema = z
   .min(1, 'recordId must not be empty')
   .max(MAX_RECORD_ID_LENGTH, `recordId must be at most ${MAX_RECORD_ID_LENGTH} characters`)
   // LMDB's ordered keys use NUL as the array delimiter.
-  .refine((s) => !s.includes('\u0000'), 'recordId must not contain a NUL character');
+  .refine((s) => !s.includes('\u0000'), 'recordId must not contain a NUL character')
+  // LMDB keeps it as a key, but a record's id field would read back with U+FFFD (and recall lose the record).
+  .refine(isWellFormed, loneSurrogate('recordId is a string'));
 
 export const entryIdSchema = z
   .string({ error: 'entryId must be a string' })
@@ -180,24 +182,28 @@ export const storeOpenOptionsSchema = z.strictObject({
 /** Options of `LmdbMemoryStore.open`. @interface */
 export type StoreOpenOptions = z.input<typeof storeOpenOptionsSchema>;
 
+/** A string the stores read back as written: no lone surrogate (see json-data.ts). */
+const wellFormedString = (name: string) =>
+  z.string({ error: `${name} must be a string` }).refine(isWellFormed, loneSurrogate(`${name} is a string`));
+
 export const recordInputSchema = z.strictObject({
   /** 1 to 256 characters; a UUID when absent. */
   id: recordIdSchema.optional(),
   /** The memory's text (searched by word overlap when a query has no embedding). */
-  text: z.string({ error: 'text must be a string' }),
+  text: wellFormedString('text'),
   /** A vector for cosine-similarity recall. */
   embedding: z.array(z.number().finite(), { error: 'embedding must be an array of finite numbers' }).optional(),
   /** Free labels, stored with the record. */
-  tags: z.array(z.string(), { error: 'tags must be an array of strings' }).optional(),
+  tags: z.array(wellFormedString('a tag'), { error: 'tags must be an array of strings' }).optional(),
 });
 /** A record to insert. @interface */
 export type RecordInput = z.input<typeof recordInputSchema>;
 
 export const recallQuerySchema = z.strictObject({
   /** What is being recalled; stored in each provenance entry. */
-  cue: z.string({ error: 'cue must be a string' }),
+  cue: wellFormedString('cue'),
   /** Who recalled; stored in each provenance entry. */
-  sessionId: z.string({ error: 'sessionId must be a string' }),
+  sessionId: wellFormedString('sessionId'),
   /** Ranks by cosine similarity to this vector when given (text overlap otherwise). */
   embedding: z.array(z.number().finite(), { error: 'embedding must be an array of finite numbers' }).optional(),
   /** How many hits at most (default 5). */

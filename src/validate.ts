@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import { ENTRY_ID_FORMAT } from './entry-id.js';
 import { InvalidArgumentError, InvalidPairError, InvalidOptionsError } from './errors.js';
-import { copyJsonData, findJsonFault, isNotJson, isPlainRecord } from './json-data.js';
+import { copyJsonData, findJsonFault, isNotJson, isPlainRecord, isWellFormed } from './json-data.js';
 import {
   describeIssues,
   MAX_ENTRY_ID_LENGTH,
@@ -157,7 +157,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function isKeyString(s: unknown, max: number): s is string {
-  return typeof s === 'string' && s.length > 0 && s.length <= max && !s.includes('\u0000');
+  return typeof s === 'string' && s.length > 0 && s.length <= max && !s.includes('\u0000') && isWellFormed(s);
 }
 
 // The pairs of one recall share a timestamp, and timestamps repeat within a millisecond:
