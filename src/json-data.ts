@@ -121,6 +121,28 @@ export function objectPrototypeIsPlain(): boolean {
   return true;
 }
 
+/**
+ * `v` as a schema should see it: when Object.prototype has an enumerable key (a polluted
+ * prototype), plain objects and arrays are copied, at every depth up to the JSON limit,
+ * with their own keys only, on a null prototype — zod lists keys with for…in, so a strict object refused the
+ * inherited key (every spill line was quarantined, every options object refused) and a
+ * loose one took it as its own. `v` itself otherwise (the check costs about 2 ns).
+ */
+export function ownData(v: unknown): unknown {
+  return objectPrototypeIsPlain() ? v : ownCopy(v, 0);
+}
+
+function ownCopy(v: unknown, depth: number): unknown {
+  // Deeper than the JSON limit: left as it is (the schema refuses it for its depth).
+  if (typeof v !== 'object' || v === null || depth > MAX_JSON_DEPTH + 2) return v;
+  if (Array.isArray(v)) return v.map((x) => ownCopy(x, depth + 1));
+  if (!isPlainRecord(v)) return v;
+  // A null prototype: a copy made by `{}` would inherit the polluted key again.
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const k of Object.keys(v)) Object.defineProperty(out, k, { value: ownCopy(v[k], depth + 1), enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
 /** An object made by `{}` or JSON.parse (or with a null prototype). */
 export function isPlainRecord(v: object): v is Record<string, unknown> {
   const proto = Object.getPrototypeOf(v) as unknown;

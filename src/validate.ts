@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import { ENTRY_ID_FORMAT } from './entry-id.js';
 import { InvalidArgumentError, InvalidPairError, InvalidOptionsError } from './errors.js';
-import { copyJsonData, findJsonFault, isNotJson, isPlainRecord, isWellFormed } from './json-data.js';
+import { copyJsonData, findJsonFault, isNotJson, isPlainRecord, isWellFormed, objectPrototypeIsPlain, ownData } from './json-data.js';
 import {
   describeIssues,
   MAX_ENTRY_ID_LENGTH,
@@ -26,7 +26,7 @@ export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, wha
   if (value !== undefined && !isOptionsObject(value)) {
     throw new InvalidOptionsError(`invalid ${what}: expected an object such as ${example}, got ${describeValue(value)}`);
   }
-  const r = schema.safeParse(value ?? {});
+  const r = schema.safeParse(ownData(value ?? {}));
   if (!r.success) throw new InvalidOptionsError(`invalid ${what}: ${describeIssues(r.error)}`);
   return r.data;
 }
@@ -127,7 +127,9 @@ function isPlainValidPair(p: unknown): p is ProvenancePair {
 export function isPlainValidSpillLine(v: unknown): v is SpillLine {
   if (!isPlainObject(v)) return false;
   let keys = 0;
+  const inherited = !objectPrototypeIsPlain();
   for (const k in v) {
+    if (inherited && !Object.hasOwn(v, k)) continue;
     if (k !== 'recordId' && k !== 'entryId' && k !== 'entry') return false;
     keys++;
   }

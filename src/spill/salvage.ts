@@ -12,6 +12,7 @@ import { untrustedBecause } from './spill-line-judge.js';
 import { originalNameOf, reasonFileFor } from './spill-file-name.js';
 import { replaceFileDurably, SpillWriter, type IdentifiedPair } from './spill-writer.js';
 import type { QuarantineReason } from './quarantine.js';
+import { ownData } from '../json-data.js';
 
 export interface SpillLineVerdicts {
   good: { line: number; pair: IdentifiedPair }[];
@@ -45,7 +46,7 @@ export function parseSpillLines(bytes: Buffer, name: string): SpillLineVerdicts 
       verdicts.bad.push({ line: lineNo, raw, reason: `line ${lineNo}: not JSON (${(err as Error).message})` });
       continue;
     }
-    const r = spillLineSchema.safeParse(json);
+    const r = spillLineSchema.safeParse(ownData(json));
     if (!r.success) {
       verdicts.bad.push({ line: lineNo, raw, reason: `line ${lineNo}: ${describeIssues(r.error)}` });
       continue;

@@ -4,6 +4,7 @@ import { derivedEntryId } from '../entry-id.js';
 import { describeIssues, spillLineSchema, type SpillLine } from '../schemas.js';
 import { isPlainValidSpillLine } from '../validate.js';
 import type { IdentifiedPair } from './spill-writer.js';
+import { ownData } from '../json-data.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -57,7 +58,7 @@ export class LineJudge {
       return { reason: `line ${lineNo}: ${terminated ? '' : 'truncated or '}not JSON (${(err as Error).message})` };
     }
     if (isPlainValidSpillLine(json)) return this.identified(json, lineNo);
-    const r = spillLineSchema.safeParse(json);
+    const r = spillLineSchema.safeParse(ownData(json));
     if (!r.success) return { reason: `line ${lineNo}: ${describeIssues(r.error)}` };
     return this.identified(r.data, lineNo);
   }

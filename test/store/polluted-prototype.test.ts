@@ -6,11 +6,18 @@
 // every call refuse every entry ("a function is not JSON data").
 // Checked: with json-data.ts's own-key test removed from copyObject, the first test fails
 // (the queued entry reads back with `polluted`); removed from walk, both fail (the calls
-// refuse the entries for the inherited function). Restored, they pass.
+// refuse the entries for the inherited function). Restored, they pass. The third: with
+// validate.ts's parseOptions given `value ?? {}` again (not ownData), flush() and close()
+// refuse ("Unrecognized key: polluted"); with isPlainValidSpillLine's own-key test and the
+// line judge's ownData both removed, the valid spill file is quarantined whole.
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
+import { SPILL_DIR_NAME } from '../../src/store/store-layout.js';
 import { tempDir } from '../helpers/temp.js';
+import { until } from '../helpers/until.js';
 
 const ts = '2026-12-01T12:00:00.000Z';
 const proto = Object.prototype as Record<string, unknown>;
@@ -72,5 +79,27 @@ describe('a polluted Object.prototype', () => {
     });
     expect(refusal).toMatch(/^invalid provenance pair: pairs\[0\]\.entry\.bad: undefined is not JSON data/);
     expect(await polluted(() => store.appendProvenanceBatch([[id, { ts, cue: 'fine', sessionId: 's' }]]))).toEqual({ duplicates: 0 });
+  });
+
+  it('sets no valid spill file aside, and refuses no options object (flush(), close() with none)', async () => {
+    const path = tempDir();
+    const store = await LmdbMemoryStore.open({ path, logger: silentLogger });
+    stores.push(store);
+    const id = await store.insert({ id: 'r1', text: 'tea' });
+    const queue = store.enableProvenanceQueue({ exitHook: false, idlePollMs: 20 });
+    const dir = join(path, SPILL_DIR_NAME);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const line = JSON.stringify({ recordId: id, entryId: '1796139000000-abc1234-0000000001', entry: { ts, cue: 'from a file', sessionId: 's' } });
+    await polluted(async () => {
+      writeFileSync(join(dir, '1796139000000-000001-1.jsonl'), `${line}\n`, { mode: 0o600 });
+      expect(await until(() => queue.stats().quarantinedFiles > 0 || queue.stats().respooledPairs > 0, 30_000)).toBe(true);
+      expect(await queue.flush()).toBe(true);
+      await store.close();
+    });
+    expect(queue.stats()).toMatchObject({ quarantinedFiles: 0, respooledPairs: 1 });
+    expect(readdirSync(dir).filter((n) => n.endsWith('.jsonl'))).toEqual([]);
+    const again = await LmdbMemoryStore.open({ path, logger: silentLogger });
+    stores.push(again);
+    expect((await again.get(id))!.provenance).toEqual([{ ts, cue: 'from a file', sessionId: 's', entryId: '1796139000000-abc1234-0000000001' }]);
   });
 });
