@@ -3,6 +3,7 @@
 // the process up until the stop is done, which is at the latest at the deadline.
 import { MAX_STOP_TIMEOUT_MS, stopOptionsSchema, type StopOptions } from '../schemas.js';
 import { parseOptions } from '../validate.js';
+import { timerMs } from '../timer-ms.js';
 
 export interface Deadline {
   /** Resolves when the deadline passes or the signal aborts; never rejects. */
@@ -17,7 +18,7 @@ export function parseStopOptions(opts: StopOptions | undefined, what: string): S
 export function deadlineOf(opts: StopOptions): Deadline {
   let cancel = () => {};
   const reached = new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, opts.timeoutMs ?? MAX_STOP_TIMEOUT_MS);
+    const timer = setTimeout(resolve, timerMs(opts.timeoutMs ?? MAX_STOP_TIMEOUT_MS));
     const onAbort = () => resolve();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.signal?.aborted) resolve();

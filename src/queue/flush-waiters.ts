@@ -3,6 +3,7 @@
 import { InvalidOptionsError } from '../errors.js';
 import { flushOptionsSchema, type FlushOptions } from '../schemas.js';
 import { describeValue, parseOptions } from '../validate.js';
+import { timerMs } from '../timer-ms.js';
 
 /** How long flush() waits when not told. */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
@@ -27,7 +28,7 @@ export class FlushWaiters {
       // real AbortSignal, only its prototype) fails this flush() alone, on the caller's turn.
       if (signal?.aborted) return resolve(false);
       signal?.addEventListener('abort', onAbort, { once: true });
-      const timer = setTimeout(onAbort, timeoutMs);
+      const timer = setTimeout(onAbort, timerMs(timeoutMs));
       const waiter: Waiter = {
         target,
         settle: (durable) => {

@@ -13,6 +13,7 @@ import { backoffDelay } from './backoff.js';
 import { takenCount, type Backlog, type TakenPairs } from './backlog.js';
 import { runLines, type LineRun } from './overflow-lines.js';
 import { remainingPairs, type PendingBatch } from './pending-batches.js';
+import { timerMs } from '../timer-ms.js';
 
 /** Memory mode: overflow pairs waiting for the disk beyond this are spilled inside `enqueue`. */
 export const OVERFLOW_SYNC_SPILL_PAIRS = 4096;
@@ -128,7 +129,7 @@ export class SpillScheduler {
       const immediate = setImmediate(run).unref();
       this.next = { at, cancel: () => clearImmediate(immediate) };
     } else {
-      const timeout = setTimeout(run, ms).unref();
+      const timeout = setTimeout(run, timerMs(ms)).unref();
       this.next = { at, cancel: () => clearTimeout(timeout) };
     }
   }

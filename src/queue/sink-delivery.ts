@@ -9,6 +9,7 @@ import { FRESH_VALIDATED, FRESH_WITH_INPUT_IDS, REPLAYED_VALIDATED, type Provena
 import type { IdentifiedPair } from '../spill/spill-writer.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { countWritten, type WrittenCounters } from './queue-stats.js';
+import { timerMs } from '../timer-ms.js';
 
 /** The queue's counters this class adds to. */
 export interface DeliveryCounters extends WrittenCounters {
@@ -101,7 +102,7 @@ export class SinkDelivery {
     return new Promise<SinkWriteResult | void>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new SinkTimeoutError(`sink call did not settle within sinkTimeoutMs=${limit}; it is retried, and its pairs are spilled if it keeps failing`)),
-        limit,
+        timerMs(limit),
       ).unref();
       call.then(
         (r) => (clearTimeout(timer), resolve(r)),

@@ -14,6 +14,7 @@ import { describeThrown, errorFields, type Logger } from '../log.js';
 import type { ResolvedQueueOptions } from '../schemas.js';
 import { backoffDelay } from './backoff.js';
 import type { QueuePart, WorkerFailedEvent } from './events.js';
+import { timerMs } from '../timer-ms.js';
 
 /** A failure this long after the one before starts the backoff again from its base. */
 export const WORKER_HEALTHY_AFTER_MS = 60_000;
@@ -105,7 +106,7 @@ export class WorkerSupervisor {
         this.cutBackoff = null;
         resolve();
       };
-      const timer = setTimeout(done, ms).unref();
+      const timer = setTimeout(done, timerMs(ms)).unref();
       this.cutBackoff = done;
     });
   }

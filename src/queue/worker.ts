@@ -10,6 +10,7 @@ import { identifyInto, oldestSeqOf, remainingPairs } from './pending-batches.js'
 import type { ReadBack } from './read-back.js';
 import { LoopSlices } from '../loop-slices.js';
 import type { SinkDelivery } from './sink-delivery.js';
+import { timerMs } from '../timer-ms.js';
 
 export interface WorkerHost {
   halted(): boolean;
@@ -236,7 +237,7 @@ export class Worker {
         this.waker = null;
         this.slices.restart();
         resolve();
-      }, ms).unref();
+      }, timerMs(ms)).unref();
       this.waker = () => {
         clearTimeout(timer);
         this.waker = null;
