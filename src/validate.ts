@@ -80,14 +80,17 @@ export function parsePairs(pairs: unknown): ProvenancePair[] {
   return copyEntries(parsePairsWithZod(pairs));
 }
 
-/** Validates pairs a sink writes at once: the same check as `parsePairs`, without the copies. */
+/**
+ * Validates pairs a sink writes at once (a store's appendProvenanceBatch called directly, or
+ * by recall's sync fallback): `parsePairs`, copies included. Each field is read once, so
+ * what is written is what was checked. Before (breaker15) the caller's entries were checked
+ * and then written as they were: a getter that answered differently on a later read stored
+ * NaN, undefined or a non-ASCII string the check never saw. The copy costs nothing a caller
+ * could measure here: these calls wait for a commit (milliseconds); the queue's own writes
+ * skip this (context.validated).
+ */
 export function checkPairs(pairs: unknown): ProvenancePair[] {
-  if (Array.isArray(pairs) && pairs.every(isPlainJsonPair)) return pairs;
-  return parsePairsWithZod(pairs);
-}
-
-function isPlainJsonPair(p: unknown): p is ProvenancePair {
-  return isPlainValidPair(p) && findJsonFault(p[1]) === null;
+  return parsePairs(pairs);
 }
 
 /** zod accepted the pairs; the copies the queue keeps are made as on the fast path. */
@@ -112,15 +115,6 @@ function parsePairsWithZod(pairs: unknown): ProvenancePair[] {
   throw new InvalidPairError(
     `invalid provenance pair: ${where}: ${first.message} (nothing was queued; fix the pair and enqueue it again)`,
   );
-}
-
-/**
- * True only for pairs the schema accepts, in their common shape (a plain-object entry).
- * It may say false to a valid pair (zod then decides); it must never say true to an
- * invalid one — test/validate.test.ts checks that against the schema on arbitrary input.
- */
-function isPlainValidPair(p: unknown): p is ProvenancePair {
-  return Array.isArray(p) && p.length === 2 && isKeyString(p[0], MAX_RECORD_ID_LENGTH) && isPlainValidEntry(p[1]);
 }
 
 /** The same for a parsed spill line (a strict object: no keys but these three). */
