@@ -255,16 +255,17 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     const ids = new BatchEntryIds(pairs);
     const recordIds = new Array<string>(pairs.length);
     const entryIds = new Array<string>(pairs.length);
-    const entries = new Array<string>(pairs.length);
+    const entries = new Array<ProvenancePair[1]>(pairs.length);
     for (let i = 0; i < pairs.length; i++) {
       const [recordId, entry] = pairs[i]!;
       const entryId = ids.idAt(i);
       recordIds[i] = recordId;
       entryIds[i] = entryId;
-      entries[i] = JSON.stringify(entry.entryId === undefined ? { ...entry, entryId } : entry);
+      entries[i] = entry.entryId === undefined ? { ...entry, entryId } : entry;
     }
     const mark = this.mark.needed(entryIds);
-    const write = () => appendRows(this.pool, this.t, { recordIds, entryIds, entries }, mark);
+    const rows = { recordIds, entryIds, entries: JSON.stringify(entries) };
+    const write = () => appendRows(this.pool, this.t, rows, mark);
     const out = await this.sql('appendProvenanceBatch', null, () => writeUntilAnswered(write, ids.assigned, () => this.closed));
     if (mark) this.mark.committedAt(mark.ms);
     this.unknownRecordPairs += out.unknown.length;
