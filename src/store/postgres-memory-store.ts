@@ -106,7 +106,9 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     const host = hostKey(o.spillDir);
     try {
       const storeId = await ensureTables(pool, t);
-      const floor = Math.max(await readHostMark(pool, t, host), await newestLocalEntryMs([o.spillDir, journalDirBeside(o.spillDir)]));
+      // A read: on a connection the server had ended (ensureTables' one, idle in the pool), read once more.
+      const mark = await reads.read('open', (db) => readHostMark(db, t, host));
+      const floor = Math.max(mark, await newestLocalEntryMs([o.spillDir, journalDirBeside(o.spillDir)]));
       raiseEntryIdFloor(floor);
       return new PostgresMemoryStore<Extra>(pool, reads, t, new HostMark(host, floor), storeId, o.spillDir, location, logger);
     } catch (err) {
