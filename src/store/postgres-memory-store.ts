@@ -28,7 +28,7 @@ import { BatchEntryIds } from './batch-entry-ids.js';
 import type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
 import { HostMark, hostKey } from './postgres/host-mark.js';
 import { newestLocalEntryMs } from './postgres/local-entry-ids.js';
-import { OutcomeUnknown, writeUntilAnswered } from './postgres/unconfirmed-write.js';
+import { mayHaveCommitted, OutcomeUnknown, writeUntilAnswered } from './postgres/unconfirmed-write.js';
 import { FreshReads, type Queryable } from './postgres/fresh-reads.js';
 import { appendRows, countRows, historyCounts } from './postgres/provenance-rows.js';
 import { rankByEmbedding, rankByText, recordColumns, type RecordRow } from './postgres/recall-sql.js';
@@ -131,10 +131,14 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     const input = parseOptions(recordInputSchema, rec, 'record');
     const id = input.id ?? randomUUID();
     // Without an id of the caller's, a second call makes a second record (a new UUID) if the
-    // first committed before its answer was lost: say so, never "safe".
-    const again = input.id !== undefined
-      ? 'not confirmed; calling it again with the same id is safe: the record is replaced, never doubled'
-      : 'not confirmed: it may have been stored before the connection failed, and calling it again without an id may store a second copy under a new id (give the record an id to make a retry safe)';
+    // first committed before its answer was lost: say so, never "safe". The server's own
+    // ERROR rolled the statement back: nothing was stored, whatever the id.
+    const again = (err: unknown) =>
+      !mayHaveCommitted(err)
+        ? 'nothing was stored: the server refused the statement and rolled it back; calling it again is safe'
+        : input.id !== undefined
+          ? 'not confirmed; calling it again with the same id is safe: the record is replaced, never doubled'
+          : 'not confirmed: it may have been stored before the connection failed, and calling it again without an id may store a second copy under a new id (give the record an id to make a retry safe)';
     await this.sql('insert', again, () =>
       this.pool.query(
         `INSERT INTO ${this.t.records} (id, text, embedding, tags, created_at) VALUES ($1, $2, $3, $4, $5)
@@ -281,7 +285,7 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
   }
 
   /** A database failure becomes a StoreUnavailableError naming the call and the store. */
-  private async sql<T>(what: string, ifFailed: string | null, run: () => Promise<T>): Promise<T> {
+  private async sql<T>(what: string, ifFailed: string | ((err: unknown) => string) | null, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (err) {
@@ -290,7 +294,7 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
       // answer was lost, a call again would store them twice.
       const again = err instanceof OutcomeUnknown
         ? 'not confirmed: it may have been stored before the connection failed, and calling it again with pairs that have no entryId may store them twice (pairs that carry their entryId, as the queue\'s do, are never stored twice)'
-        : (ifFailed ?? 'not confirmed; retrying is safe: a pair is never stored twice');
+        : ((typeof ifFailed === 'function' ? ifFailed(err) : ifFailed) ?? 'not confirmed; retrying is safe: a pair is never stored twice');
       const cause = err instanceof OutcomeUnknown ? err.failure : err;
       throw new StoreUnavailableError(`${what} failed on the Postgres store at ${this.location}: ${(cause as Error).message} (${again})`, { cause });
     }
