@@ -9,6 +9,7 @@
 // durable before any id passes it (src/store/id-high-water.ts), so a store's ids never go
 // backwards, also when the clock stepped back between two runs.
 import { randomBytes } from 'node:crypto';
+import { knownAscii } from './ascii-bytes.js';
 
 const PROCESS_TAG = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
 
@@ -112,34 +113,56 @@ export function formatEntryId(ms: number, seq: number): string {
   return `${String(ms).padStart(13, '0')}-${PROCESS_TAG}-${seq.toString(36).padStart(10, '0')}`;
 }
 
-/** `-<process tag>-`, the middle of every id this process issues, as bytes. */
-const TAG_BYTES = Uint8Array.from(`-${PROCESS_TAG}-`, (c) => c.charCodeAt(0));
+/** `-<process tag>-`, the middle of every id this process issues. */
+const TAG = `-${PROCESS_TAG}-`;
 /** Bytes of an id formatEntryId writes (for a ms below 10^13 and a seq below 36^10). */
-export const ENTRY_ID_BYTES = 13 + TAG_BYTES.length + 10;
+export const ENTRY_ID_BYTES = 13 + TAG.length + 10;
 const MAX_ID_MS = 1e13;
 const MAX_ID_SEQ = 36 ** 10;
+/** 36^5: a sequence number is written as two int32 halves of five base-36 digits. */
+const SEQ_LOW = 36 ** 5;
+
+/** The ms digits and the tag of the last ms written (the ids of one batch share them). */
+let prefixMs = -1;
+let prefix = knownAscii('');
 
 /**
- * formatEntryId(ms, seq) written as bytes at `off` (overflow's lines: no string per pair);
- * returns the offset after it, or -1 when it does not fit before `limit` or the numbers
- * outgrow the fixed widths (the caller then formats the string).
+ * formatEntryId(ms, seq) written as bytes at `off` (overflow's and the journal's lines: no
+ * string per pair); returns the offset after it, or -1 when it does not fit before `limit`
+ * or the numbers outgrow the fixed widths (the caller then formats the string).
  */
-export function writeEntryId(ms: number, seq: number, buf: Uint8Array, off: number, limit: number): number {
-  if (off + ENTRY_ID_BYTES > limit || ms >= MAX_ID_MS || seq >= MAX_ID_SEQ || ms < 0 || seq < 0) return -1;
-  let x = ms;
-  for (let i = off + 12; i >= off; i--) {
-    buf[i] = 0x30 + (x % 10);
-    x = Math.floor(x / 10);
+export function writeEntryId(ms: number, seq: number, dst: DataView, off: number, limit: number): number {
+  if (off + ENTRY_ID_BYTES > limit || ms >= MAX_ID_MS || seq >= MAX_ID_SEQ || ms < 0 || seq < 0 || ms !== Math.floor(ms)) return -1;
+  if (ms !== prefixMs) {
+    prefix = knownAscii(String(ms).padStart(13, '0') + TAG);
+    prefixMs = ms;
   }
-  buf.set(TAG_BYTES, off + 13);
+  prefix.put(dst, off, limit);
   const end = off + ENTRY_ID_BYTES;
-  x = seq;
-  for (let i = end - 1; i >= end - 10; i--) {
-    const d = x % 36;
-    buf[i] = d < 10 ? 0x30 + d : 0x57 + d; // 0-9, a-z
-    x = Math.floor(x / 36);
-  }
+  // In int32 halves: % and / on numbers past 2^31 are float operations.
+  const seqHigh = Math.floor(seq / SEQ_LOW);
+  putBase36(seq - seqHigh * SEQ_LOW, dst, end - 5);
+  putBase36(seqHigh, dst, end - 10);
   return end;
+}
+
+/** `x` (an integer below 36^5) as five base-36 digits (0-9, a-z) at `at`. */
+function putBase36(x: number, dst: DataView, at: number): void {
+  let v = x | 0;
+  const d4 = base36Digit(v % 36);
+  v = (v / 36) | 0;
+  const d3 = base36Digit(v % 36);
+  v = (v / 36) | 0;
+  const d2 = base36Digit(v % 36);
+  v = (v / 36) | 0;
+  const d1 = base36Digit(v % 36);
+  v = (v / 36) | 0;
+  dst.setUint32(at, ((base36Digit(v) << 24) | (d1 << 16) | (d2 << 8) | d3) >>> 0);
+  dst.setUint8(at + 4, d4);
+}
+
+function base36Digit(d: number): number {
+  return d < 10 ? 0x30 + d : 0x57 + d; // 0-9, a-z
 }
 
 /**

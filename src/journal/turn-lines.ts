@@ -108,19 +108,21 @@ export class TurnLines {
     const chunk = this.chunk;
     let bytes = this.bytes;
     let count = this.count;
+    // The id of a pair without one, from its numbers (the sink's write makes its string).
+    const idMs = b.identified ? -1 : b.ms;
     for (let i = 0; i < b.pairs.length; i++) {
-      const pair = identifiedPair(b, i);
+      const pair = b.pairs[i]!;
       if (count >= MAX_SPILL_FILE_PAIRS) {
         this.write(chunk.subarray(0, bytes), count);
         bytes = 0;
         count = 0;
       }
-      let end = this.encoder.encode(pair[0], pair[1], chunk, bytes, chunkCap);
+      let end = this.encoder.encode(pair[0], pair[1], chunk, bytes, chunkCap, idMs, b.seq0 + i);
       if (end === NO_ROOM && count > 0) {
         this.write(chunk.subarray(0, bytes), count);
         bytes = 0;
         count = 0;
-        end = this.encoder.encode(pair[0], pair[1], chunk, 0, chunkCap);
+        end = this.encoder.encode(pair[0], pair[1], chunk, 0, chunkCap, idMs, b.seq0 + i);
       }
       if (end >= 0) {
         bytes = end;
@@ -128,7 +130,7 @@ export class TurnLines {
         continue;
       }
       // The general path: a line the encoder does not take, or one larger than a chunk.
-      const line = spillLine(pair);
+      const line = spillLine(identifiedPair(b, i));
       const n = Buffer.byteLength(line);
       if (count > 0 && n > chunkCap - bytes) {
         this.write(chunk.subarray(0, bytes), count);

@@ -9,19 +9,17 @@ import { ENTRY_ID_BYTES, writeEntryId } from '../entry-id.js';
 import { objectPrototypeIsPlain } from '../json-data.js';
 import { MAX_RECORD_ID_LENGTH, type ProvenanceEntry } from '../schemas.js';
 import { isValidTs } from '../validate.js';
+import { copyBytes, KnownBytes, knownAscii, NO_ROOM, NOT_PLAIN, putJsonAscii, putPlainString, ViewOf } from '../ascii-bytes.js';
 
-/** The line does not fit between `off` and `limit`. */
-export const NO_ROOM = -1;
-/** The pair is not one this path writes; use `spillLine`. */
-export const NOT_PLAIN = -2;
+/** The line does not fit between `off` and `limit`: NO_ROOM. The pair is not one this path writes (use `spillLine`): NOT_PLAIN. */
+export { NO_ROOM, NOT_PLAIN };
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 
-const LINE_START = ascii('{"recordId":"');
-const ENTRY_ID = ascii('","entryId":"');
-const ENTRY = ascii('","entry":{');
-const LINE_END = ascii('}}\n');
+const LINE_START = knownAscii('{"recordId":"');
+const ENTRY_ID = knownAscii('","entryId":"');
+const ENTRY = knownAscii('","entry":{');
+const LINE_END = knownAscii('}}\n');
 
 /** Keys and values of this many leading fields are remembered, by position. */
 const SLOTS = 16;
@@ -32,35 +30,47 @@ export class SpillLineEncoder {
   /** Per field position: the key, whether its value was a string, and `,"key":"` as bytes. */
   private readonly keys: (string | null)[] = new Array<string | null>(SLOTS).fill(null);
   private readonly keyOfString: boolean[] = new Array<boolean>(SLOTS).fill(false);
-  private readonly keyBytes: Uint8Array[] = new Array<Uint8Array>(SLOTS).fill(new Uint8Array(0));
+  private readonly keyBytes: KnownBytes[] = new Array<KnownBytes>(SLOTS).fill(knownAscii(''));
   /** Per field position: the last string value (as written: plain) and its bytes. */
   private readonly values: (string | null)[] = new Array<string | null>(SLOTS).fill(null);
-  private readonly valueBytes: Uint8Array = new Uint8Array(SLOTS * REMEMBERED_CHARS);
+  private readonly valueBytes = new DataView(new ArrayBuffer(SLOTS * REMEMBERED_CHARS));
+  /** The buffer lines are written into, as a DataView (kept: one buffer takes many lines). */
+  private readonly views = new ViewOf();
 
   /**
    * Writes `spillLine([recordId, entry])` into `buf` at `off`, within `limit`. Returns the
    * offset after the line, NO_ROOM or NOT_PLAIN; then the bytes from `off` on mean nothing.
+   * An entry without an entryId gets `formatEntryId(idMs, idSeq)` on the line when `idMs`
+   * is given, written from the numbers: its string is made where it is used (a string made
+   * for the journal's line, at enqueue, would live on until the sink's write).
    */
-  encode(recordId: string, entry: ProvenanceEntry, buf: Buffer, off: number, limit: number): number {
+  encode(recordId: string, entry: ProvenanceEntry, buf: Buffer, off: number, limit: number, idMs = -1, idSeq = 0): number {
     // A toJSON method, or an enumerable key that is not the entry's own (for…in lists those,
     // JSON.stringify does not), would make the walk below differ from JSON.stringify.
     const proto = Object.getPrototypeOf(entry) as unknown;
     if ((proto !== Object.prototype && proto !== null) || !objectPrototypeIsPlain() || typeof (entry as { toJSON?: unknown }).toJSON === 'function') {
       return NOT_PLAIN;
     }
-    let o = putBytes(LINE_START, buf, off, limit);
+    const dst = this.views.of(buf);
+    let o = LINE_START.put(dst, off, limit);
     if (o < 0) return o;
-    o = putPlainString(recordId, buf, o, limit);
+    o = putPlainString(recordId, dst, o, limit);
     if (o < 0) return o;
     const entryId = entry.entryId;
     if (entryId !== undefined) {
-      o = putBytes(ENTRY_ID, buf, o, limit);
+      o = ENTRY_ID.put(dst, o, limit);
       if (o < 0) return o;
       if (typeof entryId !== 'string') return NOT_PLAIN;
-      o = putPlainString(entryId, buf, o, limit);
+      o = putPlainString(entryId, dst, o, limit);
       if (o < 0) return o;
+    } else if (idMs >= 0) {
+      o = ENTRY_ID.put(dst, o, limit);
+      if (o < 0) return o;
+      const idEnd = writeEntryId(idMs, idSeq, dst, o, limit);
+      if (idEnd < 0) return o + ENTRY_ID_BYTES > limit ? NO_ROOM : NOT_PLAIN;
+      o = idEnd;
     }
-    o = putBytes(ENTRY, buf, o, limit);
+    o = ENTRY.put(dst, o, limit);
     if (o < 0) return o;
     let slot = 0;
     for (const k in entry) {
@@ -72,20 +82,20 @@ export class SpillLineEncoder {
         json = JSON.stringify(v) as string | undefined; // numbers, booleans, null, nested data
         if (json === undefined) continue; // undefined, a function, a symbol: JSON leaves the key out
       }
-      o = this.putKey(k, isString, slot, buf, o, limit);
+      o = this.putKey(k, isString, slot, dst, o, limit);
       if (o < 0) return o;
       if (isString) {
-        o = this.putValue(v, slot, buf, o, limit);
+        o = this.putValue(v, slot, dst, o, limit);
         if (o < 0) return o;
         if (o >= limit) return NO_ROOM;
-        buf[o++] = QUOTE;
+        dst.setUint8(o++, QUOTE);
       } else {
-        o = putJsonAscii(json!, buf, o, limit);
+        o = putJsonAscii(json!, dst, o, limit);
         if (o < 0) return o;
       }
       slot++;
     }
-    return putBytes(LINE_END, buf, o, limit);
+    return LINE_END.put(dst, o, limit);
   }
 
   /**
@@ -109,16 +119,17 @@ export class SpillLineEncoder {
     const fields = entry as Record<string, unknown>;
     // An id of its own (an entry read back from a store) may be stored already: the general path.
     if (fields.entryId !== undefined) return NOT_PLAIN;
-    let o = putBytes(LINE_START, buf, off, limit);
+    const dst = this.views.of(buf);
+    let o = LINE_START.put(dst, off, limit);
     if (o < 0) return o;
-    o = putPlainString(recordId, buf, o, limit); // refuses \u0000 too, as the schema does
+    o = putPlainString(recordId, dst, o, limit); // refuses \u0000 too, as the schema does
     if (o < 0) return o;
-    o = putBytes(ENTRY_ID, buf, o, limit);
+    o = ENTRY_ID.put(dst, o, limit);
     if (o < 0) return o;
-    const idEnd = writeEntryId(ms, seq, buf, o, limit);
+    const idEnd = writeEntryId(ms, seq, dst, o, limit);
     if (idEnd < 0) return o + ENTRY_ID_BYTES > limit ? NO_ROOM : NOT_PLAIN;
     o = idEnd;
-    o = putBytes(ENTRY, buf, o, limit);
+    o = ENTRY.put(dst, o, limit);
     if (o < 0) return o;
     let slot = 0;
     let required = 0;
@@ -131,12 +142,12 @@ export class SpillLineEncoder {
           required |= HAS_TS;
         } else if (k === 'cue') required |= HAS_CUE;
         else if (k === 'sessionId') required |= HAS_SESSION;
-        o = this.putKey(k, true, slot, buf, o, limit);
+        o = this.putKey(k, true, slot, dst, o, limit);
         if (o < 0) return o;
-        o = this.putValue(v, slot, buf, o, limit);
+        o = this.putValue(v, slot, dst, o, limit);
         if (o < 0) return o;
         if (o >= limit) return NO_ROOM;
-        buf[o++] = QUOTE;
+        dst.setUint8(o++, QUOTE);
       } else {
         if (k === 'ts' || k === 'cue' || k === 'sessionId') return NOT_PLAIN;
         let json: string;
@@ -146,60 +157,58 @@ export class SpillLineEncoder {
         } else if (typeof v === 'boolean') json = v ? 'true' : 'false';
         else if (v === null) json = 'null';
         else return NOT_PLAIN; // nested data, undefined, a function, ...: parsePairs decides
-        o = this.putKey(k, false, slot, buf, o, limit);
+        o = this.putKey(k, false, slot, dst, o, limit);
         if (o < 0) return o;
-        o = putJsonAscii(json, buf, o, limit);
+        o = putJsonAscii(json, dst, o, limit);
         if (o < 0) return o;
       }
       slot++;
     }
     if (required !== HAS_ALL) return NOT_PLAIN;
-    return putBytes(LINE_END, buf, o, limit);
+    return LINE_END.put(dst, o, limit);
   }
 
   /** `"key":` (with a comma before it past the first field, and the opening quote of a string value). */
-  private putKey(k: string, isString: boolean, slot: number, buf: Buffer, o: number, limit: number): number {
-    if (slot < SLOTS && this.keys[slot] === k && this.keyOfString[slot] === isString) return putBytes(this.keyBytes[slot]!, buf, o, limit);
+  private putKey(k: string, isString: boolean, slot: number, dst: DataView, o: number, limit: number): number {
+    if (slot < SLOTS && this.keys[slot] === k && this.keyOfString[slot] === isString) return this.keyBytes[slot]!.put(dst, o, limit);
     const start = o;
     if (slot > 0) {
       if (o >= limit) return NO_ROOM;
-      buf[o++] = 0x2c; // ,
+      dst.setUint8(o++, 0x2c); // ,
     }
     if (o >= limit) return NO_ROOM;
-    buf[o++] = QUOTE;
-    o = putPlainString(k, buf, o, limit);
+    dst.setUint8(o++, QUOTE);
+    o = putPlainString(k, dst, o, limit);
     if (o < 0) return o;
-    o = putBytes(isString ? KEY_END_STRING : KEY_END, buf, o, limit);
+    o = (isString ? KEY_END_STRING : KEY_END).put(dst, o, limit);
     if (o < 0) return o;
     if (slot < SLOTS) {
       this.keys[slot] = k;
       this.keyOfString[slot] = isString;
-      this.keyBytes[slot] = new Uint8Array(buf.subarray(start, o)); // a copy, not a view of the buffer
+      this.keyBytes[slot] = new KnownBytes(new Uint8Array(dst.buffer, dst.byteOffset + start, o - start)); // copied into words
     }
     return o;
   }
 
   /** A string value (without its quotes): copied from the last one in this position when it is the same. */
-  private putValue(v: string, slot: number, buf: Buffer, o: number, limit: number): number {
+  private putValue(v: string, slot: number, dst: DataView, o: number, limit: number): number {
     const n = v.length;
-    if (slot >= SLOTS || n > REMEMBERED_CHARS) return putPlainString(v, buf, o, limit);
+    if (slot >= SLOTS || n > REMEMBERED_CHARS) return putPlainString(v, dst, o, limit);
     const at = slot * REMEMBERED_CHARS;
     if (this.values[slot] === v) {
       if (o + n > limit) return NO_ROOM;
-      const mem = this.valueBytes;
-      for (let i = 0; i < n; i++) buf[o + i] = mem[at + i]!;
+      copyBytes(this.valueBytes, at, n, dst, o);
       return o + n;
     }
-    const end = putPlainString(v, buf, o, limit);
+    const end = putPlainString(v, dst, o, limit);
     if (end < 0) return end;
-    const mem = this.valueBytes;
-    for (let i = 0; i < n; i++) mem[at + i] = buf[o + i]!;
+    copyBytes(dst, o, n, this.valueBytes, at);
     this.values[slot] = v;
     return end;
   }
 }
 
-const KEY_END_STRING = ascii('":"');
+const KEY_END_STRING = knownAscii('":"');
 
 /** Fields of an input entry past which encodeInput leaves it to parsePairs (whose budget is 10,000 values). */
 const MAX_INPUT_FIELDS = 1000;
@@ -207,40 +216,4 @@ const HAS_TS = 1;
 const HAS_CUE = 2;
 const HAS_SESSION = 4;
 const HAS_ALL = HAS_TS | HAS_CUE | HAS_SESSION;
-const KEY_END = ascii('":');
-
-/** A string JSON writes as it is, one byte a character: printable ASCII (and DEL) but `"` and `\`. */
-function putPlainString(s: string, buf: Buffer, off: number, limit: number): number {
-  const n = s.length;
-  if (off + n > limit) return NO_ROOM;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7f || c === QUOTE || c === BACKSLASH) return NOT_PLAIN;
-    buf[off + i] = c;
-  }
-  return off + n;
-}
-
-/** JSON.stringify's output (escaped already): as it is, when it is ASCII. */
-function putJsonAscii(s: string, buf: Buffer, off: number, limit: number): number {
-  const n = s.length;
-  if (off + n > limit) return NO_ROOM;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f) return NOT_PLAIN;
-    buf[off + i] = c;
-  }
-  return off + n;
-}
-
-function putBytes(bytes: Uint8Array, buf: Buffer, off: number, limit: number): number {
-  const n = bytes.length;
-  if (off + n > limit) return NO_ROOM;
-  for (let i = 0; i < n; i++) buf[off + i] = bytes[i]!;
-  return off + n;
-}
-
-function ascii(s: string): Uint8Array {
-  return Uint8Array.from(s, (c) => c.charCodeAt(0));
-}
-
+const KEY_END = knownAscii('":');

@@ -130,11 +130,12 @@ describe('writeEntryId', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 9_999_999_999_999 }), fc.maxSafeNat().filter((s) => s < 36 ** 10), (ms, seq) => {
         const buf = Buffer.alloc(ENTRY_ID_BYTES + 4, 0xee);
-        expect(writeEntryId(ms, seq, buf, 2, buf.length)).toBe(2 + ENTRY_ID_BYTES);
+        const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+        expect(writeEntryId(ms, seq, view, 2, buf.length)).toBe(2 + ENTRY_ID_BYTES);
         expect(buf.toString('latin1', 2, 2 + ENTRY_ID_BYTES)).toBe(formatEntryId(ms, seq));
-        expect(writeEntryId(ms, seq, buf, 5, buf.length)).toBe(-1); // no room
+        expect(writeEntryId(ms, seq, view, 5, buf.length)).toBe(-1); // no room
       }),
     );
-    expect(writeEntryId(1e13, 0, Buffer.alloc(64), 0, 64)).toBe(-1); // past the fixed width: the string path
+    expect(writeEntryId(1e13, 0, new DataView(new ArrayBuffer(64)), 0, 64)).toBe(-1); // past the fixed width: the string path
   });
 });
