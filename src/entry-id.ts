@@ -109,8 +109,16 @@ export function releaseIdLease(lease: IdLease): void {
   if (i >= 0) leases.splice(i, 1);
 }
 
+/** `<13-digit ms>-<process tag>-` of the last ms formatted: the ids of a batch share it. */
+let stringPrefixMs = -1;
+let stringPrefix = '';
+
 export function formatEntryId(ms: number, seq: number): string {
-  return `${String(ms).padStart(13, '0')}-${PROCESS_TAG}-${seq.toString(36).padStart(10, '0')}`;
+  if (ms !== stringPrefixMs) {
+    stringPrefix = `${String(ms).padStart(13, '0')}-${PROCESS_TAG}-`;
+    stringPrefixMs = ms;
+  }
+  return stringPrefix + seq.toString(36).padStart(10, '0');
 }
 
 /** `-<process tag>-`, the middle of every id this process issues. */

@@ -10,7 +10,7 @@
 // the ext4 driver, xfs, btrfs) makes a new file's name durable on the file's fsync anyway;
 // test/journal/journal-dir-sync.test.ts checks that the directory fsyncs are made.
 import * as fs from 'node:fs';
-import { close, closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, open, openSync } from 'node:fs';
+import { close, closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, ftruncate, open, openSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { Logger } from '../log.js';
@@ -26,9 +26,10 @@ export interface Segment {
   dirSynced: boolean;
   /** Open for writing; null once rotated or removed. */
   fd: number | null;
-  /** The descriptor until it is closed: an fsync under way keeps it open after `fd` is null. */
+  /** The descriptor until it is closed: an fsync or a truncate under way keeps it open after `fd` is null. */
   openFd: number | null;
-  syncsInFlight: number;
+  /** fsyncs and truncates of `openFd` under way in the thread pool. */
+  callsInFlight: number;
   /** Rotated with writes not yet fsync'd: the descriptor stays open for the fsync they may need. */
   keptForFsync: boolean;
   /** Bytes written (a mapped segment's file is longer until it is closed: its allocation). */
@@ -122,7 +123,7 @@ export function openSegment(
     }
   }
   segmentsWrittenHere.add(name);
-  segment = { name, dir, dirSynced: false, fd, openFd: fd, syncsInFlight: 0, keptForFsync: false, bytes: 0, pairs: 0, mapped, unmappedBecause, hiSeq: 0, failedGen: 0, rewriteGen: 0, claimLost: false, refreshedAt, unlock };
+  segment = { name, dir, dirSynced: false, fd, openFd: fd, callsInFlight: 0, keptForFsync: false, bytes: 0, pairs: 0, mapped, unmappedBecause, hiSeq: 0, failedGen: 0, rewriteGen: 0, claimLost: false, refreshedAt, unlock };
   return segment;
 }
 
@@ -138,11 +139,7 @@ function dirsToSync(s: Segment): string[] {
 export function syncSegment(s: Segment, done: (err: NodeJS.ErrnoException | null) => void): void {
   const fd = s.openFd;
   if (fd === null) return;
-  s.syncsInFlight++;
-  const finish = (err: NodeJS.ErrnoException | null) => {
-    if (--s.syncsInFlight === 0 && s.fd === null && !s.keptForFsync) closeOpenFd(s); // closed for writing meanwhile
-    done(err);
-  };
+  const finish = callOnFd(s, done);
   if (s.dirSynced) {
     fdatasync(fd, finish);
     return;
@@ -153,6 +150,15 @@ export function syncSegment(s: Segment, done: (err: NodeJS.ErrnoException | null
     dirsSynced(s, dirs);
     fdatasync(fd, finish);
   });
+}
+
+/** Counts a call on the segment's descriptor as under way; the callback it returns ends it (and closes the descriptor if it was let go meanwhile). */
+function callOnFd(s: Segment, done: (err: NodeJS.ErrnoException | null) => void): (err: NodeJS.ErrnoException | null) => void {
+  s.callsInFlight++;
+  return (err) => {
+    if (--s.callsInFlight === 0 && s.fd === null && !s.keptForFsync) closeOpenFd(s); // closed for writing meanwhile
+    done(err);
+  };
 }
 
 /** The same, now, for a segment left for recovery at exit: throws what the disk says. */
@@ -203,12 +209,23 @@ export function closeSegment(s: Segment, deleting = false): void {
   unmapSegmentNow(s, deleting);
   s.fd = null;
   s.keptForFsync = false;
-  if (s.syncsInFlight === 0) closeOpenFd(s);
+  if (s.callsInFlight === 0) closeOpenFd(s);
 }
 
-/** No more writes; the descriptor stays open for an fsync its writes may still need (closeSegment ends that). */
+/**
+ * No more writes; the descriptor stays open for an fsync its writes may still need
+ * (closeSegment ends that). A mapped segment's file is cut to its lines in the thread pool
+ * (freeing the allocation's tail took ~1 ms of the caller's turn; most rotated segments are
+ * deleted soon after): until then its tail of zeros reads as unwritten space.
+ */
 export function retireSegment(s: Segment): void {
-  unmapSegmentNow(s);
+  const m = s.mapped;
+  if (m) {
+    s.mapped = null;
+    unmapSegment(m, null, null);
+    const fd = s.openFd;
+    if (fd !== null) ftruncate(fd, s.bytes, callOnFd(s, () => {})); // a failure leaves the zeros: read as unwritten
+  }
   s.fd = null;
   s.keptForFsync = true;
 }

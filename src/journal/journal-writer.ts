@@ -4,13 +4,13 @@
 // once every pair in it is saved elsewhere (in the sink or a spill file); while its writer
 // lives it holds a claim on it, so no other process reads it back. Writes are fsync'd
 // within fsyncMs. Failed writes: write-failures.ts; failed fsyncs: fsync-failures.ts.
-import { unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeSync } from 'node:fs';
 import { errorFields, type Logger } from '../log.js';
 import { identifiedBatch, identifyAll, type PendingBatch } from '../queue/pending-batches.js';
 import { MAX_SPILL_FILE_PAIRS } from '../spill/spill-writer.js';
 import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
+import { SegmentRemovals } from './segment-removals.js';
 import { journalMapFor, type JournalMap } from './journal-map.js';
 import { closeSegment, openSegment, retireSegment, syncSegment, syncSegmentSync, unmapSegmentNow, type Segment } from './journal-segment.js';
 import { COPY_MAX_BYTES, mappedSegmentBytes, touchStep, wantsTouch, writeIntoSegment } from './mapped-segment.js';
@@ -63,6 +63,7 @@ export class JournalWriter {
   /** A mapped segment could not be allocated (a full disk): said once until one can. */
   private unmappedSaid = false;
   private touchScheduled = false;
+  private readonly removals: SegmentRemovals;
 
   constructor(
     readonly dir: string,
@@ -72,6 +73,7 @@ export class JournalWriter {
     private readonly backlog: JournalBacklog,
   ) {
     this.map = opts.map === undefined ? journalMapFor(dir, log) : opts.map;
+    this.removals = new SegmentRemovals(dir, log);
     const writeNow = (batch: PendingBatch) => {
       this.turn.addBatch(batch);
       this.writePending();
@@ -153,11 +155,11 @@ export class JournalWriter {
    * not pay for a new segment (a claim, a create, a delete) every time it catches up.
    */
   release(frontier: number): void {
-    while (this.full.length > 0 && this.full[0]!.hiSeq <= frontier) this.remove(this.full.shift()!);
+    while (this.full.length > 0 && this.full[0]!.hiSeq <= frontier) this.removals.inBackground(this.full.shift()!);
     const cur = this.current;
     if (cur && this.turn.pending === 0 && cur.hiSeq <= frontier && performance.now() - this.lastWriteAt >= QUIET_MS) {
       this.current = null;
-      this.remove(cur);
+      this.removals.inBackground(cur);
     }
   }
 
@@ -166,6 +168,7 @@ export class JournalWriter {
     this.writeFailures.stop();
     this.fsyncFailures.stop();
     this.turn.clear();
+    this.removals.finish();
     for (const s of this.full.splice(0)) this.remove(s);
     if (this.current) this.remove(this.current);
     this.current = null;
@@ -176,6 +179,7 @@ export class JournalWriter {
   leaveForRecovery(): void {
     this.writeFailures.stop();
     this.fsyncFailures.stop();
+    this.removals.finish(); // their pairs are saved: nothing to recover from them
     this.writePending();
     const unsynced: string[] = [];
     let error: unknown;
@@ -346,16 +350,7 @@ export class JournalWriter {
   }
 
   private remove(s: Segment): void {
-    closeSegment(s, true);
-    try {
-      unlinkSync(join(this.dir, s.name));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.log.warn({ file: s.name, ...errorFields(err) }, 'cannot remove a journal segment whose pairs are saved; a reader will find them stored already');
-      }
-    }
-    segmentsWrittenHere.delete(s.name);
-    s.unlock();
+    this.removals.now(s);
   }
 
   private sync(s: Segment): void {

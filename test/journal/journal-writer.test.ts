@@ -10,6 +10,7 @@ import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js'
 import type { SpillLine } from '../../src/schemas.js';
 import { pair, RecordingSink } from '../helpers/sinks.js';
 import { tempDir } from '../helpers/temp.js';
+import { letThreadPoolRun } from '../helpers/thread-pool.js';
 import { until } from '../helpers/until.js';
 import { segmentText } from '../helpers/spill-files.js';
 
@@ -127,6 +128,7 @@ describe('the journal of a live queue', () => {
     // moves, the journal releases what is saved); a few turns cover that. What is checked is
     // that nothing more is deleted, so there is no event to await.
     for (let i = 0; i < 5; i++) await nextTurn();
+    await letThreadPoolRun(journalDir); // a segment let go is unlinked there
     const journaled = new Set(
       segments(journalDir).flatMap((s) => segmentText(join(journalDir, s)).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as SpillLine).entry.cue)),
     );
