@@ -58,6 +58,8 @@ export interface Segment {
   /** When (performance.now()) its claim was made or last refreshed: an older one may be another's. */
   refreshedAt: number;
   readonly unlock: () => void;
+  /** The claim released with its directory removed in the thread pool; resolves once it is gone (or could not be removed). */
+  readonly unlockInBackground: () => Promise<void>;
 }
 
 /**
@@ -106,6 +108,11 @@ export function openSegment(
       // already released or taken over: nothing of ours to undo
     }
   };
+  const unlockInBackground = async () => {
+    if (segment?.claimLost) return;
+    // The same claim (proper-lockfile keys it by path): its refresh stops now, its directory goes in the pool.
+    await lockfile.unlock(path, { realpath: false }).catch(() => {});
+  };
   let fd: number;
   try {
     fd = openSync(path, 'wx+', 0o600); // read and write: a shared mapping needs both
@@ -123,7 +130,7 @@ export function openSegment(
     }
   }
   segmentsWrittenHere.add(name);
-  segment = { name, dir, dirSynced: false, fd, openFd: fd, callsInFlight: 0, keptForFsync: false, bytes: 0, pairs: 0, mapped, unmappedBecause, hiSeq: 0, failedGen: 0, rewriteGen: 0, claimLost: false, refreshedAt, unlock };
+  segment = { name, dir, dirSynced: false, fd, openFd: fd, callsInFlight: 0, keptForFsync: false, bytes: 0, pairs: 0, mapped, unmappedBecause, hiSeq: 0, failedGen: 0, rewriteGen: 0, claimLost: false, refreshedAt, unlock, unlockInBackground };
   return segment;
 }
 

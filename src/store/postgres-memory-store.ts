@@ -28,7 +28,7 @@ import { BatchEntryIds } from './batch-entry-ids.js';
 import type { DefaultExtras, HistoryCount, MemoryRecord, RecallHit, StoreStats } from './memory-record.js';
 import { HostMark, hostKey } from './postgres/host-mark.js';
 import { newestLocalEntryMs } from './postgres/local-entry-ids.js';
-import { OutcomeUnknown, writeUntilAnswered } from './postgres/unconfirmed-write.js';
+import { mayHaveCommitted, OutcomeUnknown, writeUntilAnswered } from './postgres/unconfirmed-write.js';
 import { FreshReads, type Queryable } from './postgres/fresh-reads.js';
 import { appendRows, countRows, historyCounts } from './postgres/provenance-rows.js';
 import { rankByEmbedding, rankByText, recordColumns, type RecordRow } from './postgres/recall-sql.js';
@@ -106,7 +106,9 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     const host = hostKey(o.spillDir);
     try {
       const storeId = await ensureTables(pool, t);
-      const floor = Math.max(await readHostMark(pool, t, host), await newestLocalEntryMs([o.spillDir, journalDirBeside(o.spillDir)]));
+      // A read: on a connection the server had ended (ensureTables' one, idle in the pool), read once more.
+      const mark = await reads.read('open', (db) => readHostMark(db, t, host));
+      const floor = Math.max(mark, await newestLocalEntryMs([o.spillDir, journalDirBeside(o.spillDir)]));
       raiseEntryIdFloor(floor);
       return new PostgresMemoryStore<Extra>(pool, reads, t, new HostMark(host, floor), storeId, o.spillDir, location, logger);
     } catch (err) {
@@ -129,10 +131,14 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     const input = parseOptions(recordInputSchema, rec, 'record');
     const id = input.id ?? randomUUID();
     // Without an id of the caller's, a second call makes a second record (a new UUID) if the
-    // first committed before its answer was lost: say so, never "safe".
-    const again = input.id !== undefined
-      ? 'not confirmed; calling it again with the same id is safe: the record is replaced, never doubled'
-      : 'not confirmed: it may have been stored before the connection failed, and calling it again without an id may store a second copy under a new id (give the record an id to make a retry safe)';
+    // first committed before its answer was lost: say so, never "safe". The server's own
+    // ERROR rolled the statement back: nothing was stored, whatever the id.
+    const again = (err: unknown) =>
+      !mayHaveCommitted(err)
+        ? 'nothing was stored: the server refused the statement and rolled it back; calling it again is safe'
+        : input.id !== undefined
+          ? 'not confirmed; calling it again with the same id is safe: the record is replaced, never doubled'
+          : 'not confirmed: it may have been stored before the connection failed, and calling it again without an id may store a second copy under a new id (give the record an id to make a retry safe)';
     await this.sql('insert', again, () =>
       this.pool.query(
         `INSERT INTO ${this.t.records} (id, text, embedding, tags, created_at) VALUES ($1, $2, $3, $4, $5)
@@ -255,16 +261,17 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
     const ids = new BatchEntryIds(pairs);
     const recordIds = new Array<string>(pairs.length);
     const entryIds = new Array<string>(pairs.length);
-    const entries = new Array<string>(pairs.length);
+    const entries = new Array<ProvenancePair[1]>(pairs.length);
     for (let i = 0; i < pairs.length; i++) {
       const [recordId, entry] = pairs[i]!;
       const entryId = ids.idAt(i);
       recordIds[i] = recordId;
       entryIds[i] = entryId;
-      entries[i] = JSON.stringify(entry.entryId === undefined ? { ...entry, entryId } : entry);
+      entries[i] = entry.entryId === undefined ? { ...entry, entryId } : entry;
     }
     const mark = this.mark.needed(entryIds);
-    const write = () => appendRows(this.pool, this.t, { recordIds, entryIds, entries }, mark);
+    const rows = { recordIds, entryIds, entries: JSON.stringify(entries) };
+    const write = () => appendRows(this.pool, this.t, rows, mark);
     const out = await this.sql('appendProvenanceBatch', null, () => writeUntilAnswered(write, ids.assigned, () => this.closed));
     if (mark) this.mark.committedAt(mark.ms);
     this.unknownRecordPairs += out.unknown.length;
@@ -278,7 +285,7 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
   }
 
   /** A database failure becomes a StoreUnavailableError naming the call and the store. */
-  private async sql<T>(what: string, ifFailed: string | null, run: () => Promise<T>): Promise<T> {
+  private async sql<T>(what: string, ifFailed: string | ((err: unknown) => string) | null, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (err) {
@@ -287,7 +294,7 @@ export class PostgresMemoryStore<Extra extends object = DefaultExtras> implement
       // answer was lost, a call again would store them twice.
       const again = err instanceof OutcomeUnknown
         ? 'not confirmed: it may have been stored before the connection failed, and calling it again with pairs that have no entryId may store them twice (pairs that carry their entryId, as the queue\'s do, are never stored twice)'
-        : (ifFailed ?? 'not confirmed; retrying is safe: a pair is never stored twice');
+        : ((typeof ifFailed === 'function' ? ifFailed(err) : ifFailed) ?? 'not confirmed; retrying is safe: a pair is never stored twice');
       const cause = err instanceof OutcomeUnknown ? err.failure : err;
       throw new StoreUnavailableError(`${what} failed on the Postgres store at ${this.location}: ${(cause as Error).message} (${again})`, { cause });
     }

@@ -6,7 +6,9 @@
 // - hold what the server sends on the open connections (its messages and its close) until
 //   the client next sends something there: a connection the server has ended still looks
 //   alive to the client until it uses it — the pool hands it out as idle, deterministically;
-// - refuse new connections (accepted, then cut at once).
+// - refuse new connections (accepted, then cut at once);
+// - stop a client message that contains a marker until the test has done something (ended
+//   the connection on the server, say): a fault between two steps of one call.
 import { createServer, connect, type Socket } from 'node:net';
 import { afterAll } from 'vitest';
 
@@ -33,6 +35,11 @@ export interface PgProxy {
   holdUntilServerCloses(): Promise<number>;
   /** Connections whose held messages went to a client that had just used the connection. */
   readonly deliveredToUse: number;
+  /**
+   * The next client message that contains `marker` waits, on its connection, until `run` has
+   * settled; then it goes on as any other (to a held connection: it gets what the server said).
+   */
+  beforeMessage(marker: string, run: () => Promise<unknown>): void;
   /** While true, a new connection is accepted and cut at once. */
   refuseNew(on: boolean): void;
   /** Connections accepted so far (refused ones included). */
@@ -53,6 +60,7 @@ export async function pgProxy(serverUrl: string): Promise<PgProxy> {
   let deliveredToUse = 0;
   let refusing = false;
   let accepted = 0;
+  let stopAt: { marker: Buffer; run: () => Promise<unknown> } | null = null;
   const sockets = new Set<Socket>();
   const holders = new Set<(held: Held) => void>();
   const server = createServer((client) => {
@@ -65,7 +73,7 @@ export async function pgProxy(serverUrl: string): Promise<PgProxy> {
     let heldOnce: Held | null = null; // told when the server closes, also after the client used it
     const hold = (h: Held) => (held = heldOnce = h);
     holders.add(hold);
-    client.on('data', (chunk) => {
+    const fromClient = (chunk: Buffer) => {
       if (held) {
         // The client uses the connection: it gets what the server said, then the close.
         const h = held;
@@ -80,6 +88,18 @@ export async function pgProxy(serverUrl: string): Promise<PgProxy> {
         cutting = true;
       }
       upstream.write(chunk);
+    };
+    client.on('data', (chunk: Buffer) => {
+      if (!stopAt || !chunk.includes(stopAt.marker)) return fromClient(chunk);
+      const { run } = stopAt;
+      stopAt = null;
+      client.pause(); // what the client sends meanwhile waits behind this message
+      void run()
+        .catch(() => undefined) // the test's own expectations report it
+        .then(() => {
+          fromClient(chunk);
+          client.resume();
+        });
     });
     upstream.on('data', (chunk) => {
       if (held) return void held.chunks.push(chunk);
@@ -138,6 +158,9 @@ export async function pgProxy(serverUrl: string): Promise<PgProxy> {
     },
     get deliveredToUse() {
       return deliveredToUse;
+    },
+    beforeMessage: (marker, run) => {
+      stopAt = { marker: Buffer.from(marker), run };
     },
     refuseNew: (on) => {
       refusing = on;

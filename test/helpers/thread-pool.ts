@@ -2,8 +2,8 @@
 // unlink, an fsync) holds the pool so that work waits, deterministically, or lets what was
 // queued before it run.
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { closeSync, open, openSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The pool's threads: UV_THREADPOOL_SIZE as libuv reads it (4 by default, at most 1024). */
@@ -21,14 +21,15 @@ export function threadPoolSize(): number {
 export function holdThreadPool(dir: string): { release: () => Promise<void> } {
   const fifo = join(dir, 'hold-pool.fifo');
   execFileSync('mkfifo', [fifo]);
-  const readers = Array.from({ length: threadPoolSize() }, () => open(fifo, 'r').then((h) => h.close()));
+  // Each reader's descriptor is closed here, on this thread: a close in the pool could wait behind a later hold.
+  const readers = Array.from({ length: threadPoolSize() }, () => new Promise<number>((resolve, reject) => open(fifo, 'r', (err, fd) => (err ? reject(err) : resolve(fd)))));
   let released: Promise<void> | null = null;
   return {
     release: () =>
       (released ??= (async () => {
         const w = openSync(fifo, 'w'); // returns once a reader is in open; later readers then return at once
         try {
-          await Promise.all(readers);
+          for (const fd of await Promise.all(readers)) closeSync(fd);
         } finally {
           closeSync(w);
         }

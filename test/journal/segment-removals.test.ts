@@ -1,7 +1,7 @@
 // Saved segments are deleted in the thread pool while the queue runs. Held there, a
 // segment keeps its claim (no other process may read it back while its file exists), and
 // stop() does not return with one left behind.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
@@ -56,5 +56,43 @@ describe('deleting saved journal segments', () => {
     await q.stop({ timeoutMs: 500 });
     expect(readdirSync(journalDir).filter((n) => n.includes('-journal.jsonl'))).toEqual([]);
     await pool.release();
+  });
+
+  // Checked: with finish() not removing the claims whose directory waits in the pool (the
+  // `unclaiming` loop left out), stop() returns with their `.lock` directories left behind.
+  it('stop() removes the claims of deleted segments whose directories still wait in the pool', async () => {
+    const base = tempDir();
+    const journalDir = join(base, 'journal');
+    const sink = new RecordingSink();
+    sink.hold();
+    const q = new ProvenanceWriteQueue(sink, { spillDir: join(base, 'spill'), journalDir, logger: silentLogger, exitHook: false, coalesceMs: 0, idlePollMs: 20, journalSegmentBytes: 8 * 1024 });
+    q.start();
+    cleanups.push(() => q.stop({ timeoutMs: 2000 }));
+    for (let t = 0; t < 20; t++) {
+      q.enqueue(Array.from({ length: 20 }, (_, i) => pair('r1', `t${t}-${i}`)));
+      await nextTurn();
+    }
+    const rotated = segments(journalDir).slice(0, -1);
+    expect(rotated.length).toBeGreaterThan(1);
+
+    // The pool takes its work in order: the unlinks queue behind the first hold, the second
+    // hold behind them, and the claims' rmdirs (queued when an unlink ends) behind that.
+    mkdirSync(join(base, 'a'));
+    mkdirSync(join(base, 'b'));
+    const first = holdThreadPool(join(base, 'a'));
+    cleanups.push(() => first.release());
+    sink.release();
+    expect(await q.flush(10_000)).toBe(true);
+    for (let i = 0; i < 5; i++) await nextTurn();
+    const second = holdThreadPool(join(base, 'b'));
+    cleanups.push(() => second.release());
+    await first.release(); // the unlinks run, then the second hold takes every thread
+    expect(await until(() => rotated.every((s) => !existsSync(join(journalDir, s))), 10_000)).toBe(true);
+    for (let i = 0; i < 5; i++) await nextTurn();
+    for (const s of rotated) expect(existsSync(join(journalDir, `${s}.lock`)), `${s}'s claim was removed with the pool held`).toBe(true);
+
+    await q.stop({ timeoutMs: 500 });
+    expect(readdirSync(journalDir).filter((n) => n.includes('-journal.jsonl'))).toEqual([]);
+    await second.release();
   });
 });

@@ -16,15 +16,22 @@ export function hostKey(spillDir: string): string {
 
 /** Tracks the committed mark and says when a batch must raise it. */
 export class HostMark {
+  /** Sorts after every id of the library's formats whose ms is at most the committed mark. */
+  private coveredBelow: string;
+
   constructor(
     readonly host: string,
     private committed: number,
-  ) {}
+  ) {
+    this.coveredBelow = coveredBelow(committed);
+  }
 
   /** The mark a batch with these ids must write with itself, or null when the committed one covers them. */
   needed(entryIds: readonly string[]): { host: string; ms: number } | null {
     let newest = 0;
     for (const id of entryIds) {
+      // A string compare: most batches' ids are all covered, and are not parsed.
+      if (id < this.coveredBelow) continue;
       const ms = issuedIdTime(id);
       if (ms !== undefined && ms > newest) newest = ms;
     }
@@ -33,6 +40,17 @@ export class HostMark {
 
   /** After the batch carrying `ms` committed. */
   committedAt(ms: number): void {
-    if (ms > this.committed) this.committed = ms;
+    if (ms > this.committed) {
+      this.committed = ms;
+      this.coveredBelow = coveredBelow(ms);
+    }
   }
+}
+
+/**
+ * Ids start with their 13-digit ms and a '-' (ENTRY_ID_FORMAT), so one whose ms is at most
+ * `ms` sorts before `<ms, 13 digits>-\uffff`, and one whose ms is above it after.
+ */
+function coveredBelow(ms: number): string {
+  return `${String(ms).padStart(13, '0')}-\uffff`;
 }
