@@ -38,7 +38,9 @@ export class KnownBytes {
 
 /** `s`'s characters (all below 0x80) as KnownBytes. */
 export function knownAscii(s: string): KnownBytes {
-  return new KnownBytes(Uint8Array.from(s, (c) => c.charCodeAt(0)));
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return new KnownBytes(bytes);
 }
 
 /** A DataView over the buffer last asked for, kept: an encoder writes many lines into one buffer. */

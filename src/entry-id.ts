@@ -133,6 +133,10 @@ const SEQ_LOW = 36 ** 5;
 /** The ms digits and the tag of the last ms written (the ids of one batch share them). */
 let prefixMs = -1;
 let prefix = knownAscii('');
+/** The base-36 digits (as bytes) of the last sequence number written: the next one is an increment. */
+let lastSeq = -2;
+const seqDigits = new Uint8Array(10);
+const seqView = new DataView(seqDigits.buffer);
 
 /**
  * formatEntryId(ms, seq) written as bytes at `off` (overflow's and the journal's lines: no
@@ -140,37 +144,51 @@ let prefix = knownAscii('');
  * or the numbers outgrow the fixed widths (the caller then formats the string).
  */
 export function writeEntryId(ms: number, seq: number, dst: DataView, off: number, limit: number): number {
-  if (off + ENTRY_ID_BYTES > limit || ms >= MAX_ID_MS || seq >= MAX_ID_SEQ || ms < 0 || seq < 0 || ms !== Math.floor(ms)) return -1;
+  if (off + ENTRY_ID_BYTES > limit || ms >= MAX_ID_MS || seq >= MAX_ID_SEQ || ms < 0 || seq < 0 || ms !== Math.floor(ms) || seq !== Math.floor(seq)) return -1;
   if (ms !== prefixMs) {
     prefix = knownAscii(String(ms).padStart(13, '0') + TAG);
     prefixMs = ms;
   }
   prefix.put(dst, off, limit);
-  const end = off + ENTRY_ID_BYTES;
+  if (seq === lastSeq + 1) incrementSeqDigits();
+  else setSeqDigits(seq);
+  lastSeq = seq;
+  const at = off + ENTRY_ID_BYTES - 10;
+  dst.setUint32(at, seqView.getUint32(0));
+  dst.setUint32(at + 4, seqView.getUint32(4));
+  dst.setUint16(at + 8, seqView.getUint16(8));
+  return off + ENTRY_ID_BYTES;
+}
+
+/** The digits of the next sequence number: the last one's, plus one (integer division per digit cost more). */
+function incrementSeqDigits(): void {
+  for (let i = 9; i >= 0; i--) {
+    const c = seqDigits[i]!;
+    if (c === 0x7a) {
+      seqDigits[i] = 0x30; // z, then 0 and a carry
+      continue;
+    }
+    seqDigits[i] = c === 0x39 ? 0x61 : c + 1; // 9 then a
+    return;
+  }
+}
+
+function setSeqDigits(seq: number): void {
   // In int32 halves: % and / on numbers past 2^31 are float operations.
-  const seqHigh = Math.floor(seq / SEQ_LOW);
-  putBase36(seq - seqHigh * SEQ_LOW, dst, end - 5);
-  putBase36(seqHigh, dst, end - 10);
-  return end;
+  const high = Math.floor(seq / SEQ_LOW);
+  putBase36(seq - high * SEQ_LOW, 5);
+  putBase36(high, 0);
 }
 
-/** `x` (an integer below 36^5) as five base-36 digits (0-9, a-z) at `at`. */
-function putBase36(x: number, dst: DataView, at: number): void {
+/** `x` (an integer below 36^5) as five base-36 digits (0-9, a-z) at `at` of seqDigits. */
+function putBase36(x: number, at: number): void {
   let v = x | 0;
-  const d4 = base36Digit(v % 36);
-  v = (v / 36) | 0;
-  const d3 = base36Digit(v % 36);
-  v = (v / 36) | 0;
-  const d2 = base36Digit(v % 36);
-  v = (v / 36) | 0;
-  const d1 = base36Digit(v % 36);
-  v = (v / 36) | 0;
-  dst.setUint32(at, ((base36Digit(v) << 24) | (d1 << 16) | (d2 << 8) | d3) >>> 0);
-  dst.setUint8(at + 4, d4);
-}
-
-function base36Digit(d: number): number {
-  return d < 10 ? 0x30 + d : 0x57 + d; // 0-9, a-z
+  for (let i = at + 4; i >= at; i--) {
+    const q = (v / 36) | 0;
+    const d = v - q * 36;
+    seqDigits[i] = d < 10 ? 0x30 + d : 0x57 + d; // 0-9, a-z
+    v = q;
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
 // four take other paths than those that are).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatEntryId } from '../../src/entry-id.js';
+import { formatEntryId, writeEntryId } from '../../src/entry-id.js';
 import type { ProvenanceEntry } from '../../src/schemas.js';
 import { NO_ROOM, NOT_PLAIN, SpillLineEncoder } from '../../src/spill/spill-line-encoder.js';
 import { spillLine } from '../../src/spill/spill-writer.js';
@@ -52,6 +52,29 @@ describe('SpillLineEncoder with ids from numbers', () => {
       const buf = Buffer.alloc(whole + 8, 0xee);
       expect(enc.encode('r1', entry, buf, 0, limit, 1764500000000, 42)).toBe(NO_ROOM);
       expect(buf.subarray(limit).every((b) => b === 0xee), `wrote past limit ${limit}`).toBe(true);
+    }
+  });
+
+  // Checked: with the increment's 9-to-a step made 9-to-: (0x3a), or its carry left out (z
+  // wrapping to 0 without raising the digit before it), or the increment taken for any
+  // sequence number (not only the last one plus one), this fails.
+  it('writes consecutive sequence numbers (each the last one plus one) across every carry', () => {
+    const view = new DataView(new ArrayBuffer(256));
+    const bytes = new Uint8Array(view.buffer);
+    const ms = 1764500000000;
+    const runs = [
+      [0, 80],
+      [36 ** 3 - 5, 36 ** 3 + 5],
+      [36 ** 5 - 3, 36 ** 5 + 3],
+      [36 ** 9 * 2 - 2, 36 ** 9 * 2 + 2],
+      [7, 9], // a jump back: written whole, not incremented
+      [36 ** 10 - 3, 36 ** 10 - 1],
+    ];
+    for (const [from, to] of runs) {
+      for (let seq = from!; seq <= to!; seq++) {
+        const end = writeEntryId(ms, seq, view, 3, bytes.length);
+        expect(Buffer.from(bytes.subarray(3, end)).toString('latin1'), `seq ${seq}`).toBe(formatEntryId(ms, seq));
+      }
     }
   });
 });
