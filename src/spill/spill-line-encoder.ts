@@ -64,11 +64,8 @@ export class SpillLineEncoder {
       o = putPlainString(entryId, dst, o, limit);
       if (o < 0) return o;
     } else if (idMs >= 0) {
-      o = ENTRY_ID.put(dst, o, limit);
+      o = putIdFromNumbers(idMs, idSeq, dst, o, limit);
       if (o < 0) return o;
-      const idEnd = writeEntryId(idMs, idSeq, dst, o, limit);
-      if (idEnd < 0) return o + ENTRY_ID_BYTES > limit ? NO_ROOM : NOT_PLAIN;
-      o = idEnd;
     }
     o = ENTRY.put(dst, o, limit);
     if (o < 0) return o;
@@ -124,11 +121,8 @@ export class SpillLineEncoder {
     if (o < 0) return o;
     o = putPlainString(recordId, dst, o, limit); // refuses \u0000 too, as the schema does
     if (o < 0) return o;
-    o = ENTRY_ID.put(dst, o, limit);
+    o = putIdFromNumbers(ms, seq, dst, o, limit);
     if (o < 0) return o;
-    const idEnd = writeEntryId(ms, seq, dst, o, limit);
-    if (idEnd < 0) return o + ENTRY_ID_BYTES > limit ? NO_ROOM : NOT_PLAIN;
-    o = idEnd;
     o = ENTRY.put(dst, o, limit);
     if (o < 0) return o;
     let slot = 0;
@@ -209,6 +203,15 @@ export class SpillLineEncoder {
 }
 
 const KEY_END_STRING = knownAscii('":"');
+
+/** `","entryId":"` and formatEntryId(ms, seq), written from the numbers. */
+function putIdFromNumbers(ms: number, seq: number, dst: DataView, off: number, limit: number): number {
+  const o = ENTRY_ID.put(dst, off, limit);
+  if (o < 0) return o;
+  const end = writeEntryId(ms, seq, dst, o, limit);
+  if (end < 0) return o + ENTRY_ID_BYTES > limit ? NO_ROOM : NOT_PLAIN;
+  return end;
+}
 
 /** Fields of an input entry past which encodeInput leaves it to parsePairs (whose budget is 10,000 values). */
 const MAX_INPUT_FIELDS = 1000;

@@ -19,23 +19,29 @@ afterEach(async () => {
 const segments = (dir: string): string[] => readdirSync(dir).filter((n) => n.endsWith('-journal.jsonl')).sort();
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
+/** A queue whose sink holds every call, after 20 turns of 20 pairs into 8 KiB segments (several rotated). */
+async function heldQueueWithSegments(): Promise<{ base: string; journalDir: string; sink: RecordingSink; q: ProvenanceWriteQueue }> {
+  const base = tempDir();
+  const journalDir = join(base, 'journal');
+  const sink = new RecordingSink();
+  sink.hold();
+  const q = new ProvenanceWriteQueue(sink, { spillDir: join(base, 'spill'), journalDir, logger: silentLogger, exitHook: false, coalesceMs: 0, idlePollMs: 20, journalSegmentBytes: 8 * 1024 });
+  q.start();
+  cleanups.push(() => q.stop({ timeoutMs: 2000 }));
+  for (let t = 0; t < 20; t++) {
+    q.enqueue(Array.from({ length: 20 }, (_, i) => pair('r1', `t${t}-${i}`)));
+    await nextTurn();
+  }
+  return { base, journalDir, sink, q };
+}
+
 describe('deleting saved journal segments', () => {
   // Checked: with the claim released when the unlink is handed to the pool (s.unlock() in
   // inBackground, before the unlink), the held segments have no claim and the first
   // expectation on locks fails; with removeAll not finishing the removals under way
   // (`this.removals.finish()` left out), stop() returns with the segments still there.
   it('keeps a saved segment claimed until its file is gone, and stop() finishes the unlinks still waiting', async () => {
-    const base = tempDir();
-    const journalDir = join(base, 'journal');
-    const sink = new RecordingSink();
-    sink.hold();
-    const q = new ProvenanceWriteQueue(sink, { spillDir: join(base, 'spill'), journalDir, logger: silentLogger, exitHook: false, coalesceMs: 0, idlePollMs: 20, journalSegmentBytes: 8 * 1024 });
-    q.start();
-    cleanups.push(() => q.stop({ timeoutMs: 2000 }));
-    for (let t = 0; t < 20; t++) {
-      q.enqueue(Array.from({ length: 20 }, (_, i) => pair('r1', `t${t}-${i}`)));
-      await nextTurn();
-    }
+    const { base, journalDir, sink, q } = await heldQueueWithSegments();
     const rotated = segments(journalDir).slice(0, -1); // every segment but the current one
     expect(rotated.length).toBeGreaterThan(1);
 
@@ -61,17 +67,7 @@ describe('deleting saved journal segments', () => {
   // Checked: with finish() not removing the claims whose directory waits in the pool (the
   // `unclaiming` loop left out), stop() returns with their `.lock` directories left behind.
   it('stop() removes the claims of deleted segments whose directories still wait in the pool', async () => {
-    const base = tempDir();
-    const journalDir = join(base, 'journal');
-    const sink = new RecordingSink();
-    sink.hold();
-    const q = new ProvenanceWriteQueue(sink, { spillDir: join(base, 'spill'), journalDir, logger: silentLogger, exitHook: false, coalesceMs: 0, idlePollMs: 20, journalSegmentBytes: 8 * 1024 });
-    q.start();
-    cleanups.push(() => q.stop({ timeoutMs: 2000 }));
-    for (let t = 0; t < 20; t++) {
-      q.enqueue(Array.from({ length: 20 }, (_, i) => pair('r1', `t${t}-${i}`)));
-      await nextTurn();
-    }
+    const { base, journalDir, sink, q } = await heldQueueWithSegments();
     const rotated = segments(journalDir).slice(0, -1);
     expect(rotated.length).toBeGreaterThan(1);
 
