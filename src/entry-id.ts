@@ -109,30 +109,32 @@ export function releaseIdLease(lease: IdLease): void {
   if (i >= 0) leases.splice(i, 1);
 }
 
-/** `<13-digit ms>-<process tag>-` of the last ms formatted: the ids of a batch share it. */
-let stringPrefixMs = -1;
-let stringPrefix = '';
+/** `<13-digit ms>-<process tag>-` of the last ms asked for: the ids of a batch share it. */
+let prefixMs = -1;
+let prefix = '';
 
-export function formatEntryId(ms: number, seq: number): string {
-  if (ms !== stringPrefixMs) {
-    stringPrefix = `${String(ms).padStart(13, '0')}-${PROCESS_TAG}-`;
-    stringPrefixMs = ms;
+function idPrefix(ms: number): string {
+  if (ms !== prefixMs) {
+    prefix = `${String(ms).padStart(13, '0')}-${PROCESS_TAG}-`;
+    prefixMs = ms;
   }
-  return stringPrefix + seq.toString(36).padStart(10, '0');
+  return prefix;
 }
 
-/** `-<process tag>-`, the middle of every id this process issues. */
-const TAG = `-${PROCESS_TAG}-`;
-/** Bytes of an id formatEntryId writes (for a ms below 10^13 and a seq below 36^10). */
-export const ENTRY_ID_BYTES = 13 + TAG.length + 10;
+export function formatEntryId(ms: number, seq: number): string {
+  return idPrefix(ms) + seq.toString(36).padStart(10, '0');
+}
+
+/** Bytes of an id formatEntryId writes (for a ms below 10^13 and a seq below 36^10): the ms, `-<process tag>-`, the sequence. */
+export const ENTRY_ID_BYTES = 13 + PROCESS_TAG.length + 2 + 10;
 const MAX_ID_MS = 1e13;
 const MAX_ID_SEQ = 36 ** 10;
 /** 36^5: a sequence number is written as two int32 halves of five base-36 digits. */
 const SEQ_LOW = 36 ** 5;
 
-/** The ms digits and the tag of the last ms written (the ids of one batch share them). */
-let prefixMs = -1;
-let prefix = knownAscii('');
+/** idPrefix(ms) as bytes, for the last ms written. */
+let prefixBytesMs = -1;
+let prefixBytes = knownAscii('');
 /** The base-36 digits (as bytes) of the last sequence number written: the next one is an increment. */
 let lastSeq = -2;
 const seqDigits = new Uint8Array(10);
@@ -145,11 +147,11 @@ const seqView = new DataView(seqDigits.buffer);
  */
 export function writeEntryId(ms: number, seq: number, dst: DataView, off: number, limit: number): number {
   if (off + ENTRY_ID_BYTES > limit || ms >= MAX_ID_MS || seq >= MAX_ID_SEQ || ms < 0 || seq < 0 || ms !== Math.floor(ms) || seq !== Math.floor(seq)) return -1;
-  if (ms !== prefixMs) {
-    prefix = knownAscii(String(ms).padStart(13, '0') + TAG);
-    prefixMs = ms;
+  if (ms !== prefixBytesMs) {
+    prefixBytes = knownAscii(idPrefix(ms));
+    prefixBytesMs = ms;
   }
-  prefix.put(dst, off, limit);
+  prefixBytes.put(dst, off, limit);
   if (seq === lastSeq + 1) incrementSeqDigits();
   else setSeqDigits(seq);
   lastSeq = seq;
