@@ -1,6 +1,7 @@
-// ASCII written into byte buffers (the spill line encoder, entry ids), four bytes a store through a DataView: written a
-// byte at a time (each store checked on its own), a line's ~140 bytes cost about 3× more.
-// Every function returns the offset after what it wrote, NO_ROOM or NOT_PLAIN.
+// ASCII written into byte buffers (the spill line encoder, entry ids), four bytes a store
+// through a DataView: written a byte at a time (each store checked on its own), a line's
+// ~140 bytes cost about 3× more. Every function returns the offset after what it wrote,
+// NO_ROOM or NOT_PLAIN.
 
 /** What was asked does not fit before `limit`. */
 export const NO_ROOM = -1;

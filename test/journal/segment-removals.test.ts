@@ -37,8 +37,9 @@ async function heldQueueWithSegments(): Promise<{ base: string; journalDir: stri
 
 describe('deleting saved journal segments', () => {
   // Checked: with the claim released when the unlink is handed to the pool (s.unlock() in
-  // inBackground, before the unlink), the held segments have no claim and the first
-  // expectation on locks fails; with removeAll not finishing the removals under way
+  // inBackground, before the unlink), the held segments have no claim and the expectation on
+  // locks fails; with its removal queued then instead (unlockInBackground before the
+  // unlink), stop() leaves the claims behind and the last expectation fails; with removeAll not finishing the removals under way
   // (`this.removals.finish()` left out), stop() returns with the segments still there.
   it('keeps a saved segment claimed until its file is gone, and stop() finishes the unlinks still waiting', async () => {
     const { base, journalDir, sink, q } = await heldQueueWithSegments();
