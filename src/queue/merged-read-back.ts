@@ -4,13 +4,13 @@
 // to `lanes` calls are in flight. A file is deleted only once every call holding its pairs
 // has resolved. A file whose call failed, or named records the sink does not know, is left
 // in place and read back alone later (the per-file path sets refused pairs aside).
-import { unlink } from 'node:fs/promises';
 import type { Logger } from '../log.js';
 import type { SpillClaim } from '../spill/spill-claims.js';
 import type { ChunkDelivered, ReplayOutcome } from '../spill/replay.js';
-import { assertUnchangedSince } from '../spill/file-version.js';
+import { removeIfUnchangedSync } from '../spill/file-version.js';
 import { readSmallSpillFile } from '../spill/spill-reader.js';
 import type { IdentifiedPair } from '../spill/spill-writer.js';
+import { InFlight } from './in-flight.js';
 
 /** Files read ahead before the round knows how big its files are. */
 const FIRST_READ_AHEAD = 4;
@@ -80,14 +80,13 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
   let sinkFailed = false;
   let buffer: IdentifiedPair[] = [];
   let bufferFiles = new Set<FileInRound>();
-  const calls = new Set<Promise<void>>();
+  /** Calls in flight; each catches what it awaits, so none rejects. */
+  const calls = new InFlight();
   /** What a call threw that was not a sink failure (a bug): the round ends with it. */
   const broken: unknown[] = [];
-  const settling = new Set<Promise<void>>();
-  const track = (p: Promise<void>): void => {
-    settling.add(p);
-    void p.finally(() => settling.delete(p));
-  };
+  /** Files being deleted or handed back; settle() catches what it awaits, so none rejects. */
+  const settling = new InFlight();
+  const track = (p: Promise<void>): void => settling.add(p);
 
   const settle = async (f: FileInRound): Promise<void> => {
     // Not while some of its pairs wait in the buffer for the next call: an earlier call's
@@ -100,12 +99,9 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
         return;
       }
       // Every pair durable: also safe if the claim was taken over — unless the file changed
-      // after it was read (it is read again then). One unlink: a file gone already was
-      // deleted by whoever took the claim over.
-      if (f.version !== undefined) await assertUnchangedSince(f.claim.path, f.name, f.version);
-      await unlink(f.claim.path).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
+      // after it was read (it is read again then). A file gone already was deleted by
+      // whoever took the claim over.
+      removeIfUnchangedSync(f.claim.path, f.name, f.version);
       finished++;
       host.fileDone(f.name, f.torn ? { kind: 'applied', pairs: f.pairs, tornLines: f.torn } : { kind: 'applied', pairs: f.pairs });
     } catch (err) {
@@ -117,7 +113,7 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
 
   const send = async (): Promise<void> => {
     if (buffer.length === 0) return;
-    while (calls.size >= opts.lanes) await Promise.race(calls);
+    while (calls.size >= opts.lanes) await calls.below(opts.lanes);
     const pairs = buffer;
     const files = bufferFiles;
     buffer = [];
@@ -153,7 +149,6 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
       }
     })();
     calls.add(call);
-    void call.then(() => calls.delete(call));
   };
 
   const load = async (name: string): Promise<Loaded> => {
@@ -191,7 +186,7 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
 
   const replayAlone = async (claim: SpillClaim): Promise<void> => {
     await send(); // the pairs of older files go first
-    while (calls.size > 0) await Promise.race(calls);
+    await calls.empty();
     try {
       if (!sinkFailed && !host.sinkDown()) {
         const outcome = await host.replayAlone(claim);
@@ -246,8 +241,8 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
     fill();
   }
   await send();
-  while (calls.size > 0) await Promise.race(calls);
-  while (settling.size > 0) await Promise.race(settling);
+  await calls.empty();
+  await settling.empty();
   if (broken.length > 0) throw broken[0];
   return { finished, sinkFailed };
 }

@@ -3,7 +3,7 @@
 // read (a `grep … > spill/rescued.jsonl` still running), or replaced — is not deleted on
 // the strength of a read that never saw the change: it is read again (the lines applied
 // already keep their entry ids, so they are no-ops), and only then deleted.
-import type { Stats } from 'node:fs';
+import { lstatSync, unlinkSync, type Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { SpillFileChangedError } from '../errors.js';
 
@@ -23,9 +23,35 @@ export async function assertUnchangedSince(path: string, name: string, version: 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  if (now !== version) {
-    throw new SpillFileChangedError(`spill file ${name} changed after it was read back (written to since); it is kept and read again — write a file elsewhere and move it into the spill directory`);
+  if (now !== version) throw changedSince(name);
+}
+
+/**
+ * Deletes the file at `path` if it is still the one read as `version` (else throws
+ * SpillFileChangedError; no version known: deleted as it is); a file gone already passes. Synchronous, as the small-file read
+ * that gave the version (small-spill-file.ts): two calls of microseconds, where through
+ * fs/promises each was a round trip through libuv's pool (about 50 µs of CPU a file, row 11).
+ */
+export function removeIfUnchangedSync(path: string, name: string, version: string | undefined): void {
+  if (version !== undefined) {
+    let now: string;
+    try {
+      now = fileVersion(lstatSync(path));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    if (now !== version) throw changedSince(name);
   }
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+function changedSince(name: string): SpillFileChangedError {
+  return new SpillFileChangedError(`spill file ${name} changed after it was read back (written to since); it is kept and read again — write a file elsewhere and move it into the spill directory`);
 }
 
 
