@@ -92,6 +92,30 @@ function walk(v: unknown, parents: object[], budget: Budget): JsonFault | null {
   }
 }
 
+/**
+ * True when `v` is a plain object whose fields are all strings, finite numbers, booleans or
+ * null (what nearly every entry is), within the limits: then findJsonFault(v) is null. Checked
+ * without allocating (findJsonFault's chain of parents and budget are ~150 bytes an entry,
+ * row 11's read-back); false says nothing: ask findJsonFault.
+ */
+export function isFlatJsonRecord(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || !isPlainRecord(v) || !objectPrototypeIsPlain()) return false;
+  let values = 1;
+  let chars = 0;
+  for (const k in v) {
+    if (k === '__proto__' || ++values > MAX_JSON_VALUES || !isWellFormed(k)) return false;
+    chars += k.length;
+    const x = v[k];
+    if (typeof x === 'string') {
+      chars += x.length;
+      if (!isWellFormed(x)) return false;
+    } else if (typeof x === 'number') {
+      if (!Number.isFinite(x)) return false;
+    } else if (typeof x !== 'boolean' && x !== null) return false;
+  }
+  return chars <= MAX_JSON_CHARS;
+}
+
 /** Why a non-object value is not JSON data, or null when it is fine (objects: null too). */
 function primitiveFault(v: unknown): string | null {
   switch (typeof v) {

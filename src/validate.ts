@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import { ENTRY_ID_FORMAT } from './entry-id.js';
 import { InvalidArgumentError, InvalidPairError, InvalidOptionsError } from './errors.js';
-import { copyJsonData, findJsonFault, isNotJson, isPlainRecord, isWellFormed, objectPrototypeIsPlain, ownData } from './json-data.js';
+import { copyJsonData, findJsonFault, isFlatJsonRecord, isNotJson, isPlainRecord, isWellFormed, objectPrototypeIsPlain, ownData } from './json-data.js';
 import {
   describeIssues,
   MAX_ENTRY_ID_LENGTH,
@@ -132,7 +132,7 @@ export function isPlainValidSpillLine(v: unknown): v is SpillLine {
     keys === (v.entryId === undefined ? 2 : 3) &&
     isKeyString(v.recordId, MAX_RECORD_ID_LENGTH) &&
     isPlainValidEntry(v.entry) &&
-    findJsonFault(v.entry) === null
+    (isFlatJsonRecord(v.entry) || findJsonFault(v.entry) === null)
   );
 }
 

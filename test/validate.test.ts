@@ -6,6 +6,7 @@ import { InvalidPairError } from '../src/errors.js';
 import { provenancePairsSchema, spillLineSchema } from '../src/schemas.js';
 import { isPlainValidSpillLine, parsePairs, checkPairs } from '../src/validate.js';
 import { formatEntryId } from '../src/entry-id.js';
+import { findJsonFault, isFlatJsonRecord, MAX_JSON_CHARS, MAX_JSON_VALUES } from '../src/json-data.js';
 
 // A valid pair with at most one thing wrong with it, or anything at all.
 const validTs = fc.date({ min: new Date(0), max: new Date('2999-12-31'), noInvalidDate: true }).map((d) => d.toISOString());
@@ -209,5 +210,50 @@ describe('isPlainValidSpillLine', () => {
     const id = formatEntryId(1767225600000, 7);
     const line = { recordId: 'r', entryId: id, entry: { ts: '2026-01-31T12:00:00.000Z', cue: 'c', sessionId: 's', entryId: id, rank: 0 } };
     expect(isPlainValidSpillLine(JSON.parse(JSON.stringify(line)))).toBe(true);
+  });
+});
+
+describe('isFlatJsonRecord (the read-back fast path of findJsonFault)', () => {
+  // Flat values, some of them not JSON data: the fast path must never pass what the full walk faults.
+  const flatValue = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 6 }), // lone surrogates among them
+    fc.constantFrom<unknown>('\ud800', 'a\udc00', Number.NaN, Infinity, -Infinity, undefined, 1n, null, true, 0, -1.5),
+    fc.double(),
+    fc.constantFrom<unknown>({}, [], { nested: 1 }, new Date(0)),
+  );
+  const flatKey = fc.oneof(fc.string({ unit: 'binary', maxLength: 5 }), fc.constantFrom('__proto__', '\ud800k'));
+  const record = fc.array(fc.tuple(flatKey, flatValue), { maxLength: 6 }).map((fields) => {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of fields) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+    return o;
+  });
+
+  it('passes only what findJsonFault finds no fault in', () => {
+    fc.assert(
+      fc.property(record, (o) => {
+        if (isFlatJsonRecord(o)) expect(findJsonFault(o)).toBeNull();
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('refuses a flat record past the character or value limit, and one on a polluted prototype, as findJsonFault does', () => {
+    const long = { cue: 'x'.repeat(MAX_JSON_CHARS) };
+    expect(findJsonFault(long)).not.toBeNull();
+    expect(isFlatJsonRecord(long)).toBe(false);
+    const many = Object.fromEntries(Array.from({ length: MAX_JSON_VALUES }, (_, i) => [`k${i}`, 0])); // with itself, one value too many
+    expect(findJsonFault(many)).not.toBeNull();
+    expect(isFlatJsonRecord(many)).toBe(false);
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.polluted = 'yes';
+    try {
+      expect(isFlatJsonRecord({ cue: 'c' })).toBe(false);
+    } finally {
+      delete proto.polluted;
+    }
+  });
+
+  it('takes the entries the queue writes (the fast path is taken)', () => {
+    expect(isFlatJsonRecord({ ts: '2026-01-31T12:00:00.000Z', cue: 'c', sessionId: 's', entryId: formatEntryId(1767225600000, 7), rank: 0, score: 0.5, ok: true, note: null })).toBe(true);
   });
 });
