@@ -151,8 +151,9 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
    */
   enqueue(pairs: ProvenancePair[]): void {
     this.assertAccepting();
-    if (this.takesMemory() || this.halt.halted) this.accept(parsePairs(pairs));
-    else this.acceptOverflow(pairs, true);
+    if (!this.takesMemory() && !this.halt.halted) this.acceptOverflow(pairs, true);
+    else if (!this.journal || this.halt.halted) this.accept(parsePairs(pairs));
+    else this.acceptJournaled(pairs);
   }
 
   /**
@@ -251,7 +252,23 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     this.spill.overflowAdded();
   }
 
-  private accept(valid: ProvenancePair[], reserved?: IdBlock): void {
+  /**
+   * Memory takes the batch, with the journal: each pair checked, journaled and copied in one
+   * pass (JournalWriter.addInput) — one walk of the caller's entries, where parsePairs' copy
+   * and then the journal's formatting made two. A batch not in the common shape takes the
+   * general path (parsePairs: its copy, or its error naming the field).
+   */
+  private acceptJournaled(pairs: ProvenancePair[]): void {
+    if (!Array.isArray(pairs) || pairs.length === 0) return this.accept(parsePairs(pairs));
+    const n = pairs.length;
+    const ids = reserveEntryIds(n);
+    const copies: ProvenancePair[] = new Array(n);
+    if (!this.journal!.addInput(pairs, ids.ms, ids.seq0, copies, ids.seq0 + n)) return this.accept(parsePairs(pairs), ids);
+    this.accept(copies, ids, true);
+  }
+
+  /** `journaled`: its lines are in the journal already (acceptJournaled). */
+  private accept(valid: ProvenancePair[], reserved?: IdBlock, journaled = false): void {
     const n = valid.length;
     if (n === 0) return;
     const ids = reserved ?? reserveEntryIds(n);
@@ -265,7 +282,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
       this.halt.save([batch], 'enqueue after the queue was halted');
       return;
     }
-    this.journal?.add(batch, this.seqEnd);
+    if (!journaled) this.journal?.add(batch, this.seqEnd);
     // Behind overflow while any waits (the sink takes it once memory is empty).
     if (this.takesMemory()) {
       this.backlog.push(batch);
