@@ -71,12 +71,16 @@ export class TurnLines {
    * A caller's pairs as enqueue takes them: each checked and formatted in one pass
    * (SpillLineEncoder.encodeInput), which also puts at `copies[i]` the pair parsePairs would
    * return — memory's copy, made from the same reads as the line. False, and nothing
-   * added, when a pair is not in the common shape (the caller takes parsePairs' path).
+   * added, when a pair is not in the common shape (the caller takes parsePairs' path), or
+   * when a getter of the caller's changed the batch's length or added an item (enqueued) as
+   * it was read: its ids were reserved for the length it had, and it goes after that item.
    */
   addInput(pairs: readonly unknown[], ms: number, seq0: number, copies: ProvenancePair[]): boolean {
     const start = this.copiedBytes;
+    const n = pairs.length;
+    const items = this.itemCount;
     let at = start;
-    for (let i = 0; i < pairs.length; i++) {
+    for (let i = 0; i < n; i++) {
       let end = this.encoder.encodeInput(pairs[i], ms, seq0 + i, this.copies, at, this.copies.length, copies, i);
       if (end === NO_ROOM) {
         // Written again from its first byte into a buffer twice the size (a line is far
@@ -87,7 +91,8 @@ export class TurnLines {
       if (end < 0) return false; // nothing held: the bytes past `start` mean nothing
       at = end;
     }
-    this.held(start, at, pairs.length);
+    if (pairs.length !== n || this.itemCount !== items) return false;
+    this.held(start, at, n);
     return true;
   }
 

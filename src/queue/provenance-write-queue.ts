@@ -80,6 +80,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   private running_: Promise<void> | null = null;
   private stopped: Promise<void> | null = null;
   private seqEnd = 0;
+  /** acceptJournaled is reading a caller's batch: an enqueue from one of its getters takes the general path. */
+  private walking = false;
 
   private readonly counters = newQueueCounters();
 
@@ -151,7 +153,9 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
    */
   enqueue(pairs: ProvenancePair[]): void {
     this.assertAccepting();
-    if (!this.takesMemory() && !this.halt.halted) this.acceptOverflow(pairs, true);
+    // From a getter of a batch acceptJournaled is reading: the turn's buffer is in use.
+    if (this.walking) this.accept(parsePairs(pairs));
+    else if (!this.takesMemory() && !this.halt.halted) this.acceptOverflow(pairs, true);
     else if (!this.journal || this.halt.halted) this.accept(parsePairs(pairs));
     else this.acceptJournaled(pairs);
   }
@@ -163,7 +167,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
    */
   enqueueOwned(pairs: ProvenancePair[]): void {
     this.assertAccepting();
-    if (this.takesMemory() || this.halt.halted) this.accept(pairs);
+    if (this.takesMemory() || this.halt.halted || this.walking) this.accept(pairs);
     else this.acceptOverflow(pairs, false);
   }
 
@@ -263,8 +267,19 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     const n = pairs.length;
     const ids = reserveEntryIds(n);
     const copies: ProvenancePair[] = new Array(n);
-    if (!this.journal!.addInput(pairs, ids.ms, ids.seq0, copies, ids.seq0 + n)) return this.accept(parsePairs(pairs), ids);
-    this.accept(copies, ids, true);
+    const seqEnd = this.seqEnd;
+    let journaled: boolean;
+    this.walking = true;
+    try {
+      journaled = this.journal!.addInput(pairs, ids.ms, ids.seq0, copies, ids.seq0 + n);
+    } finally {
+      this.walking = false;
+    }
+    if (journaled) return this.accept(copies, ids, true);
+    // A getter of the caller's may have enqueued as the batch was read (that batch is queued
+    // with later ids: this one goes after it, with ids of its own), or resized it (breaker16).
+    const valid = parsePairs(pairs);
+    this.accept(valid, valid.length === n && this.seqEnd === seqEnd ? ids : undefined);
   }
 
   /** `journaled`: its lines are in the journal already (acceptJournaled). */
