@@ -6,7 +6,7 @@
 // spill write copies nothing. Lines become pairs again only where pairs are needed: as a
 // sink call takes them (memory is empty then: it holds only pairs older than overflow's),
 // after a failed spill, at exit.
-import { NO_ROOM, SpillLineEncoder } from '../spill/spill-line-encoder.js';
+import { NO_ROOM, NOT_PLAIN, SpillLineEncoder } from '../spill/spill-line-encoder.js';
 import { spillLine, type IdentifiedPair } from '../spill/spill-writer.js';
 import { identifiedBatch, identifiedPair, type PendingBatch } from './pending-batches.js';
 
@@ -87,10 +87,10 @@ export class OverflowLines {
     if (n === 0 || n > RUN_MAX_PAIRS) return null;
     const last = this.runs.at(-1);
     let run = last !== undefined && !last.oversize && last.pairs + n <= RUN_MAX_PAIRS ? last : undefined;
-    let end = run ? this.encodeInputs(pairs, ms, seq0, run.buf, run.bytes) : NO_ROOM;
+    let end = run ? this.encodeInputs(pairs, n, ms, seq0, run.buf, run.bytes) : NO_ROOM;
     if (end === NO_ROOM) {
       const buf = this.spare.pop() ?? Buffer.allocUnsafe(RUN_BYTES);
-      end = this.encodeInputs(pairs, ms, seq0, buf, 0);
+      end = this.encodeInputs(pairs, n, ms, seq0, buf, 0);
       if (end < 0) {
         this.spare.push(buf);
         return null;
@@ -198,10 +198,11 @@ export class OverflowLines {
     return wrote(run, run.buf.write(line, 0));
   }
 
-  /** Writes the lines of `pairs` from `off` on (nothing counted yet); the end, NO_ROOM or NOT_PLAIN. */
-  private encodeInputs(pairs: readonly unknown[], ms: number, seq0: number, buf: Buffer, off: number): number {
-    for (let i = 0; i < pairs.length && off >= 0; i++) off = this.encoder.encodeInput(pairs[i], ms, seq0 + i, buf, off, buf.length);
-    return off;
+  /** Writes the lines of `pairs`' first n from `off` on (nothing counted yet); the end, NO_ROOM or NOT_PLAIN. */
+  private encodeInputs(pairs: readonly unknown[], n: number, ms: number, seq0: number, buf: Buffer, off: number): number {
+    for (let i = 0; i < n && off >= 0; i++) off = this.encoder.encodeInput(pairs[i], ms, seq0 + i, buf, off, buf.length);
+    // A getter of the caller's resized the batch as it was read: its ids were reserved for n.
+    return off >= 0 && pairs.length !== n ? NOT_PLAIN : off;
   }
 
   private pushRun(buf: Buffer, oversize: boolean): LineRun {

@@ -82,6 +82,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   private seqEnd = 0;
   /** acceptJournaled is reading a caller's batch: an enqueue from one of its getters takes the general path. */
   private walking = false;
+  /** acceptOverflow is reading a caller's batch: batches enqueued from its getters, queued after it. */
+  private enqueuedInWalk: ProvenancePair[][] | null = null;
 
   private readonly counters = newQueueCounters();
 
@@ -153,8 +155,9 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
    */
   enqueue(pairs: ProvenancePair[]): void {
     this.assertAccepting();
-    // From a getter of a batch acceptJournaled is reading: the turn's buffer is in use.
-    if (this.walking) this.accept(parsePairs(pairs));
+    // From a getter of a batch being read: overflow's run is in use (queued after it), or the turn's buffer.
+    if (this.enqueuedInWalk) this.enqueuedInWalk.push(parsePairs(pairs));
+    else if (this.walking) this.accept(parsePairs(pairs));
     else if (!this.takesMemory() && !this.halt.halted) this.acceptOverflow(pairs, true);
     else if (!this.journal || this.halt.halted) this.accept(parsePairs(pairs));
     else this.acceptJournaled(pairs);
@@ -167,7 +170,8 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
    */
   enqueueOwned(pairs: ProvenancePair[]): void {
     this.assertAccepting();
-    if (this.takesMemory() || this.halt.halted || this.walking) this.accept(pairs);
+    if (this.enqueuedInWalk) this.enqueuedInWalk.push(pairs);
+    else if (this.takesMemory() || this.halt.halted || this.walking) this.accept(pairs);
     else this.acceptOverflow(pairs, false);
   }
 
@@ -244,11 +248,27 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
    */
   private acceptOverflow(pairs: ProvenancePair[], parse: boolean): void {
     if (!Array.isArray(pairs) || pairs.length === 0) return this.accept(parse ? parsePairs(pairs) : pairs);
+    // A getter of the caller's may enqueue as the batch is read: those batches are checked at
+    // once and queued after this one (its lines are being written where theirs would go).
+    const later: ProvenancePair[][] = [];
+    this.enqueuedInWalk = later;
+    try {
+      this.overflowInput(pairs, parse);
+    } finally {
+      this.enqueuedInWalk = null;
+      for (const b of later) this.accept(b);
+    }
+  }
+
+  private overflowInput(pairs: ProvenancePair[], parse: boolean): void {
     const n = pairs.length;
     const ids = reserveEntryIds(n);
     this.spill.makeRoomFor(n);
     const lines = this.backlog.overflow.addInput(pairs, ids.ms, ids.seq0);
-    if (!lines) return this.accept(parse ? parsePairs(pairs) : pairs, ids);
+    if (!lines) {
+      const valid = parse ? parsePairs(pairs) : pairs;
+      return this.accept(valid, valid.length === n ? ids : undefined); // a getter may have resized it
+    }
     this.seqEnd = ids.seq0 + n;
     this.counters.enqueuedPairs += n;
     this.progress.noteBusy();

@@ -93,6 +93,26 @@ describe('a getter of the caller run while enqueue walks the batch', () => {
     expect(delivered).toEqual([...delivered].sort());
   });
 
+  // Checked: with enqueueOwned's branch for the walk removed, the second inner batch (memory
+  // full) goes to overflow, whose lines the journal copies over the outer's first line.
+  it('that calls enqueueOwned past a full memory: every pair journaled once, intact, and delivered in id order', async () => {
+    const { sink, q, journalDir } = heldQueue({ maxQueueSize: 1 });
+    const inner = Array.from({ length: 5 }, (_, k) => plain(`rB${k}`, `b${k}`));
+    const getter = withGetter('a1', () => {
+      q.enqueueOwned([plain('rM', 'fills memory')]);
+      q.enqueueOwned(inner);
+    });
+    q.enqueue([plain('rA0', 'a0'), ['rA1', getter], plain('rA2', 'a2')]);
+    await nextTurn();
+    const cues = ['a0', 'a1', 'a2', 'b0', 'b1', 'b2', 'b3', 'b4', 'fills memory'];
+    expectJournaledOnce(journalDir, cues);
+    sink.release();
+    expect(await q.flush(10_000)).toBe(true);
+    expect(sink.cues().sort()).toEqual(cues);
+    const delivered = sink.pairs.map(([, e]) => e.entryId!);
+    expect(delivered).toEqual([...delivered].sort());
+  });
+
   // Checked: without the fix, the pushed pair is journaled with the sequence the next
   // enqueue's first pair gets too (ids reserved for the batch's length before the walk):
   // in the same millisecond one id on two lines, and the sink, keeping an id once, loses one.

@@ -1,0 +1,116 @@
+// A batch bound for overflow is written into overflow's run as the caller's pairs are read
+// (OverflowLines.addInput), its ids reserved before. A getter of the caller's runs during
+// that walk: one that enqueues, or that adds a pair to the batch being read, must still
+// leave every pair journaled once, as spillLine writes it, with an id of its own, queued
+// in the order of its ids (flush's frontier reads overflow's first run), and delivered.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
+import type { ProvenanceEntry, ProvenancePair, SpillLine } from '../../src/schemas.js';
+import { spillLine } from '../../src/spill/spill-writer.js';
+import { RecordingSink } from '../helpers/sinks.js';
+import { segmentText } from '../helpers/spill-files.js';
+import { tempDir } from '../helpers/temp.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const nextTurn = () => new Promise((r) => setImmediate(r));
+const TS = '2026-12-01T18:00:00.000Z';
+
+function heldQueue(opts: { maxQueueSize?: number } = {}) {
+  const sink = new RecordingSink();
+  sink.hold();
+  const journalDir = join(tempDir(), 'journal');
+  const q = new ProvenanceWriteQueue(sink, { spillDir: join(tempDir(), 'spill'), journalDir, logger: silentLogger, exitHook: false, ...opts });
+  q.start();
+  cleanups.push(() => q.stop({ timeoutMs: 5000 }), () => sink.release());
+  return { sink, q, journalDir };
+}
+
+/** Every line of the journal's segments, oldest segment first. */
+function journalLines(journalDir: string): string[] {
+  return readdirSync(journalDir)
+    .filter((n) => n.endsWith('-journal.jsonl'))
+    .sort()
+    .flatMap((n) => segmentText(join(journalDir, n)).split('\n').filter((l) => l !== ''));
+}
+
+const plain = (r: string, cue: string): ProvenancePair => [r, { ts: TS, cue, sessionId: 's1' }];
+
+/** An entry whose cue getter runs `effect` on its first read. */
+function withGetter(cue: string, effect: () => void): ProvenanceEntry {
+  let fired = false;
+  const e = { ts: TS, sessionId: 's1' } as Record<string, unknown>;
+  Object.defineProperty(e, 'cue', {
+    enumerable: true,
+    get: () => {
+      if (!fired) {
+        fired = true;
+        effect();
+      }
+      return cue;
+    },
+  });
+  return e as unknown as ProvenanceEntry;
+}
+
+/** The journal holds each of `cues` once, each line spillLine's for its pair, with distinct ids. */
+function expectJournaledOnce(journalDir: string, cues: string[]): Map<string, string> {
+  const lines = journalLines(journalDir);
+  const parsed = lines.map((l) => JSON.parse(l) as SpillLine); // a torn or overwritten line throws here
+  expect(parsed.map((l) => l.entry.cue).sort()).toEqual([...cues].sort());
+  // Distinct sequences, not only ids (an id's millisecond could tell two apart that share one).
+  expect(new Set(parsed.map((l) => l.entryId!.slice(l.entryId!.lastIndexOf('-')))).size).toBe(parsed.length);
+  for (const [k, l] of parsed.entries()) expect(lines[k]! + '\n').toBe(spillLine([l.recordId, { ...l.entry, entryId: l.entryId! }]));
+  return new Map(parsed.map((l) => [l.entry.cue, l.entryId!]));
+}
+
+describe('a getter of the caller run while a batch bound for overflow is read', () => {
+  // Checked: without the fix (ea3f1ce), the inner batch went into the same run from the
+  // same offset: the outer batch's pairs were in no journal line, and flush resolved true
+  // with the sink empty. With the inner batches queued at once instead of after (the
+  // deferral removed, the inner taking the general path), the run is torn the same way.
+  // enqueueOwned (a store's recall from the getter): checked the same way, by removing its branch.
+  it.each(['enqueue', 'enqueueOwned'] as const)('that calls %s: every pair journaled once, intact, and flush waits for all of them, delivered in id order', async (via) => {
+    const { sink, q, journalDir } = heldQueue({ maxQueueSize: 1 });
+    q.enqueue([plain('r0', 'in memory')]);
+    q.enqueue([plain('r1', 'overflow first')]); // the run the outer batch's lines go on in
+    const inner = Array.from({ length: 5 }, (_, k) => plain(`rB${k}`, `b${k}`));
+    const outer = [plain('rA0', 'a0'), ['rA1', withGetter('a1', () => q[via](inner))] as ProvenancePair, plain('rA2', 'a2')];
+    q.enqueue(outer);
+    await nextTurn();
+    const cues = ['in memory', 'overflow first', 'a0', 'a1', 'a2', 'b0', 'b1', 'b2', 'b3', 'b4'];
+    const ids = expectJournaledOnce(journalDir, cues);
+    const flushed = q.flush(10_000);
+    sink.release();
+    expect(await flushed).toBe(true);
+    expect(sink.cues().sort()).toEqual([...cues].sort());
+    expect(sink.pairs.map(([, e]) => e.entryId)).toEqual(sink.pairs.map(([, e]) => ids.get(e.cue)));
+    const delivered = sink.pairs.map(([, e]) => e.entryId!);
+    expect(delivered).toEqual([...delivered].sort());
+  });
+
+  // Checked: without the length check in OverflowLines (ea3f1ce), the pushed pair's line is
+  // in the run with the sequence the next enqueue's first pair gets too, and the run counts
+  // a pair fewer than its lines.
+  it('that adds a pair to the batch: every pair journaled once, with an id of its own, and delivered', async () => {
+    const { sink, q, journalDir } = heldQueue({ maxQueueSize: 1 });
+    q.enqueue([plain('r0', 'in memory')]);
+    q.enqueue([plain('r1', 'overflow first')]);
+    const batch: ProvenancePair[] = [plain('rA0', 'a0')];
+    batch.push(['rA1', withGetter('a1', () => batch.push(plain('rA2', 'a2')))]);
+    q.enqueue(batch);
+    q.enqueue([plain('rC', 'c')]);
+    await nextTurn();
+    const cues = ['in memory', 'overflow first', 'a0', 'a1', 'a2', 'c'];
+    expectJournaledOnce(journalDir, cues);
+    sink.release();
+    expect(await q.flush(10_000)).toBe(true);
+    expect(sink.cues().sort()).toEqual([...cues].sort());
+  });
+});
