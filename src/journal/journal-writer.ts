@@ -7,7 +7,6 @@
 import { writeSync } from 'node:fs';
 import { errorFields, type Logger } from '../log.js';
 import { identifiedBatch, identifyAll, type PendingBatch } from '../queue/pending-batches.js';
-import type { ProvenancePair } from '../schemas.js';
 import { MAX_SPILL_FILE_PAIRS } from '../spill/spill-writer.js';
 import { FsyncFailures } from './fsync-failures.js';
 import { segmentsWrittenHere } from './journal-names.js';
@@ -15,7 +14,7 @@ import { SegmentRemovals } from './segment-removals.js';
 import { journalMapFor, type JournalMap } from './journal-map.js';
 import { closeSegment, openSegment, retireSegment, syncSegment, syncSegmentSync, unmapSegmentNow, type Segment } from './journal-segment.js';
 import { COPY_MAX_BYTES, mappedSegmentBytes, touchStep, wantsTouch, writeIntoSegment } from './mapped-segment.js';
-import { CHUNK_BYTES, KEEP_COPY_BYTES, TurnLines } from './turn-lines.js';
+import { CHUNK_BYTES, TurnLines } from './turn-lines.js';
 import { WriteFailures } from './write-failures.js';
 
 export interface JournalOptions {
@@ -118,21 +117,6 @@ export class JournalWriter {
   addLines(lines: Uint8Array, pairs: number, hiSeq: number): void {
     this.turn.addLines(lines, pairs);
     this.scheduleTurn(hiSeq);
-  }
-
-  /**
-   * Journals a caller's pairs as enqueue takes them: checked and formatted in one pass, each
-   * pair's copy for memory put in `copies` (TurnLines.addInput) — the walk parsePairs would
-   * make before the journal's own is not made. False, with nothing journaled, for a batch
-   * not in the common shape. A turn already holding half a MiB of such lines writes what it
-   * holds first, so a long burst in one turn is gathered in a buffer that is kept (at most a
-   * MiB: TurnLines), not in an ever larger one made again each turn.
-   */
-  addInput(pairs: readonly unknown[], ms: number, seq0: number, copies: ProvenancePair[], hiSeq: number): boolean {
-    if (this.turn.heldBytes >= KEEP_COPY_BYTES / 2) this.writePending();
-    if (!this.turn.addInput(pairs, ms, seq0, copies)) return false;
-    this.scheduleTurn(hiSeq);
-    return true;
   }
 
   private scheduleTurn(hiSeq: number): void {

@@ -1,10 +1,8 @@
 // What the journal writes at the end of a turn: the turn's batches, formatted as spill lines
-// into one reused buffer, overflow's lines, already formatted (overflow wrote them as
-// enqueue took the batch: they are copied, not formatted a second time), and the lines of
-// a caller's pairs formatted as enqueue took them. Cut into writes of at most a chunk and a
-// spill file's pairs, at line ends, in the order they were added.
+// into one reused buffer, and overflow's lines, already formatted (overflow wrote them as
+// enqueue took the batch: they are copied, not formatted a second time). Cut into writes of
+// at most a chunk and a spill file's pairs, at line ends, in the order they were added.
 import { identifiedPair, type PendingBatch } from '../queue/pending-batches.js';
-import type { ProvenancePair } from '../schemas.js';
 import { NO_ROOM, SpillLineEncoder } from '../spill/spill-line-encoder.js';
 import { MAX_SPILL_FILE_PAIRS, spillLine } from '../spill/spill-writer.js';
 
@@ -13,7 +11,7 @@ export const CHUNK_BYTES = 256 * 1024;
 /** A turn's item slots are kept up to this many. */
 const KEEP_SLOTS = 8192;
 /** Copied lines are kept in a buffer of up to this size between turns (a burst's is let go). */
-export const KEEP_COPY_BYTES = 1024 * 1024;
+const KEEP_COPY_BYTES = 1024 * 1024;
 
 /** Overflow's lines of this turn: [start, end) of the copy buffer. */
 interface CopiedLines {
@@ -49,11 +47,6 @@ export class TurnLines {
     return this.itemCount;
   }
 
-  /** Bytes of lines held formatted (overflow's, and callers' pairs) until the turn's write. */
-  get heldBytes(): number {
-    return this.copiedBytes;
-  }
-
   addBatch(b: PendingBatch): void {
     this.items[this.itemCount++] = b;
   }
@@ -62,50 +55,12 @@ export class TurnLines {
   addLines(lines: Uint8Array, pairs: number): void {
     const start = this.copiedBytes;
     const end = start + lines.length;
-    this.roomFor(end, start);
-    this.copies.set(lines, start);
-    this.held(start, end, pairs);
-  }
-
-  /**
-   * A caller's pairs as enqueue takes them: each checked and formatted in one pass
-   * (SpillLineEncoder.encodeInput), which also puts at `copies[i]` the pair parsePairs would
-   * return — memory's copy, made from the same reads as the line. False, and nothing
-   * added, when a pair is not in the common shape (the caller takes parsePairs' path), or
-   * when a getter of the caller's changed the batch's length or added an item (enqueued) as
-   * it was read: its ids were reserved for the length it had, and it goes after that item.
-   */
-  addInput(pairs: readonly unknown[], ms: number, seq0: number, copies: ProvenancePair[]): boolean {
-    const start = this.copiedBytes;
-    const n = pairs.length;
-    const items = this.itemCount;
-    let at = start;
-    for (let i = 0; i < n; i++) {
-      let end = this.encoder.encodeInput(pairs[i], ms, seq0 + i, this.copies, at, this.copies.length, copies, i);
-      if (end === NO_ROOM) {
-        // Written again from its first byte into a buffer twice the size (a line is far
-        // smaller than a chunk; one that does not fit a chunk then is not in the common shape).
-        this.roomFor(Math.max(at + CHUNK_BYTES, 2 * this.copies.length), at);
-        end = this.encoder.encodeInput(pairs[i], ms, seq0 + i, this.copies, at, Math.min(this.copies.length, at + CHUNK_BYTES), copies, i);
-      }
-      if (end < 0) return false; // nothing held: the bytes past `start` mean nothing
-      at = end;
+    if (end > this.copies.length) {
+      const grown = Buffer.allocUnsafe(Math.max(end, 2 * this.copies.length, 64 * 1024));
+      this.copies.copy(grown, 0, 0, start);
+      this.copies = grown;
     }
-    if (pairs.length !== n || this.itemCount !== items) return false;
-    this.held(start, at, n);
-    return true;
-  }
-
-  /** The copy buffer holds at least `bytes`, its first `keep` bytes kept (the lines held, and those of a batch being added). */
-  private roomFor(bytes: number, keep: number): void {
-    if (bytes <= this.copies.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(bytes, 2 * this.copies.length, 64 * 1024));
-    this.copies.copy(grown, 0, 0, keep);
-    this.copies = grown;
-  }
-
-  /** Lines [start, end) of the copy buffer are this turn's next item (joined to the last when it ends there). */
-  private held(start: number, end: number, pairs: number): void {
+    this.copies.set(lines, start);
     this.copiedBytes = end;
     const last = this.itemCount > 0 ? this.items[this.itemCount - 1]! : undefined;
     if (last && isCopied(last) && last.end === start) {

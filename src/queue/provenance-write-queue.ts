@@ -80,8 +80,6 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   private running_: Promise<void> | null = null;
   private stopped: Promise<void> | null = null;
   private seqEnd = 0;
-  /** acceptJournaled is reading a caller's batch: an enqueue from one of its getters takes the general path. */
-  private walking = false;
   /** acceptOverflow is reading a caller's batch: batches enqueued from its getters, queued after it. */
   private enqueuedInWalk: ProvenancePair[][] | null = null;
 
@@ -155,12 +153,10 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
    */
   enqueue(pairs: ProvenancePair[]): void {
     this.assertAccepting();
-    // From a getter of a batch being read: overflow's run is in use (queued after it), or the turn's buffer.
+    // From a getter of a batch overflow is reading: its run is in use; queued after it.
     if (this.enqueuedInWalk) this.enqueuedInWalk.push(parsePairs(pairs));
-    else if (this.walking) this.accept(parsePairs(pairs));
     else if (!this.takesMemory() && !this.halt.halted) this.acceptOverflow(pairs, true);
-    else if (!this.journal || this.halt.halted) this.accept(parsePairs(pairs));
-    else this.acceptJournaled(pairs);
+    else this.accept(parsePairs(pairs));
   }
 
   /**
@@ -171,7 +167,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
   enqueueOwned(pairs: ProvenancePair[]): void {
     this.assertAccepting();
     if (this.enqueuedInWalk) this.enqueuedInWalk.push(pairs);
-    else if (this.takesMemory() || this.halt.halted || this.walking) this.accept(pairs);
+    else if (this.takesMemory() || this.halt.halted) this.accept(pairs);
     else this.acceptOverflow(pairs, false);
   }
 
@@ -276,34 +272,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
     this.spill.overflowAdded();
   }
 
-  /**
-   * Memory takes the batch, with the journal: each pair checked, journaled and copied in one
-   * pass (JournalWriter.addInput) — one walk of the caller's entries, where parsePairs' copy
-   * and then the journal's formatting made two. A batch not in the common shape takes the
-   * general path (parsePairs: its copy, or its error naming the field).
-   */
-  private acceptJournaled(pairs: ProvenancePair[]): void {
-    if (!Array.isArray(pairs) || pairs.length === 0) return this.accept(parsePairs(pairs));
-    const n = pairs.length;
-    const ids = reserveEntryIds(n);
-    const copies: ProvenancePair[] = new Array(n);
-    const seqEnd = this.seqEnd;
-    let journaled: boolean;
-    this.walking = true;
-    try {
-      journaled = this.journal!.addInput(pairs, ids.ms, ids.seq0, copies, ids.seq0 + n);
-    } finally {
-      this.walking = false;
-    }
-    if (journaled) return this.accept(copies, ids, true);
-    // A getter of the caller's may have enqueued as the batch was read (that batch is queued
-    // with later ids: this one goes after it, with ids of its own), or resized it (breaker16).
-    const valid = parsePairs(pairs);
-    this.accept(valid, valid.length === n && this.seqEnd === seqEnd ? ids : undefined);
-  }
-
-  /** `journaled`: its lines are in the journal already (acceptJournaled). */
-  private accept(valid: ProvenancePair[], reserved?: IdBlock, journaled = false): void {
+  private accept(valid: ProvenancePair[], reserved?: IdBlock): void {
     const n = valid.length;
     if (n === 0) return;
     const ids = reserved ?? reserveEntryIds(n);
@@ -317,7 +286,7 @@ export class ProvenanceWriteQueue extends EventEmitter<QueueEvents> implements A
       this.halt.save([batch], 'enqueue after the queue was halted');
       return;
     }
-    if (!journaled) this.journal?.add(batch, this.seqEnd);
+    this.journal?.add(batch, this.seqEnd);
     // Behind overflow while any waits (the sink takes it once memory is empty).
     if (this.takesMemory()) {
       this.backlog.push(batch);

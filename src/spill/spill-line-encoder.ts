@@ -7,7 +7,7 @@
 // entry) is left to `spillLine`, the general path: the caller is told so.
 import { ENTRY_ID_BYTES, writeEntryId } from '../entry-id.js';
 import { objectPrototypeIsPlain } from '../json-data.js';
-import { MAX_RECORD_ID_LENGTH, type ProvenanceEntry, type ProvenancePair } from '../schemas.js';
+import { MAX_RECORD_ID_LENGTH, type ProvenanceEntry } from '../schemas.js';
 import { isValidTs } from '../validate.js';
 import { copyBytes, KnownBytes, knownAscii, NO_ROOM, NOT_PLAIN, putJsonAscii, putPlainString, ViewOf } from '../ascii-bytes.js';
 
@@ -103,12 +103,9 @@ export class SpillLineEncoder {
    * and the line another. Only the common shape is taken — a plain entry whose fields are
    * plain-ASCII strings, finite numbers, booleans or null, with a valid ts, cue and
    * sessionId and no entryId of its own; anything else is NOT_PLAIN, and the caller takes
-   * the general path (parsePairs: its copy, or its error naming the field). With `copies`,
-   * a line written also puts at `copies[at]` the pair parsePairs would return — the record
-   * id read and a copy of the entry's fields (primitives: a shallow copy is whole) — made
-   * from the same reads as the line.
+   * the general path (parsePairs: its copy, or its error naming the field).
    */
-  encodeInput(pair: unknown, ms: number, seq: number, buf: Buffer, off: number, limit: number, copies?: ProvenancePair[], at = 0): number {
+  encodeInput(pair: unknown, ms: number, seq: number, buf: Buffer, off: number, limit: number): number {
     if (!Array.isArray(pair) || pair.length !== 2) return NOT_PLAIN;
     const recordId: unknown = pair[0];
     const entry: unknown = pair[1];
@@ -119,7 +116,6 @@ export class SpillLineEncoder {
     const fields = entry as Record<string, unknown>;
     // An id of its own (an entry read back from a store) may be stored already: the general path.
     if (fields.entryId !== undefined) return NOT_PLAIN;
-    const copy: Record<string, unknown> | undefined = copies ? {} : undefined;
     const dst = this.views.of(buf);
     let o = LINE_START.put(dst, off, limit);
     if (o < 0) return o;
@@ -146,7 +142,6 @@ export class SpillLineEncoder {
         if (o < 0) return o;
         if (o >= limit) return NO_ROOM;
         dst.setUint8(o++, QUOTE);
-        if (copy) copy[k] = v;
       } else {
         if (k === 'ts' || k === 'cue' || k === 'sessionId') return NOT_PLAIN;
         let json: string;
@@ -160,14 +155,11 @@ export class SpillLineEncoder {
         if (o < 0) return o;
         o = putJsonAscii(json, dst, o, limit);
         if (o < 0) return o;
-        if (copy) copy[k] = v;
       }
       slot++;
     }
     if (required !== HAS_ALL) return NOT_PLAIN;
-    const end = LINE_END.put(dst, o, limit);
-    if (end >= 0 && copies) copies[at] = [recordId, copy as unknown as ProvenanceEntry];
-    return end;
+    return LINE_END.put(dst, o, limit);
   }
 
   /** `"key":` (with a comma before it past the first field, and the opening quote of a string value). */

@@ -1,8 +1,11 @@
-// A batch memory takes with the journal is walked once (JournalWriter.addInput), its ids
-// reserved before the walk. A getter of the caller's runs during that walk: one that
-// enqueues, or that adds a pair to the batch being read, must still leave every pair
-// journaled once, as spillLine writes it, with an id of its own, and queued in the order of
-// its ids (flush's frontier and the journal's release read memory's first batch).
+// A getter of the caller's runs while enqueue reads a batch: one that enqueues, or that adds
+// a pair to the batch being read, must still leave every pair journaled once, as spillLine
+// writes it, with an id of its own, and queued in the order of its ids (flush's frontier and
+// the journal's release read memory's first batch). Written by breaker16 against session 16's
+// one-pass path for batches memory takes (ea3f1ce: ids reserved before the walk, lines
+// written where an inner enqueue wrote too), where each case failed; that path was taken out
+// again (it moved the formatting into enqueue: row 1), and the cases stay as regression tests
+// of a batch read once: the second goes through overflow's one-pass read (acceptOverflow).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,15 +1,13 @@
-// With the journal, a batch memory takes is checked, journaled and copied in one pass
-// (JournalWriter.addInput): the journal's lines are spillLine's bytes, in enqueue order with
-// the batches that take the general path, and memory keeps a copy made from the same
-// reads as the line — never the caller's objects.
+// With the journal, a batch memory takes is checked and copied by parsePairs, and the copy is
+// journaled at the end of the turn: the journal and memory hold the pair as it was at
+// enqueue — never the caller's objects. (Session 16 built a one-pass path for these batches
+// and took it out again: it moved the formatting into enqueue's own time, row 1.)
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import type { ProvenanceEntry, ProvenancePair, SpillLine } from '../../src/schemas.js';
-import { spillLine } from '../../src/spill/spill-writer.js';
-import { TurnLines } from '../../src/journal/turn-lines.js';
 import { RecordingSink } from '../helpers/sinks.js';
 import { tempDir } from '../helpers/temp.js';
 import { segmentText } from '../helpers/spill-files.js';
@@ -41,47 +39,15 @@ function journalLines(journalDir: string): string[] {
     .flatMap((n) => segmentText(join(journalDir, n)).split('\n').filter((l) => l !== ''));
 }
 
-/** A plain pair (the one-pass path's) with fields of every kind it takes, or, `odd`, one the general path takes. */
-function entryPair(i: number, odd = false): ProvenancePair {
-  const entry: ProvenanceEntry = { ts: TS, cue: odd ? `thé ${i}` : `cue ${i}`, sessionId: 's1', rank: i % 10, score: 1 / (i + 1), seen: i % 2 === 0, note: null };
+/** A plain pair with fields of every primitive kind. */
+function entryPair(i: number): ProvenancePair {
+  const entry: ProvenanceEntry = { ts: TS, cue: `cue ${i}`, sessionId: 's1', rank: i % 10, score: 1 / (i + 1), seen: i % 2 === 0, note: null };
   return [`r${i % 7}`, entry];
 }
 
 describe('a batch memory takes, with the journal', () => {
-  // Checked: with addInput's lines held after the general path's batches (the turn's items
-  // out of order), or the line's id written from another sequence than the copy's, this
-  // fails; with the mid-turn write of a burst removed it still passes (that only bounds the
-  // buffer), and the burst's lines are checked like the rest.
-  it('is journaled as spillLine writes it, in enqueue order with general-path batches, and the sink gets the same pairs and ids', async () => {
-    const { sink, q, journalDir } = heldQueue();
-    const sent: ProvenancePair[] = [];
-    let n = 0;
-    const batch = (size: number, oddAt = -1) => Array.from({ length: size }, (_, k) => entryPair(n++, k === oddAt));
-    for (let turn = 0; turn < 6; turn++) {
-      for (const b of [batch(10), batch(10, 3), batch(10), batch(1), batch(10, 9)]) {
-        q.enqueue(b);
-        sent.push(...b);
-      }
-      await nextTurn();
-    }
-    // A burst in one turn: more than a MiB of lines, written in pieces before the turn ends.
-    for (let k = 0; k < 900; k++) {
-      const b = batch(10, k % 97 === 0 ? 0 : -1);
-      q.enqueue(b);
-      sent.push(...b);
-    }
-    await nextTurn();
-    const lines = journalLines(journalDir);
-    expect(lines).toHaveLength(sent.length);
-    const ids = lines.map((l) => (JSON.parse(l) as SpillLine).entryId!);
-    expect(lines.join('\n') + '\n').toBe(sent.map(([r, e], i) => spillLine([r, { ...e, entryId: ids[i]! }])).join(''));
-    sink.release();
-    expect(await q.flush(30_000)).toBe(true);
-    expect(sink.pairs.map(([r, e]) => JSON.stringify([r, e]))).toEqual(sent.map(([r, e], i) => JSON.stringify([r, { ...e, entryId: ids[i]! }])));
-  });
-
-  // Checked: with addInput keeping the caller's entry (no copy), the sink gets the changed
-  // cue and the record the caller renamed.
+  // Checked: with parsePairs' fast path keeping the caller's entry (no copy), the sink gets
+  // the changed cue and the record the caller renamed.
   it('keeps the pair as it was at enqueue: the caller changing it in the same turn changes neither the journal nor the sink', async () => {
     const { sink, q, journalDir } = heldQueue();
     const b: ProvenancePair[] = [entryPair(1), entryPair(2)];
@@ -96,8 +62,8 @@ describe('a batch memory takes, with the journal', () => {
     expect(sink.pairs.map(([r, e]) => `${r} ${e.cue} ${String(e.rank)}`)).toEqual(['r1 cue 1 1', 'r2 cue 2 2']);
   });
 
-  // Checked: with the copy's field read from the entry again (a second read), the sink gets
-  // 5 — an entry the schema refuses — while the journal holds 'first answer'.
+  // Checked: with parsePairs returning the caller's entry after checking it (the getter read
+  // again later), the sink and the journal get 5 — an entry the schema refuses.
   it('reads each field once: a getter answering differently later cannot make the journal and memory differ', async () => {
     const { sink, q, journalDir } = heldQueue();
     let reads = 0;
@@ -109,21 +75,5 @@ describe('a batch memory takes, with the journal', () => {
     sink.release();
     expect(await q.flush(10_000)).toBe(true);
     expect(sink.cues()).toEqual(['first answer']);
-  });
-});
-
-describe('TurnLines.addInput', () => {
-  // Checked: with addInput always false (every batch parsePairs' path), the first case fails.
-  it('takes a batch of plain pairs whole, with the copies parsePairs would make, and refuses one with a pair it does not take, adding nothing', () => {
-    const written: Buffer[] = [];
-    const turn = new TurnLines((bytes) => written.push(Buffer.from(bytes)));
-    const plain = [entryPair(1), entryPair(2)];
-    const copies: ProvenancePair[] = new Array(2);
-    expect(turn.addInput(plain, 1767225600000, 40, copies)).toBe(true);
-    expect(copies).toEqual(plain);
-    expect(copies[0]![1]).not.toBe(plain[0]![1]);
-    expect(turn.addInput([entryPair(3), entryPair(4, true)], 1767225600000, 42, new Array(2))).toBe(false);
-    turn.flush(256 * 1024);
-    expect(Buffer.concat(written).toString('utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as SpillLine).entry.cue)).toEqual(['cue 1', 'cue 2']);
   });
 });
