@@ -74,7 +74,7 @@ function expectJournaledOnce(journalDir: string, cues: string[]): Map<string, st
 }
 
 describe('a getter of the caller run while enqueue walks the batch', () => {
-  // Checked: without the fix, the inner batch's line overwrites the outer's first one (rA0
+  // Checked on the one-pass path (ea3f1ce, since taken out): without the fix, the inner batch's line overwrites the outer's first one (rA0
   // is in no line, rB in two, rA1's torn), and flush resolves true with the sink empty
   // (memory's first batch was the inner one, with the higher ids).
   it('that enqueues: every pair journaled once, intact, and flush waits for all of them, delivered in id order', async () => {
@@ -96,7 +96,7 @@ describe('a getter of the caller run while enqueue walks the batch', () => {
     expect(delivered).toEqual([...delivered].sort());
   });
 
-  // Checked: with enqueueOwned's branch for the walk removed, the second inner batch (memory
+  // Checked on the one-pass path (8e72a7b, since taken out): with enqueueOwned's branch for the walk removed, the second inner batch (memory
   // full) goes to overflow, whose lines the journal copies over the outer's first line.
   it('that calls enqueueOwned past a full memory: every pair journaled once, intact, and delivered in id order', async () => {
     const { sink, q, journalDir } = heldQueue({ maxQueueSize: 1 });
@@ -116,7 +116,7 @@ describe('a getter of the caller run while enqueue walks the batch', () => {
     expect(delivered).toEqual([...delivered].sort());
   });
 
-  // Checked: without the fix, the pushed pair is journaled with the sequence the next
+  // Checked on the one-pass path (ea3f1ce, since taken out): without the fix, the pushed pair is journaled with the sequence the next
   // enqueue's first pair gets too (ids reserved for the batch's length before the walk):
   // in the same millisecond one id on two lines, and the sink, keeping an id once, loses one.
   it('that adds a pair to the batch: every pair journaled once, with an id of its own', async () => {
