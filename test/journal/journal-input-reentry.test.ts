@@ -4,8 +4,10 @@
 // the journal's release read memory's first batch). Written by breaker16 against session 16's
 // one-pass path for batches memory takes (ea3f1ce: ids reserved before the walk, lines
 // written where an inner enqueue wrote too), where each case failed; that path was taken out
-// again (it moved the formatting into enqueue: row 1), and the cases stay as regression tests
-// of a batch read once: the second goes through overflow's one-pass read (acceptOverflow).
+// again (it moved the formatting into enqueue: row 1). On the code kept, memory's batches are
+// read by parsePairs before their ids are reserved: checked, with the ids reserved first
+// (enqueue's general path reserving, then parsePairs), all three cases fail. The second also
+// goes through overflow's one-pass read (acceptOverflow).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
