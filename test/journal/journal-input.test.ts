@@ -2,15 +2,9 @@
 // journaled at the end of the turn: the journal and memory hold the pair as it was at
 // enqueue — never the caller's objects. (Session 16 built a one-pass path for these batches
 // and took it out again: it moved the formatting into enqueue's own time, row 1.)
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
-import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import type { ProvenanceEntry, ProvenancePair, SpillLine } from '../../src/schemas.js';
-import { RecordingSink } from '../helpers/sinks.js';
-import { tempDir } from '../helpers/temp.js';
-import { segmentText } from '../helpers/spill-files.js';
+import { heldJournalQueue, journalLines, TS } from '../helpers/journal-queue.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -18,26 +12,7 @@ afterEach(async () => {
 });
 
 const nextTurn = () => new Promise((r) => setImmediate(r));
-const TS = '2026-12-01T18:00:00.000Z';
-
-/** A queue with the journal whose sink holds every pair until released. */
-function heldQueue() {
-  const sink = new RecordingSink();
-  sink.hold();
-  const journalDir = join(tempDir(), 'journal');
-  const q = new ProvenanceWriteQueue(sink, { spillDir: join(tempDir(), 'spill'), journalDir, logger: silentLogger, exitHook: false });
-  q.start();
-  cleanups.push(() => q.stop({ timeoutMs: 5000 }), () => sink.release());
-  return { sink, q, journalDir };
-}
-
-/** Every line of the journal's segments, oldest segment first. */
-function journalLines(journalDir: string): string[] {
-  return readdirSync(journalDir)
-    .filter((n) => n.endsWith('-journal.jsonl'))
-    .sort()
-    .flatMap((n) => segmentText(join(journalDir, n)).split('\n').filter((l) => l !== ''));
-}
+const heldQueue = () => heldJournalQueue(cleanups);
 
 /** A plain pair with fields of every primitive kind. */
 function entryPair(i: number): ProvenancePair {
