@@ -44,6 +44,8 @@ export interface PgProxy {
   refuseNew(on: boolean): void;
   /** Connections accepted so far (refused ones included). */
   readonly accepted: number;
+  /** The local ports of the proxy's open connections to the server: their `client_port` there. */
+  serverSidePorts(): number[];
 }
 
 interface Held {
@@ -62,12 +64,14 @@ export async function pgProxy(serverUrl: string): Promise<PgProxy> {
   let accepted = 0;
   let stopAt: { marker: Buffer; run: () => Promise<unknown> } | null = null;
   const sockets = new Set<Socket>();
+  const upstreams = new Set<Socket>();
   const holders = new Set<(held: Held) => void>();
   const server = createServer((client) => {
     accepted++;
     if (refusing) return void client.destroy();
     const upstream = connect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
+    upstreams.add(upstream);
     let cutting = false;
     let held: Held | null = null; // while holding
     let heldOnce: Held | null = null; // told when the server closes, also after the client used it
@@ -115,6 +119,7 @@ export async function pgProxy(serverUrl: string): Promise<PgProxy> {
       upstream.destroy();
       sockets.delete(client);
       sockets.delete(upstream);
+      upstreams.delete(upstream);
     };
     const upstreamEnd = () => {
       if (heldOnce) {
@@ -168,5 +173,6 @@ export async function pgProxy(serverUrl: string): Promise<PgProxy> {
     get accepted() {
       return accepted;
     },
+    serverSidePorts: () => [...upstreams].flatMap((u) => (u.localPort === undefined ? [] : [u.localPort])),
   };
 }

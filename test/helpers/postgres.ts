@@ -52,9 +52,13 @@ export function freshSchema(): string {
   return `s${++schemas}_${randomBytes(3).toString('hex')}`;
 }
 
-/** Ends every connection to the database: what a failover or a server restart does to clients. */
-export function dropConnections(name: string): Promise<number> {
-  return terminateConnections(adminUrl(), name);
+/**
+ * Ends every connection to the database: what a failover or a server restart does to clients.
+ * `clientPorts`: only the connections from those ports (a proxy's, see `PgProxy.serverSidePorts`),
+ * not a backend of a store closed a moment ago that has not exited yet.
+ */
+export function dropConnections(name: string, clientPorts?: number[]): Promise<number> {
+  return terminateConnections(adminUrl(), name, clientPorts);
 }
 
 /** Runs one query on the database at `url` (to look at the tables as they are). */

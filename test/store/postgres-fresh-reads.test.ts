@@ -41,7 +41,7 @@ async function storeBehindProxy(): Promise<Setup> {
   await store.insert({ id: 'r1', text: 'alpha beta', embedding: [1, 0] });
   const endConnectionsUnnoticed = async (n = 1) => {
     const held = proxy.holdUntilServerCloses();
-    expect(await dropConnections(name)).toBe(n);
+    expect(await dropConnections(name, proxy.serverSidePorts())).toBe(n);
     expect(await held).toBe(n); // the server sent its FATAL and closed: all of it held by the proxy
   };
   return { store, proxy, warned, endConnectionsUnnoticed };

@@ -45,7 +45,7 @@ async function openingWithEndedConnection({ spillDir = join(tempDir(), 'spill'),
   proxy.beforeMessage(MARK_READ, () => {
     ending = (async () => {
       const held = proxy.holdUntilServerCloses();
-      expect(await dropConnections(name)).toBe(1); // the tables' connection, idle in the pool
+      expect(await dropConnections(name, proxy.serverSidePorts())).toBe(1); // the tables' connection, idle in the pool
       expect(await held).toBe(1); // its FATAL and close, held until the read uses it
       proxy.refuseNew(refuseNew);
     })();
