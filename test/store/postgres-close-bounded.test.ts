@@ -26,9 +26,9 @@ function thaw(): void {
 }
 afterEach(thaw);
 
-/** Freezes every backend serving `database`: its statements are never answered until thaw(). */
+/** Freezes every client backend serving `database` (not an autovacuum worker there): its statements are never answered until thaw(). */
 async function freezeBackends(database: string): Promise<number> {
-  const rows = await query<{ pid: number }>(adminUrl(), 'SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
+  const rows = await query<{ pid: number }>(adminUrl(), "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'", [database]);
   for (const { pid } of rows) {
     frozen.push(pid);
     process.kill(pid, 'SIGSTOP');
