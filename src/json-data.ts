@@ -17,6 +17,9 @@ export const MAX_JSON_VALUES = 10_000;
 export const MAX_JSON_CHARS = 1024 * 1024;
 const TOO_LONG = `the entry's strings and keys hold more than ${MAX_JSON_CHARS} characters; store less per entry (a reference to the data, not the data)`;
 /** Why a string (or key) with a lone surrogate is refused: what the LMDB store would do with it, and the fix. */
+/** Why a key named `__proto__` is refused: JSON.parse makes it an own key, an assignment a prototype. */
+export const PROTO_KEY_REFUSED = 'a key named __proto__ is not allowed (JSON.parse keeps it as a field, an object copy sets the prototype); rename the field';
+
 export const loneSurrogate = (what: string): string =>
   `${what} with a lone surrogate (half of a UTF-16 pair) is not well-formed Unicode; the LMDB store would read it back with U+FFFD in its place: fix the text (e.g. s.toWellFormed())`;
 
@@ -80,7 +83,7 @@ function walk(v: unknown, parents: object[], budget: Budget): JsonFault | null {
     }
     for (const k in v) {
       if (budget.inherited && !Object.hasOwn(v, k)) continue;
-      if (k === '__proto__') return { path: [k], reason: 'a key named __proto__ is not allowed' };
+      if (k === '__proto__') return { path: [k], reason: PROTO_KEY_REFUSED };
       if ((budget.chars -= k.length) < 0) return { path: [k], reason: TOO_LONG };
       if (!isWellFormed(k)) return { path: [k], reason: loneSurrogate('a key') };
       const f = walk(v[k], parents, budget);

@@ -2,7 +2,7 @@
 // here as a zod schema; the TypeScript types are inferred from these, never written twice.
 import { z } from 'zod';
 import { ENTRY_ID_FORMAT } from './entry-id.js';
-import { findJsonFault, isWellFormed, loneSurrogate } from './json-data.js';
+import { findJsonFault, isWellFormed, loneSurrogate, PROTO_KEY_REFUSED } from './json-data.js';
 
 export const MAX_RECORD_ID_LENGTH = 256;
 /** The longest spill or journal line the reader takes, and the most bytes any file the queue writes holds. */
@@ -30,7 +30,8 @@ export const entryIdSchema = z
     "entryId is assigned by the library; leave it out (an entry may only carry an entryId read back from a store or spill file, e.g. '1767225600000-…')",
   );
 
-export const provenanceEntrySchema = z
+/** An entry's fields as zod reads them (for the field schemas; validate an entry with `provenanceEntrySchema`). */
+export const provenanceEntryFieldsSchema = z
   .looseObject({
     /** When: an ISO-8601 date-time string with an offset, e.g. `2026-01-31T12:00:00.000Z`. */
     ts: z.iso.datetime({ offset: true, error: 'ts must be an ISO-8601 date-time string, e.g. 2026-01-31T12:00:00.000Z' }),
@@ -46,6 +47,18 @@ export const provenanceEntrySchema = z
     const fault = findJsonFault(entry);
     if (fault) ctx.addIssue({ code: 'custom', message: fault.reason, path: fault.path });
   });
+
+/**
+ * An entry. Its own `__proto__` key (JSON.parse makes one) is refused before zod reads it: a
+ * loose object's output leaves that key out, so the entry was accepted with the field gone
+ * (found by entry-values.test.ts's property run; a spill line's entry lost it the same way).
+ */
+export const provenanceEntrySchema = z.preprocess((entry, ctx) => {
+  if (typeof entry === 'object' && entry !== null && Object.hasOwn(entry, '__proto__')) {
+    ctx.addIssue({ code: 'custom', message: PROTO_KEY_REFUSED, path: ['__proto__'], input: entry });
+  }
+  return entry;
+}, provenanceEntryFieldsSchema);
 
 export const provenancePairSchema = z.tuple([recordIdSchema, provenanceEntrySchema], {
   error: 'a provenance pair must be a [recordId, entry] tuple',

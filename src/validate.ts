@@ -9,7 +9,7 @@ import {
   describeIssues,
   MAX_ENTRY_ID_LENGTH,
   MAX_RECORD_ID_LENGTH,
-  provenanceEntrySchema,
+  provenanceEntryFieldsSchema,
   provenancePairsSchema,
   recordIdSchema,
   type ProvenanceEntry,
@@ -158,7 +158,7 @@ function isKeyString(s: unknown, max: number): s is string {
 
 // The pairs of one recall share a timestamp, and timestamps repeat within a millisecond:
 // the last one zod accepted is remembered so the date-time check runs once per distinct ts.
-const tsSchema = provenanceEntrySchema.shape.ts;
+const tsSchema = provenanceEntryFieldsSchema.shape.ts;
 /** Nothing is remembered before zod accepted a ts (an initial '' let an empty ts through). */
 let lastValidTs: string | undefined;
 

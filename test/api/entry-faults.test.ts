@@ -2,7 +2,7 @@
 // exactly, for the faults a caller can make by accident (a cycle, too deep, an object that
 // is not plain data, a key named __proto__ from JSON.parse).
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH } from '../../src/json-data.js';
+import { MAX_JSON_DEPTH, PROTO_KEY_REFUSED } from '../../src/json-data.js';
 import { silentLogger } from '../../src/log.js';
 import { ProvenanceWriteQueue } from '../../src/queue/provenance-write-queue.js';
 import { LmdbMemoryStore } from '../../src/store/lmdb-memory-store.js';
@@ -55,7 +55,22 @@ describe('a refused entry names where and what', () => {
       x = 1;
     }
     expect(refusal({ at: new Point() })).toBe('pairs[0].entry.at: a Point is not a plain object; store plain JSON data (e.g. a date as an ISO string)');
-    expect(refusal(JSON.parse('{"meta":{"__proto__":1}}') as Record<string, unknown>)).toBe('pairs[0].entry.meta.__proto__: a key named __proto__ is not allowed');
+    expect(refusal(JSON.parse('{"meta":{"__proto__":1}}') as Record<string, unknown>)).toBe(`pairs[0].entry.meta.__proto__: ${PROTO_KEY_REFUSED}`);
+  });
+
+  // Checked: with provenanceEntrySchema's own-key check taken out (the loose object alone),
+  // enqueue and both store calls accept the entry and store it without its __proto__ field
+  // (found by entry-values.test.ts's property run on session 17's CI), and this fails.
+  it("a key named __proto__ at the entry's top (JSON.parse makes one) is refused by enqueue and by the store, never stored without it", async () => {
+    const withProto = (): Record<string, unknown> => JSON.parse('{"__proto__":["x"]}') as Record<string, unknown>;
+    expect(refusal(withProto())).toBe(`pairs[0].entry.__proto__: ${PROTO_KEY_REFUSED}`);
+    const store = await LmdbMemoryStore.open({ path: tempDir(), logger: silentLogger });
+    cleanups.push(() => store.close());
+    await store.insert({ id: 'r1', text: 'x' });
+    const entry = () => ({ ts: new Date().toISOString(), cue: 'c', sessionId: 's', ...withProto() });
+    await expect(store.appendProvenanceBatch([['r1', entry()]])).rejects.toMatchObject({ code: 'PROVQ_INVALID_PAIR', message: expect.stringContaining('pairs[0].entry.__proto__') });
+    expect(() => store.appendProvenanceBatchSync([['r1', entry()]])).toThrow(expect.objectContaining({ code: 'PROVQ_INVALID_PAIR' }));
+    expect((await store.get('r1'))!.provenance).toEqual([]);
   });
 
   // Checked (values-run survivors): with walk's `finally { parents.pop() }` emptied, the

@@ -47,6 +47,19 @@ describe('spill file contents', () => {
     expect(sink.pairs).toEqual([]);
     expect(readdirSync(dir).filter((n) => n.startsWith('latin1.failed-') && n.endsWith('.jsonl'))).toHaveLength(1);
   });
+
+  // Checked: with provenanceEntrySchema's own-key check taken out, JSON.parse's __proto__
+  // field was dropped by the schema and the line applied without it; this fails.
+  it("an entry with a key named __proto__ is quarantined, not applied without that field", async () => {
+    const dir = tempDir();
+    const line = handLine('r1', 'c').replace('"sessionId":"hand"', '"sessionId":"hand","__proto__":{"admin":true}');
+    writeRawFile(dir, 'proto.jsonl', Buffer.from(`${line}\n`));
+    const sink = new RecordingSink();
+    const q = await firstQuarantine(sink, dir);
+    expect(q.file).toBe('proto.jsonl');
+    expect(q.reason).toMatch(/__proto__/);
+    expect(sink.pairs).toEqual([]);
+  });
 });
 
 describe('spill files read back into a real store', () => {
