@@ -10,7 +10,7 @@ import { claimSpillFile } from '../spill/spill-claims.js';
 import { checkSpillDir, listSpillDir, type SpillListing } from '../spill/spill-dir.js';
 import { takeReadBackLease, type ReadBackLease } from '../spill/read-back-lease.js';
 import type { SpillClaim } from '../spill/spill-claims.js';
-import { replayClaimedFile, type ChunkDelivered, type ReplayOutcome } from '../spill/replay.js';
+import { replayClaimedFile, type ChunkDelivered, type ReplayOptions, type ReplayOutcome } from '../spill/replay.js';
 import { mergedReadBackRound } from './merged-read-back.js';
 import { recoverAbandonedTmpFiles } from '../spill/stale-tmp.js';
 import { backoffDelay } from './backoff.js';
@@ -194,7 +194,7 @@ export class ReadBack {
         sinkDown: () => this.host.sinkDown(),
         // The merged path opens the file right after and takes a missing one as gone.
         claim: (name) => claims.claim(name, false),
-        replayAlone: (claim) => replayClaimedFile(claim, { dir, chunkPairs: this.opts.chunkPairs, logger: this.log, deliver: (p) => this.host.deliver(p), dropTornTail: journal }),
+        replayAlone: (claim) => replayClaimedFile(claim, this.replayOptions(dir, journal)),
         fileDone: (name, outcome) => {
           this.retryAt.delete(name);
           if (outcome.kind === 'deferred') {
@@ -266,19 +266,25 @@ export class ReadBack {
     }
     if (!claim) return 'busy';
     try {
-      return await replayClaimedFile(claim, {
-        dir,
-        chunkPairs: this.opts.chunkPairs,
-        logger: this.log,
-        deliver: (p) => this.host.deliver(p),
-        dropTornTail: journal,
-      });
+      return await replayClaimedFile(claim, this.replayOptions(dir, journal));
     } catch (err) {
       this.noteFailure(name, err);
       return 'failed';
     } finally {
       await claim.release().catch(() => {});
     }
+  }
+
+  private replayOptions(dir: string, journal: boolean): ReplayOptions {
+    return {
+      dir,
+      chunkPairs: this.opts.chunkPairs,
+      logger: this.log,
+      deliver: (p) => this.host.deliver(p),
+      dropTornTail: journal,
+      // One call in flight: the sink may keep arrival order, so a refused chunk is searched in order.
+      inOrder: this.opts.parallelFiles <= 1,
+    };
   }
 
   private noteFailure(name: string, err: unknown): void {

@@ -8,6 +8,7 @@ import { quarantineNameFor, reasonFileFor } from './spill-file-name.js';
 import { setAsideJournalRest, type RestSetAside } from './journal-rest.js';
 import { assertUnchangedSince } from './file-version.js';
 import { readSpillChunks, scanSpillFile, type JournalRest } from './spill-reader.js';
+import { findRefused, findRefusedInOrder, type ChunkDelivered } from './refused-search.js';
 import { serializeSpillLines, writeDurably, type IdentifiedPair } from './spill-writer.js';
 
 export type ReplayOutcome =
@@ -21,11 +22,7 @@ export type ReplayOutcome =
   | { kind: 'skipped'; reason: string }
   | { kind: 'deferred'; reason: string };
 
-/**
- * A chunk's fate: not ok means the sink is failing, or (`halted`) the queue halted and
- * called it no more; ok may name pairs whose records the sink does not know.
- */
-export type ChunkDelivered = { ok: false; halted?: boolean } | { ok: true; unknownRecords?: IdentifiedPair[] | undefined };
+export type { ChunkDelivered };
 
 export interface ReplayOptions {
   dir: string;
@@ -36,6 +33,11 @@ export interface ReplayOptions {
   onProgress?(pairsDone: number, pairsTotal: number): void;
   /** A dead writer's journal segment: its cut last line is dropped, not a reason to quarantine. */
   dropTornTail?: boolean;
+  /**
+   * The sink keeps one call in flight and may keep arrival order: a refused chunk is searched
+   * in order, no pair sent ahead of one before it (refused-search.ts). Default: by halves.
+   */
+  inOrder?: boolean;
 }
 
 export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions): Promise<ReplayOutcome> {
@@ -82,7 +84,8 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
     if (done.ok) {
       if (done.unknownRecords) unknown.push(...done.unknownRecords);
     } else {
-      const found = done.halted ? null : await findRefused(chunk, opts.deliver, unknown);
+      const search = opts.inOrder ? findRefusedInOrder : findRefused;
+      const found = done.halted ? null : await search(chunk, opts.deliver, unknown);
       if (!found) return { kind: 'deferred', reason: done.halted ? 'queue halted' : 'sink failing' };
       refused.push(...found);
     }
@@ -117,43 +120,6 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
   if (content.tornLines) outcome.tornLines = content.tornLines;
   if (rest) outcome.rest = rest;
   return outcome;
-}
-
-/**
- * A chunk the sink refused: halves it while the sink accepts one half and refuses the other,
- * down to the pairs it refuses alone. Both halves refused means the sink is down, not the
- * pairs: null, and the file waits. So a pair is set aside only when the sink accepted its
- * neighbours in the same breath and refused it alone twice, and finding one costs a few
- * sink calls, not one per pair.
- * (Two refused pairs that end up in different halves also wait, as a sink that is down.)
- */
-async function findRefused(
-  failing: IdentifiedPair[],
-  deliver: ReplayOptions['deliver'],
-  unknown: IdentifiedPair[],
-): Promise<IdentifiedPair[] | null> {
-  if (failing.length < 2) return null;
-  const mid = failing.length >> 1;
-  const left = failing.slice(0, mid);
-  const right = failing.slice(mid);
-  const leftDone = await deliver(left);
-  const rightDone = await deliver(right);
-  for (const d of [leftDone, rightDone]) if (d.ok && d.unknownRecords) unknown.push(...d.unknownRecords);
-  if (leftDone.ok && rightDone.ok) return []; // it passed this time
-  if (!leftDone.ok && !rightDone.ok) return null;
-  // Not called at all (the queue halted: a stop deadline, exit) is not refused: the file waits.
-  if (!leftDone.ok && leftDone.halted) return null;
-  if (!rightDone.ok && rightDone.halted) return null;
-  const refused = leftDone.ok ? right : left;
-  if (refused.length > 1) return findRefused(refused, deliver, unknown);
-  // One pair, refused while its neighbours were accepted: once more alone before it is set
-  // aside, so a sink that failed at just those moments (a flaky one) still gets it.
-  const again = await deliver(refused);
-  if (again.ok) {
-    if (again.unknownRecords) unknown.push(...again.unknownRecords);
-    return [];
-  }
-  return again.halted ? null : refused;
 }
 
 /** A journal segment's rest after its zeros, set aside whole once the lines before it are applied. */

@@ -1,0 +1,120 @@
+// A read-back chunk the sink refused: is the sink down (the file waits), or does it refuse
+// some pairs alone (those are set aside, the rest applied)? Two searches answer it, both by
+// sending parts of the chunk again. A pair is set aside only when the sink refused it alone
+// twice and accepted a call beside it in the same breath; anything less is a sink that is
+// down: null, and the file waits.
+import type { IdentifiedPair } from './spill-writer.js';
+
+/**
+ * A chunk's fate: not ok means the sink is failing, or (`halted`) the queue halted and
+ * called it no more; ok may name pairs whose records the sink does not know.
+ */
+export type ChunkDelivered = { ok: false; halted?: boolean } | { ok: true; unknownRecords?: IdentifiedPair[] | undefined };
+type Deliver = (pairs: IdentifiedPair[]) => Promise<ChunkDelivered>;
+
+/**
+ * By halves: while the sink accepts one half and refuses the other, down to the pairs it
+ * refuses alone; both halves refused means the sink is down. A few sink calls, not one per
+ * pair — but the right half may be sent before the left one it follows: for sinks that keep
+ * order in their keys (several calls in flight), not in arrival.
+ * (Two refused pairs that end up in different halves also wait, as a sink that is down.)
+ */
+export async function findRefused(failing: IdentifiedPair[], deliver: Deliver, unknown: IdentifiedPair[]): Promise<IdentifiedPair[] | null> {
+  if (failing.length < 2) return null;
+  const mid = failing.length >> 1;
+  const left = failing.slice(0, mid);
+  const right = failing.slice(mid);
+  const leftDone = await deliver(left);
+  const rightDone = await deliver(right);
+  for (const d of [leftDone, rightDone]) if (d.ok && d.unknownRecords) unknown.push(...d.unknownRecords);
+  if (leftDone.ok && rightDone.ok) return []; // it passed this time
+  if (!leftDone.ok && !rightDone.ok) return null;
+  // Not called at all (the queue halted: a stop deadline, exit) is not refused: the file waits.
+  if (!leftDone.ok && leftDone.halted) return null;
+  if (!rightDone.ok && rightDone.halted) return null;
+  const refused = leftDone.ok ? right : left;
+  if (refused.length > 1) return findRefused(refused, deliver, unknown);
+  // One pair, refused while its neighbours were accepted: once more alone before it is set
+  // aside, so a sink that failed at just those moments (a flaky one) still gets it.
+  const again = await deliver(refused);
+  if (again.ok) {
+    if (again.unknownRecords) unknown.push(...again.unknownRecords);
+    return [];
+  }
+  return again.halted ? null : refused;
+}
+
+/**
+ * In the chunk's order, for a sink that keeps one call in flight and may keep its history in
+ * arrival order: no pair is sent before every pair ahead of it is in the sink or set aside.
+ * A part refused right after the sink accepted a call is halved (its left half first); one
+ * refused with no such sign of a working sink is tried from its first pair alone. A pair
+ * refused alone twice is set aside when the call just before its first try alone was
+ * accepted; else the next pair is sent alone (refused too: the sink is down, null) and then
+ * the pair once more, so that a sink coming back in the middle of the search is not taken
+ * for one refusing the pair. One call more than the halving search while the sink is down.
+ */
+export async function findRefusedInOrder(chunk: IdentifiedPair[], deliver: Deliver, unknown: IdentifiedPair[]): Promise<IdentifiedPair[] | null> {
+  const refused: IdentifiedPair[] = [];
+  let lastOk = false;
+  const send = async (pairs: IdentifiedPair[]): Promise<ChunkDelivered> => {
+    const d = await deliver(pairs);
+    if (d.ok && d.unknownRecords) unknown.push(...d.unknownRecords);
+    lastOk = d.ok;
+    return d;
+  };
+  const halted = (d: ChunkDelivered): boolean => !d.ok && d.halted === true;
+  const n = chunk.length;
+  let from = 0;
+  /** chunk[from, refusedEnd) was refused whole by the last call... */
+  let refusedEnd = n;
+  /** ...and the call before that one was accepted. */
+  let upBefore = false;
+  for (;;) {
+    const single = refusedEnd - from === 1;
+    if (!single && upBefore) {
+      const mid = (from + refusedEnd) >> 1;
+      const left = await send(chunk.slice(from, mid));
+      if (halted(left)) return null;
+      if (!left.ok) {
+        refusedEnd = mid;
+        upBefore = false;
+        continue;
+      }
+      from = mid;
+    } else {
+      const pair = chunk[from]!;
+      const first = single ? null : await send([pair]);
+      if (first && halted(first)) return null;
+      if (first?.ok) from++;
+      else {
+        const again = await send([pair]); // once more alone: a flaky sink still gets it
+        if (halted(again)) return null;
+        if (again.ok) from++;
+        else if (single && upBefore) {
+          refused.push(pair);
+          from++;
+        } else {
+          // No call accepted just before: the next pair alone tells a sink that is down (the
+          // file waits) from one that works; then the pair a third time, now right after an
+          // accepted call. (It is applied if the sink takes it now: one came back exactly
+          // between its second try and the next pair's, and the two arrive swapped.)
+          if (from + 1 >= n) return null;
+          const next = await send([chunk[from + 1]!]);
+          if (!next.ok) return null;
+          const third = await send([pair]);
+          if (halted(third)) return null;
+          if (!third.ok) refused.push(pair);
+          from += 2;
+        }
+      }
+    }
+    if (from >= n) return refused;
+    const before = lastOk;
+    const rest = await send(chunk.slice(from));
+    if (rest.ok) return refused;
+    if (halted(rest)) return null;
+    refusedEnd = n;
+    upBefore = before;
+  }
+}
