@@ -191,6 +191,10 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
       if (!sinkFailed && !host.sinkDown()) {
         const outcome = await host.replayAlone(claim);
         if (outcome.kind !== 'skipped' || outcome.reason !== 'already gone') finished++;
+        // Deferred (the sink failed it): with one lane the files behind it wait too, as behind
+        // a failed call; the breaker may be over already, and their pairs would reach the sink
+        // ahead of the file's. (Several lanes: the sink keeps order in its keys; as before.)
+        if (outcome.kind === 'deferred' && opts.lanes === 1) sinkFailed = true;
         host.fileDone(claim.name, outcome);
       }
     } catch (err) {
