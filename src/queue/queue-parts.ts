@@ -85,11 +85,11 @@ export function wireQueueParts(q: QueueShared): QueueParts {
     q.log,
     {
       sinkId: q.sinkId,
-      deliver: async (pairs) => {
+      deliver: async (pairs, once) => {
         // Halted (a stop deadline, exit): a round in progress calls the sink no more; its
         // files stay where they are for the next start, as the rest of the directory does.
         if (halted()) return { ok: false, halted: true };
-        const d = await delivery.deliver(pairs, true);
+        const d = await delivery.deliver(pairs, true, false, once ? 1 : undefined);
         if (d.ok) return { ok: true, unknownRecords: d.result.unknownRecords };
         return halted() ? { ok: false, halted: true } : { ok: false };
       },

@@ -18,8 +18,8 @@ import { reasonFileFor } from '../spill/spill-file-name.js';
 
 export interface ReadBackHost {
   readonly sinkId: string;
-  /** Writes read-back pairs; not ok when the sink is failing. */
-  deliver(pairs: IdentifiedPair[]): Promise<ChunkDelivered>;
+  /** Writes read-back pairs; not ok when the sink is failing. `once`: a single attempt (a probe). */
+  deliver(pairs: IdentifiedPair[], once?: boolean): Promise<ChunkDelivered>;
   sinkDown(): boolean;
   /** While stopping, only this queue's own spill files are read back. */
   stopping(): boolean;
@@ -280,7 +280,7 @@ export class ReadBack {
       dir,
       chunkPairs: this.opts.chunkPairs,
       logger: this.log,
-      deliver: (p) => this.host.deliver(p),
+      deliver: (p, once) => this.host.deliver(p, once),
       dropTornTail: journal,
       // One call in flight: the sink may keep arrival order, so a refused chunk is searched in order.
       inOrder: this.opts.parallelFiles <= 1,

@@ -51,8 +51,11 @@ export class SinkDelivery {
     return Math.max(0, this.breakerUntil - performance.now());
   }
 
-  /** ok when the pairs are durable; not ok when they should go to the spill directory. */
-  async deliver(pairs: IdentifiedPair[], replayed: boolean, inputIds = false): Promise<Delivered> {
+  /**
+   * ok when the pairs are durable; not ok when they should go to the spill directory.
+   * `maxAttempts` 1: a probe, answered by a single call (no backoff in it).
+   */
+  async deliver(pairs: IdentifiedPair[], replayed: boolean, inputIds = false, maxAttempts = this.opts.maxAttempts): Promise<Delivered> {
     const context = replayed ? REPLAYED_VALIDATED : inputIds ? FRESH_WITH_INPUT_IDS : FRESH_VALIDATED;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -71,7 +74,7 @@ export class SinkDelivery {
           this.failing = true;
           this.log.error({ pairs: pairs.length, ...errorFields(err) }, 'sink write failed; retrying with backoff');
         }
-        if (attempt >= this.opts.maxAttempts) {
+        if (attempt >= maxAttempts) {
           this.trips++;
           this.breakerUntil = performance.now() + backoffDelay(this.trips, this.opts.retryBaseMs * 4, this.opts.retryMaxMs);
           this.log.warn(

@@ -10,7 +10,7 @@ import type { IdentifiedPair } from './spill-writer.js';
  * called it no more; ok may name pairs whose records the sink does not know.
  */
 export type ChunkDelivered = { ok: false; halted?: boolean } | { ok: true; unknownRecords?: IdentifiedPair[] | undefined };
-type Deliver = (pairs: IdentifiedPair[]) => Promise<ChunkDelivered>;
+type Deliver = (pairs: IdentifiedPair[], once?: boolean) => Promise<ChunkDelivered>;
 
 /**
  * By halves: while the sink accepts one half and refuses the other, down to the pairs it
@@ -57,8 +57,8 @@ export async function findRefused(failing: IdentifiedPair[], deliver: Deliver, u
 export async function findRefusedInOrder(chunk: IdentifiedPair[], deliver: Deliver, unknown: IdentifiedPair[]): Promise<IdentifiedPair[] | null> {
   const refused: IdentifiedPair[] = [];
   let lastOk = false;
-  const send = async (pairs: IdentifiedPair[]): Promise<ChunkDelivered> => {
-    const d = await deliver(pairs);
+  const send = async (pairs: IdentifiedPair[], once?: boolean): Promise<ChunkDelivered> => {
+    const d = once ? await deliver(pairs, true) : await deliver(pairs);
     if (d.ok && d.unknownRecords) unknown.push(...d.unknownRecords);
     lastOk = d.ok;
     return d;
@@ -97,10 +97,12 @@ export async function findRefusedInOrder(chunk: IdentifiedPair[], deliver: Deliv
         } else {
           // No call accepted just before: the next pair alone tells a sink that is down (the
           // file waits) from one that works; then the pair a third time, now right after an
-          // accepted call. (It is applied if the sink takes it now: one came back exactly
-          // between its second try and the next pair's, and the two arrive swapped.)
+          // accepted call. The probe is one call, no retry, made in the same run of microtasks
+          // as the pair's last refusal came back: only a sink that changed its mind from one
+          // call to the next (a remote one coming back just then) gets the two swapped; one
+          // in this process whose state changes in another task cannot.
           if (from + 1 >= n) return null;
-          const next = await send([chunk[from + 1]!]);
+          const next = await send([chunk[from + 1]!], true);
           if (!next.ok) return null;
           const third = await send([pair]);
           if (halted(third)) return null;

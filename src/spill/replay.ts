@@ -28,8 +28,11 @@ export interface ReplayOptions {
   dir: string;
   chunkPairs: number;
   logger: Logger;
-  /** Writes one chunk of read-back pairs durably; false means the sink is failing: leave the file for later. */
-  deliver(pairs: IdentifiedPair[]): Promise<ChunkDelivered>;
+  /**
+   * Writes one chunk of read-back pairs durably; false means the sink is failing: leave the
+   * file for later. `once`: one attempt, no retries (the in-order search's probe).
+   */
+  deliver(pairs: IdentifiedPair[], once?: boolean): Promise<ChunkDelivered>;
   onProgress?(pairsDone: number, pairsTotal: number): void;
   /** A dead writer's journal segment: its cut last line is dropped, not a reason to quarantine. */
   dropTornTail?: boolean;

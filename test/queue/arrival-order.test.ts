@@ -9,14 +9,16 @@
 // Checked (each reverted, this file run, the source restored): read-back.ts's `inOrder`
 // made false (the halving search, as before) — the 4-call case failed, c7250–c7499 arriving
 // ahead of c7000–c7249 (the shape of session 15's CI failure of read-back-deferred.test.ts);
+// the probe past a refused first pair sent with the usual retries (refused-search.ts's
+// `send(..., true)` without `true`) — the probe case failed, c7001 arriving ahead of c7000;
 // merged-read-back.ts's stop after a deferred file removed — the last case failed, the small
 // files' c15000–c15599 arriving ahead of c7000; merged send()'s `sinkFailed ||` removed (a
 // round going on past a failed call) — the merged case failed too, later files ahead of the
 // failed call's.
 //
-// Not covered, because not kept: a search must send a pair without the first refused one to
-// tell a refusal from a sink that is down, so a sink that comes back exactly between that
-// pair's second refusal alone and the next pair's probe gets the two swapped (refused-search.ts).
+// Not kept, so not tested: a search must send a pair without the first refused one to tell a
+// refusal from a sink that is down, so a sink that refuses a pair's second try alone and takes
+// the very next call (the probe, one call later, no task between) gets the two swapped.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -34,20 +36,31 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** Records the cue of every pair in the order it arrives; fails `failCalls` calls once a call holds `failAt`. */
+/**
+ * Records the cue of every pair in the order it arrives; fails `failCalls` calls once a call
+ * holds `failAt` — or, with `backAfter`, every call until it has refused `backAfter` alone,
+ * and then works again from the next task on (as a sink whose outage ends by a timer or I/O).
+ */
 class ArrivalSink implements ProvenanceSink {
   readonly arrived: string[] = [];
   private failing = 0;
   private armed = true;
+  private down = false;
   constructor(
     private readonly failAt: string,
     private readonly failCalls: number,
+    private readonly backAfter?: string,
   ) {}
 
   appendProvenanceBatch(pairs: ProvenancePair[], ctx?: SinkWriteContext): void {
     if (this.armed && pairs.some(([, e]) => e.cue === this.failAt)) {
       this.armed = false;
       this.failing = this.failCalls;
+      this.down = this.backAfter !== undefined;
+    }
+    if (this.down) {
+      if (pairs.length === 1 && pairs[0]![1].cue === this.backAfter) setImmediate(() => (this.down = false));
+      throw new Error(`injected: sink down (replayed: ${ctx?.replayed})`);
     }
     if (this.failing > 0) {
       this.failing--;
@@ -107,6 +120,18 @@ describe('a sink with one call in flight gets read-back pairs in enqueue order',
       expect(sink.firstArrivals()).toEqual(cues);
     });
   }
+
+  it('a streamed file whose chunk fails until the sink comes back right after its probe past the first pair', { timeout: 120_000 }, async () => {
+    const dir = join(tempDir(), 'spill');
+    next = 0;
+    const cues = await spillFiles(dir, [15_000], 'p'.repeat(300));
+    // Down from c7000's chunk on: c7000 refused alone twice, then c7001 alone (the probe) is
+    // refused, and the sink is back in the next task — where a retry of the probe would get
+    // c7001 in ahead of c7000. One try: the file waits and is read again, in order.
+    const sink = new ArrivalSink('c7000', 0, 'c7001');
+    await readBackThrough(sink, dir, cues.length);
+    expect(sink.firstArrivals()).toEqual(cues);
+  });
 
   it('a merged round of small files whose second call fails', { timeout: 120_000 }, async () => {
     const dir = join(tempDir(), 'spill');

@@ -68,7 +68,8 @@ describe('the in-order search for pairs a sink refuses', () => {
   });
 
   it('applies a first pair the sink took once it came back mid-search (not set aside)', async () => {
-    // Down for the chunk and the first pair's two tries alone; back for the next pair's probe.
+    // Down for the chunk and the first pair's two tries alone; back for the next pair's probe
+    // (b, then a: the one order the in-order search cannot keep, refused-search.ts).
     const r = await replayInOrder((_, call) => call < 3);
     expect(r.outcome).toEqual({ kind: 'applied', pairs: 6 });
     expect(r.setAside).toEqual([]);
