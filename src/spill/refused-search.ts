@@ -112,11 +112,25 @@ export async function findRefusedInOrder(chunk: IdentifiedPair[], deliver: Deliv
       }
     }
     if (from >= n) return refused;
+    // What is left of the part refused (the halving's narrowed range), then the rest of the
+    // chunk: sending the whole rest at once would forget the range and walk to a refused pair
+    // one pair at a time (a call of up to the whole chunk for each pair before it).
+    const upTo = from < refusedEnd ? refusedEnd : n;
     const before = lastOk;
-    const rest = await send(chunk.slice(from));
-    if (rest.ok) return refused;
-    if (halted(rest)) return null;
-    refusedEnd = n;
-    upBefore = before;
+    const next = await send(chunk.slice(from, upTo));
+    if (halted(next)) return null;
+    if (next.ok) {
+      if (upTo === n) return refused;
+      from = upTo;
+      const restBefore = lastOk;
+      const rest = await send(chunk.slice(from));
+      if (rest.ok) return refused;
+      if (halted(rest)) return null;
+      refusedEnd = n;
+      upBefore = restBefore;
+    } else {
+      refusedEnd = upTo;
+      upBefore = before;
+    }
   }
 }

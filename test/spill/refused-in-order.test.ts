@@ -6,41 +6,44 @@
 // the first four tests failed (d–f taken ahead of a–c; a file deferred where the sink had
 // come back); with findRefusedInOrder setting the first pair aside once the next pair alone
 // is taken (no third try), the fourth failed: a set aside by a sink that had just come back.
+import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
+import { findRefusedInOrder } from '../../src/spill/refused-search.js';
 import { replayClaimedFile } from '../../src/spill/replay.js';
 import { claimSpillFile } from '../../src/spill/spill-claims.js';
 import type { IdentifiedPair } from '../../src/spill/spill-writer.js';
+import { pair } from '../helpers/sinks.js';
 import { writeQueueSpillFile } from '../helpers/spill-files.js';
 import { tempDir } from '../helpers/temp.js';
 
 const CUES = ['a', 'b', 'c', 'd', 'e', 'f'];
 
-/** Replays a file of a–f in one chunk, in order; `refuses(cues, call)` says whether the sink fails the call. */
-async function replayInOrder(refuses: (cues: string[], call: number) => boolean) {
+/** Replays a file of `cues` (a–f) in one chunk, in order; `refuses(cues, call)` says whether the sink fails the call. */
+async function replayInOrder(refuses: (cues: string[], call: number) => boolean, cues = CUES) {
   const dir = tempDir();
-  const name = await writeQueueSpillFile(dir, 'r1', CUES);
+  const name = await writeQueueSpillFile(dir, 'r1', cues);
   const claim = (await claimSpillFile(dir, name, { staleMs: 60_000, logger: silentLogger }))!;
   const accepted: string[] = [];
   let calls = 0;
   try {
     const outcome = await replayClaimedFile(claim, {
       dir,
-      chunkPairs: 256,
+      chunkPairs: cues.length,
       logger: silentLogger,
       inOrder: true,
       deliver: async (pairs: IdentifiedPair[]) => {
-        const cues = pairs.map(([, e]) => e.cue);
-        if (refuses(cues, calls++)) return { ok: false };
-        accepted.push(...cues);
+        const sent = pairs.map(([, e]) => e.cue);
+        if (refuses(sent, calls++)) return { ok: false };
+        accepted.push(...sent);
         return { ok: true };
       },
     });
     const files = readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
     const setAside = files.filter((n) => n.includes('-refused.failed-')).map((n) => readFileSync(join(dir, n), 'utf8'));
-    return { outcome, accepted, files, setAside };
+    return { outcome, accepted, files, setAside, calls };
   } finally {
     await claim.release();
   }
@@ -81,5 +84,79 @@ describe('the in-order search for pairs a sink refuses', () => {
     expect(r.outcome.kind).toBe('deferred');
     expect(r.accepted).toEqual([]);
     expect(r.files).toHaveLength(1);
+  });
+
+  // Checked: with the search sending the whole rest of the chunk after each pair taken alone
+  // (as first written: the refused range found by halving forgotten), it walked to the pair
+  // one at a time — 2,867 calls here, each carrying up to the whole chunk — and this failed.
+  it('finds a refused pair deep in a big chunk in a few calls, by halving, not pair by pair', async () => {
+    const cues = Array.from({ length: 4096 }, (_, i) => `c${i}`);
+    const r = await replayInOrder((sent) => sent.includes('c3000'), cues);
+    expect(r.outcome).toMatchObject({ kind: 'applied', pairs: 4095, setAside: { pairs: 1 } });
+    expect(r.accepted).toEqual(cues.filter((c) => c !== 'c3000'));
+    expect(r.calls).toBeLessThan(64); // ~3 a halving: log2(4096) = 12 of them
+  });
+});
+
+// Checked: with the set-aside test `single && upBefore` made `single` (a pair refused twice
+// alone after a failed call is set aside), a pair of a sink coming back is set aside and
+// this fails; with the narrowed range forgotten (the whole rest sent), the bound on calls
+// fails.
+describe('findRefusedInOrder, against any sink that refuses some pairs always and is down for a while', () => {
+  it('loses nothing, sets aside only refused pairs, keeps order but for the probe, and finds pairs in few calls', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 300 }),
+        fc.array(fc.nat(299), { maxLength: 3 }),
+        fc.array(fc.nat(40), { maxLength: 4 }), // calls the sink fails as if down
+        async (n, refusedAt, downCalls) => {
+          const chunk: IdentifiedPair[] = Array.from({ length: n }, (_, i) => pair('r1', `c${i}`));
+          const refusedCues = new Set(refusedAt.filter((i) => i < n).map((i) => `c${i}`));
+          const down = new Set(downCalls);
+          const arrived: string[] = [];
+          const aloneWhileDown = new Map<string, number>();
+          const aloneAfterOk = new Set<string>(); // sent alone right after a call the sink took
+          let lastOk = false;
+          let calls = 0;
+          const found = await findRefusedInOrder(
+            chunk,
+            async (pairs) => {
+              const cues = pairs.map(([, e]) => e.cue);
+              if (cues.length === 1 && lastOk) aloneAfterOk.add(cues[0]!);
+              lastOk = false;
+              if (down.has(calls++)) {
+                if (cues.length === 1) aloneWhileDown.set(cues[0]!, (aloneWhileDown.get(cues[0]!) ?? 0) + 1);
+                return { ok: false };
+              }
+              if (cues.some((c) => refusedCues.has(c))) return { ok: false };
+              arrived.push(...cues);
+              lastOk = true;
+              return { ok: true };
+            },
+            [],
+          );
+          const firsts = [...new Set(arrived)];
+          const index = (c: string) => Number(c.slice(1));
+          if (found !== null) {
+            // Every pair arrived or was set aside, never both; only refused pairs set aside, or
+            // one the sink failed alone twice as if down, once right after it took a call (a
+            // flaky sink at just those moments): never for an outage that began before.
+            const aside = found.map(([, e]) => e.cue);
+            for (const c of aside) expect(refusedCues.has(c) || ((aloneWhileDown.get(c) ?? 0) >= 2 && aloneAfterOk.has(c)), c).toBe(true);
+            expect(new Set([...firsts, ...aside]).size).toBe(n);
+            expect(firsts.length + aside.length).toBe(n);
+          }
+          // In order, but for the probe's one swap (a pair taken right after the pair after it).
+          for (let i = 1; i < firsts.length; i++) {
+            const d = index(firsts[i]!) - index(firsts[i - 1]!);
+            if (d < 0) expect(d).toBe(-1);
+          }
+          // Never past a refused pair that is not set aside: the file waits behind it.
+          if (found === null) expect(firsts.every((c) => !refusedCues.has(c))).toBe(true);
+          expect(calls).toBeLessThanOrEqual(8 + (refusedCues.size + down.size + 1) * 4 * (Math.log2(n) + 2));
+        },
+      ),
+      { numRuns: 400, examples: [[1, [], [0]], [43, [21], []], [31, [5], [10, 9, 12]]] },
+    );
   });
 });
