@@ -7,47 +7,17 @@
 // come back); with findRefusedInOrder setting the first pair aside once the next pair alone
 // is taken (no third try), the fourth failed: a set aside by a sink that had just come back.
 import fc from 'fast-check';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
 import { findRefusedInOrder } from '../../src/spill/refused-search.js';
-import { replayClaimedFile } from '../../src/spill/replay.js';
-import { claimSpillFile } from '../../src/spill/spill-claims.js';
 import type { IdentifiedPair } from '../../src/spill/spill-writer.js';
+import { scriptedReplay } from '../helpers/scripted-replay.js';
 import { pair } from '../helpers/sinks.js';
-import { writeQueueSpillFile } from '../helpers/spill-files.js';
-import { tempDir } from '../helpers/temp.js';
 
 const CUES = ['a', 'b', 'c', 'd', 'e', 'f'];
 
 /** Replays a file of `cues` (a–f) in one chunk, in order; `refuses(cues, call)` says whether the sink fails the call. */
-async function replayInOrder(refuses: (cues: string[], call: number) => boolean, cues = CUES) {
-  const dir = tempDir();
-  const name = await writeQueueSpillFile(dir, 'r1', cues);
-  const claim = (await claimSpillFile(dir, name, { staleMs: 60_000, logger: silentLogger }))!;
-  const accepted: string[] = [];
-  let calls = 0;
-  try {
-    const outcome = await replayClaimedFile(claim, {
-      dir,
-      chunkPairs: cues.length,
-      logger: silentLogger,
-      inOrder: true,
-      deliver: async (pairs: IdentifiedPair[]) => {
-        const sent = pairs.map(([, e]) => e.cue);
-        if (refuses(sent, calls++)) return { ok: false };
-        accepted.push(...sent);
-        return { ok: true };
-      },
-    });
-    const files = readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
-    const setAside = files.filter((n) => n.includes('-refused.failed-')).map((n) => readFileSync(join(dir, n), 'utf8'));
-    return { outcome, accepted, files, setAside, calls };
-  } finally {
-    await claim.release();
-  }
-}
+const replayInOrder = (refuses: (cues: string[], call: number) => boolean, cues = CUES) =>
+  scriptedReplay(cues, (sent, call) => ({ ok: !refuses(sent, call) }), { inOrder: true, chunkPairs: cues.length });
 
 describe('the in-order search for pairs a sink refuses', () => {
   it('sends nothing after a failed part before that part is in the sink', async () => {

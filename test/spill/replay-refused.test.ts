@@ -5,41 +5,12 @@
 //
 // Checked: with findRefused returning the single pair without sending it again (as
 // before), the first test fails: the pair is set aside and the outcome says so.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
-import { replayClaimedFile, type ChunkDelivered } from '../../src/spill/replay.js';
-import { claimSpillFile } from '../../src/spill/spill-claims.js';
-import type { IdentifiedPair } from '../../src/spill/spill-writer.js';
-import { writeQueueSpillFile } from '../helpers/spill-files.js';
-import { tempDir } from '../helpers/temp.js';
+import type { ChunkDelivered } from '../../src/spill/replay.js';
+import { scriptedReplay } from '../helpers/scripted-replay.js';
 
 /** Replays a file of pairs a, b with the sink's answers in order; what the sink took, and what is left. */
-async function replayWith(answers: ChunkDelivered[]) {
-  const dir = tempDir();
-  const name = await writeQueueSpillFile(dir, 'r1', ['a', 'b']);
-  const claim = (await claimSpillFile(dir, name, { staleMs: 60_000, logger: silentLogger }))!;
-  const accepted: string[] = [];
-  let calls = 0;
-  try {
-    const outcome = await replayClaimedFile(claim, {
-      dir,
-      chunkPairs: 256,
-      logger: silentLogger,
-      deliver: async (pairs: IdentifiedPair[]) => {
-        const answer = answers[calls++] ?? { ok: true };
-        if (answer.ok) accepted.push(...pairs.map(([, e]) => e.cue));
-        return answer;
-      },
-    });
-    const files = readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
-    const setAside = files.filter((n) => n.includes('-refused.failed-')).map((n) => readFileSync(join(dir, n), 'utf8'));
-    return { outcome, accepted, files, setAside };
-  } finally {
-    await claim.release();
-  }
-}
+const replayWith = (answers: ChunkDelivered[]) => scriptedReplay(['a', 'b'], (_, call) => answers[call] ?? { ok: true });
 
 describe('the search for pairs a sink refuses', () => {
   it('applies a pair the sink refused once alone and then accepted, and sets nothing aside', async () => {
