@@ -194,7 +194,8 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
         // Deferred (the sink failed it): with one lane the files behind it wait too, as behind
         // a failed call; the breaker may be over already, and their pairs would reach the sink
         // ahead of the file's. (Several lanes: the sink keeps order in its keys; as before.)
-        if (outcome.kind === 'deferred' && opts.lanes === 1) sinkFailed = true;
+        // (Not for a lonely pair's file: the calls after it tell whether the sink is up.)
+        if (outcome.kind === 'deferred' && !outcome.lonely && opts.lanes === 1) sinkFailed = true;
         host.fileDone(claim.name, outcome);
       }
     } catch (err) {

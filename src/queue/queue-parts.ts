@@ -94,6 +94,7 @@ export function wireQueueParts(q: QueueShared): QueueParts {
         return halted() ? { ok: false, halted: true } : { ok: false };
       },
       sinkDown: () => delivery.breakerOpen,
+      sinkTook: () => delivery.tookCalls,
       stopping: q.stopping,
       ownFiles: q.backlog.ownFiles,
       fileDone: (name, outcome) => q.progress.readBack(name, outcome),

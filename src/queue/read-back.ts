@@ -21,6 +21,8 @@ export interface ReadBackHost {
   /** Writes read-back pairs; not ok when the sink is failing. `once`: a single attempt (a probe). */
   deliver(pairs: IdentifiedPair[], once?: boolean): Promise<ChunkDelivered>;
   sinkDown(): boolean;
+  /** Sink calls that succeeded so far (live and read-back). */
+  sinkTook(): number;
   /** While stopping, only this queue's own spill files are read back. */
   stopping(): boolean;
   /** Spill files this queue wrote and has not read back yet. */
@@ -76,6 +78,10 @@ export class ReadBack {
   /** Set when the last pass stopped at a file because the sink failed. */
   deferred = false;
   private readonly retryAt = new Map<string, { failures: number; at: number }>();
+  /** Files that last waited on a pair refused alone with none beside it (replay's `lonely`). */
+  private readonly lonely = new Set<string>();
+  /** Files that last waited on the sink, with how many calls it had taken then (`sinkUpSince`). */
+  private readonly waitedAt = new Map<string, number>();
   private readonly problemsLogged = new Set<string>();
   /** Files to read back on their own: their merged call failed or named unknown records. */
   private readonly alone = new Set<string>();
@@ -170,22 +176,10 @@ export class ReadBack {
     }
     const picks = this.picksOf(listing.pending, journal);
     // Files whose merged call failed go alone first, through the per-file path (which sets
-    // refused pairs aside, and stops at a sink that is down).
-    let applied = 0;
-    for (const name of picks.filter((n) => this.alone.has(n))) {
-      if (this.host.sinkDown()) break;
-      const outcome = await this.apply(dir, name, journal, claims);
-      if (outcome === 'busy' || outcome === 'failed') continue;
-      this.retryAt.delete(name);
-      this.alone.delete(name);
-      if (outcome.kind === 'deferred') {
-        this.alone.add(name);
-        this.deferred = true;
-        return applied > 0;
-      }
-      this.host.fileDone(name, outcome);
-      applied++;
-    }
+    // refused pairs aside, and stops at a sink that is down); files that last waited on a
+    // lonely pair go last, after the calls that tell whether the sink is up.
+    const before = await this.readAlone(dir, journal, claims, picks.filter((n) => this.alone.has(n) && !this.lonely.has(n)));
+    if (before.stopped) return before.applied > 0;
     const lanes = Math.max(1, this.opts.parallelFiles);
     const round = await mergedReadBackRound(
       picks.filter((n) => !this.alone.has(n)),
@@ -194,14 +188,17 @@ export class ReadBack {
         sinkDown: () => this.host.sinkDown(),
         // The merged path opens the file right after and takes a missing one as gone.
         claim: (name) => claims.claim(name, false),
-        replayAlone: (claim) => replayClaimedFile(claim, this.replayOptions(dir, journal)),
+        replayAlone: (claim) => replayClaimedFile(claim, this.replayOptions(dir, journal, claim.name)),
         fileDone: (name, outcome) => {
           this.retryAt.delete(name);
           if (outcome.kind === 'deferred') {
             this.deferred = true;
             this.alone.add(name);
+            this.waitedAt.set(name, this.host.sinkTook());
+            if (outcome.lonely) this.lonely.add(name);
             return;
           }
+          this.forget(name);
           this.host.fileDone(name, outcome);
         },
         readAlone: (name) => this.alone.add(name),
@@ -220,7 +217,42 @@ export class ReadBack {
       },
     );
     if (round.sinkFailed) this.deferred = true;
-    return applied + round.finished > 0;
+    const last = round.sinkFailed ? { applied: 0 } : await this.readAlone(dir, journal, claims, picks.filter((n) => this.lonely.has(n)));
+    return before.applied + round.finished + last.applied > 0;
+  }
+
+  /** Reads `names` back one by one, until one waits on the sink (`stopped`); a lonely pair's file is passed by. */
+  private async readAlone(dir: string, journal: boolean, claims: RoundClaims, names: string[]): Promise<{ applied: number; stopped?: true }> {
+    let applied = 0;
+    for (const name of names) {
+      if (this.host.sinkDown()) break;
+      const outcome = await this.apply(dir, name, journal, claims);
+      if (outcome === 'busy' || outcome === 'failed') continue;
+      this.retryAt.delete(name);
+      if (outcome.kind === 'deferred') {
+        this.alone.add(name);
+        this.deferred = true;
+        this.waitedAt.set(name, this.host.sinkTook());
+        // A pair refused alone with none beside it: the sink may be up, and the files behind
+        // it go on (their calls tell); it is searched again after them.
+        if (outcome.lonely) {
+          this.lonely.add(name);
+          continue;
+        }
+        return { applied, stopped: true };
+      }
+      this.forget(name);
+      this.host.fileDone(name, outcome);
+      applied++;
+    }
+    return { applied };
+  }
+
+  /** A file read back (applied, quarantined, gone): nothing about it is kept. */
+  private forget(name: string): void {
+    this.alone.delete(name);
+    this.lonely.delete(name);
+    this.waitedAt.delete(name);
   }
 
   /** The files a round may take, oldest first: not a live writer's segment, not one waiting to be retried. */
@@ -266,7 +298,7 @@ export class ReadBack {
     }
     if (!claim) return 'busy';
     try {
-      return await replayClaimedFile(claim, this.replayOptions(dir, journal));
+      return await replayClaimedFile(claim, this.replayOptions(dir, journal, name));
     } catch (err) {
       this.noteFailure(name, err);
       return 'failed';
@@ -275,7 +307,8 @@ export class ReadBack {
     }
   }
 
-  private replayOptions(dir: string, journal: boolean): ReplayOptions {
+  private replayOptions(dir: string, journal: boolean, name: string): ReplayOptions {
+    const waited = this.waitedAt.get(name);
     return {
       dir,
       chunkPairs: this.opts.chunkPairs,
@@ -284,6 +317,7 @@ export class ReadBack {
       dropTornTail: journal,
       // One call in flight: the sink may keep arrival order, so a refused chunk is searched in order.
       inOrder: this.opts.parallelFiles <= 1,
+      sinkUpSince: waited !== undefined && this.host.sinkTook() > waited,
     };
   }
 

@@ -31,6 +31,8 @@ type DeliveryOptions = Pick<ResolvedQueueOptions, 'maxAttempts' | 'retryBaseMs' 
 export class SinkDelivery {
   /** Until then (performance.now()) the sink is not tried: memory goes to spill files, read-back waits. */
   breakerUntil = 0;
+  /** Sink calls that succeeded so far (live and read-back): a sink that takes calls is up. */
+  tookCalls = 0;
   private trips = 0;
   private failing = false;
 
@@ -60,6 +62,7 @@ export class SinkDelivery {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = readSinkResult(await this.call(pairs, context));
+        this.tookCalls++;
         if (this.hooks.halted()) return { ok: true, result }; // counted by whoever took over
         countWritten(this.counters, pairs.length - (result.unknownRecords?.length ?? 0), result.duplicates, replayed);
         if (this.failing) this.log.info({ afterErrors: this.counters.writeErrors }, 'sink writes succeed again');

@@ -13,13 +13,32 @@ export type ChunkDelivered = { ok: false; halted?: boolean } | { ok: true; unkno
 type Deliver = (pairs: IdentifiedPair[], once?: boolean) => Promise<ChunkDelivered>;
 
 /**
+ * A pair refused alone, twice, with no pair after it in its chunk to tell a refusal from a
+ * sink that is down: the file waits, but the files behind it need not (replay's `lonely`).
+ * Searched again once the sink has taken other calls (`sinkUpSince`), it is set aside.
+ */
+export const LONELY = 'lonely';
+/** What a search found: the pairs to set aside, null (the sink is down: the file waits), or LONELY. */
+export type SearchResult = IdentifiedPair[] | null | typeof LONELY;
+
+/**
  * By halves: while the sink accepts one half and refuses the other, down to the pairs it
  * refuses alone; both halves refused means the sink is down. A few sink calls, not one per
  * pair — but the right half may be sent before the left one it follows: for sinks that keep
  * order in their keys (several calls in flight), not in arrival.
  * (Two refused pairs that end up in different halves also wait, as a sink that is down.)
  */
-export async function findRefused(failing: IdentifiedPair[], deliver: Deliver, unknown: IdentifiedPair[]): Promise<IdentifiedPair[] | null> {
+export async function findRefused(failing: IdentifiedPair[], deliver: Deliver, unknown: IdentifiedPair[], sinkUpSince = false): Promise<SearchResult> {
+  if (failing.length === 1) {
+    // A chunk of one pair, refused with its retries: nothing beside it to send.
+    if (!sinkUpSince) return LONELY;
+    const again = await deliver(failing);
+    if (again.ok) {
+      if (again.unknownRecords) unknown.push(...again.unknownRecords);
+      return [];
+    }
+    return again.halted ? null : failing;
+  }
   if (failing.length < 2) return null;
   const mid = failing.length >> 1;
   const left = failing.slice(0, mid);
@@ -33,7 +52,7 @@ export async function findRefused(failing: IdentifiedPair[], deliver: Deliver, u
   if (!leftDone.ok && leftDone.halted) return null;
   if (!rightDone.ok && rightDone.halted) return null;
   const refused = leftDone.ok ? right : left;
-  if (refused.length > 1) return findRefused(refused, deliver, unknown);
+  if (refused.length > 1) return findRefused(refused, deliver, unknown, sinkUpSince);
   // One pair, refused while its neighbours were accepted: once more alone before it is set
   // aside, so a sink that failed at just those moments (a flaky one) still gets it.
   const again = await deliver(refused);
@@ -53,8 +72,10 @@ export async function findRefused(failing: IdentifiedPair[], deliver: Deliver, u
  * accepted; else the next pair is sent alone (refused too: the sink is down, null) and then
  * the pair once more, so that a sink coming back in the middle of the search is not taken
  * for one refusing the pair. One call more than the halving search while the sink is down.
+ * The chunk's last pair has no next pair to probe with: LONELY. With `sinkUpSince` (the file
+ * read again after the sink took other calls) a pair refused alone twice is set aside.
  */
-export async function findRefusedInOrder(chunk: IdentifiedPair[], deliver: Deliver, unknown: IdentifiedPair[]): Promise<IdentifiedPair[] | null> {
+export async function findRefusedInOrder(chunk: IdentifiedPair[], deliver: Deliver, unknown: IdentifiedPair[], sinkUpSince = false): Promise<SearchResult> {
   const refused: IdentifiedPair[] = [];
   let lastOk = false;
   const send = async (pairs: IdentifiedPair[], once?: boolean): Promise<ChunkDelivered> => {
@@ -91,7 +112,9 @@ export async function findRefusedInOrder(chunk: IdentifiedPair[], deliver: Deliv
         const again = await send([pair]); // once more alone: a flaky sink still gets it
         if (halted(again)) return null;
         if (again.ok) from++;
-        else if (single && upBefore) {
+        else if ((single && upBefore) || sinkUpSince) {
+          // Refused alone twice right after an accepted call, or in a file read again after
+          // the sink took other calls since it last waited (sinkUpSince): refused.
           refused.push(pair);
           from++;
         } else {
@@ -101,7 +124,7 @@ export async function findRefusedInOrder(chunk: IdentifiedPair[], deliver: Deliv
           // as the pair's last refusal came back: only a sink that changed its mind from one
           // call to the next (a remote one coming back just then) gets the two swapped; one
           // in this process whose state changes in another task cannot.
-          if (from + 1 >= n) return null;
+          if (from + 1 >= n) return LONELY;
           const next = await send([chunk[from + 1]!], true);
           if (!next.ok) return null;
           const third = await send([pair]);

@@ -8,7 +8,7 @@ import { quarantineNameFor, reasonFileFor } from './spill-file-name.js';
 import { setAsideJournalRest, type RestSetAside } from './journal-rest.js';
 import { assertUnchangedSince } from './file-version.js';
 import { readSpillChunks, scanSpillFile, type JournalRest } from './spill-reader.js';
-import { findRefused, findRefusedInOrder, type ChunkDelivered } from './refused-search.js';
+import { findRefused, findRefusedInOrder, LONELY, type ChunkDelivered } from './refused-search.js';
 import { serializeSpillLines, writeDurably, type IdentifiedPair } from './spill-writer.js';
 
 export type ReplayOutcome =
@@ -20,7 +20,8 @@ export type ReplayOutcome =
   | { kind: 'applied'; pairs: number; setAside?: { as: string; pairs: number; refused: number }; tornLines?: number; rest?: RestSetAside }
   | { kind: 'quarantined'; as: string; reason: string }
   | { kind: 'skipped'; reason: string }
-  | { kind: 'deferred'; reason: string };
+  /** `lonely`: a pair refused alone with none beside it (refused-search.ts LONELY); files behind it may go on. */
+  | { kind: 'deferred'; reason: string; lonely?: true };
 
 export type { ChunkDelivered };
 
@@ -41,6 +42,11 @@ export interface ReplayOptions {
    * in order, no pair sent ahead of one before it (refused-search.ts). Default: by halves.
    */
   inOrder?: boolean;
+  /**
+   * The sink has taken other calls since this file last waited: a pair it refuses alone twice
+   * now is refused, not a sink that is down (refused-search.ts).
+   */
+  sinkUpSince?: boolean;
 }
 
 export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions): Promise<ReplayOutcome> {
@@ -88,7 +94,14 @@ export async function replayClaimedFile(claim: SpillClaim, opts: ReplayOptions):
       if (done.unknownRecords) unknown.push(...done.unknownRecords);
     } else {
       const search = opts.inOrder ? findRefusedInOrder : findRefused;
-      const found = done.halted ? null : await search(chunk, opts.deliver, unknown);
+      const found = done.halted ? null : await search(chunk, opts.deliver, unknown, opts.sinkUpSince ?? false);
+      if (found === LONELY) {
+        return {
+          kind: 'deferred',
+          reason: 'a pair the sink refused alone, with no pair beside it to tell a refusal from a sink that is down; it is tried again once the sink has taken other calls',
+          lonely: true,
+        };
+      }
       if (!found) return { kind: 'deferred', reason: done.halted ? 'queue halted' : 'sink failing' };
       refused.push(...found);
     }
