@@ -225,7 +225,14 @@ export class ReadBack {
   private async readAlone(dir: string, journal: boolean, claims: RoundClaims, names: string[]): Promise<{ applied: number; stopped?: true }> {
     let applied = 0;
     for (const name of names) {
-      if (this.host.sinkDown()) break;
+      if (this.host.sinkDown()) {
+        // Down on the way (a file's search for refused pairs opens the breaker even when it
+        // ends well): the round ends here, as at a deferred file. Going on to the merged files
+        // sent newer files' pairs ahead of these once the breaker was over, which it may be by
+        // the time they are read (breaker17).
+        this.deferred = true;
+        return { applied, stopped: true };
+      }
       const outcome = await this.apply(dir, name, journal, claims);
       if (outcome === 'busy' || outcome === 'failed') continue;
       this.retryAt.delete(name);
