@@ -218,11 +218,16 @@ export async function mergedReadBackRound(names: string[], host: MergedRoundHost
   const fill = () => {
     while (loading.length < aheadLimit() && next < names.length && takeMore()) loading.push(load(names[next++]!));
   };
+  /** The round takes no more files: the sink was down or failed at one (it may be up again by the next). */
+  let stopped = false;
   fill();
   while (loading.length > 0) {
     const loaded = await loading.shift()!;
-    if (host.sinkDown() || sinkFailed) {
-      // Stop here: files read ahead are left for later, untouched.
+    if (stopped || host.sinkDown() || sinkFailed) {
+      // Stop here: files read ahead are left for later, untouched — all of them, also once the
+      // breaker is over (it opens on a search that ends well, and a success does not close it):
+      // a file read ahead after one left here went to the sink ahead of it (breaker17).
+      stopped = true;
       if (loaded) await ('alone' in loaded ? loaded.alone : loaded.file.claim).release().catch(() => {});
       continue;
     }
