@@ -196,6 +196,7 @@ export class ReadBack {
             this.alone.add(name);
             this.waitedAt.set(name, this.host.sinkTook());
             if (outcome.lonely) this.lonely.add(name);
+            else this.lonely.delete(name); // waits on the sink now: read in its place again
             return;
           }
           this.forget(name);
@@ -246,6 +247,7 @@ export class ReadBack {
           this.lonely.add(name);
           continue;
         }
+        this.lonely.delete(name); // waits on the sink now: read in its place again
         return { applied, stopped: true };
       }
       this.forget(name);
