@@ -41,59 +41,48 @@ async function spillFiles(dir: string, files: { pairs: number; pad: string }[]):
   return cues;
 }
 
+/**
+ * Reads `files` back through a queue with one call in flight whose sink refuses every call
+ * holding `refused`; once every file is applied or set aside, the first arrivals must be the
+ * files' cues in order, but `refused`.
+ */
+async function expectFileOrder(files: { pairs: number; pad: string }[], refused: string, opts: { idlePollMs: number; retryBaseMs: number; retryMaxMs: number; maxAttempts: number }): Promise<void> {
+  const dir = join(tempDir(), 'spill');
+  const cues = await spillFiles(dir, files);
+  const arrived: string[] = [];
+  const sink: ProvenanceSink = {
+    appendProvenanceBatch(pairs) {
+      if (pairs.some(([, e]) => e.cue === refused)) throw new Error(`injected: the sink refuses ${refused}`);
+      for (const [, e] of pairs) arrived.push(e.cue);
+    },
+  };
+  const q = new ProvenanceWriteQueue(sink, { spillDir: dir, logger: silentLogger, durability: 'memory', maxBatchPairs: 500, exitHook: false, ...opts });
+  cleanups.push(() => q.stop({ timeoutMs: 2000 }));
+  q.start();
+  const settled = () => readdirSync(dir).every((n) => !n.endsWith('.jsonl') || n.includes('.failed-'));
+  expect(await until(settled, 60_000), 'every file applied or set aside').toBe(true);
+  expect([...new Set(arrived)]).toEqual(cues.filter((c) => c !== refused));
+}
+
 // Three runs: the breaker's length is jittered, and a cold first run reads slower.
 for (const run of [1, 2, 3]) {
   it(`files read alone after a failed merged call arrive ahead of the files behind them, past a search that set a pair aside (run ${run})`, { timeout: 120_000 }, async () => {
-    const dir = join(tempDir(), 'spill');
     // A (c0–c299, the sink refuses c299) and B (c300–c599) share the first merged call (500
     // pairs), which fails: both are read alone next round. A's search sets c299 aside with the
     // breaker open (30–60 ms); then ten ~3.7 MB files (not alone) wait behind B.
     const big = Array.from({ length: 10 }, () => ({ pairs: 3000, pad: 'p'.repeat(1100) }));
-    const cues = await spillFiles(dir, [{ pairs: 300, pad: '' }, { pairs: 300, pad: '' }, ...big]);
-    const arrived: string[] = [];
-    const sink: ProvenanceSink = {
-      appendProvenanceBatch(pairs) {
-        if (pairs.some(([, e]) => e.cue === 'c299')) throw new Error('injected: the sink refuses c299');
-        for (const [, e] of pairs) arrived.push(e.cue);
-      },
-    };
-    const q = new ProvenanceWriteQueue(sink, {
-      spillDir: dir, logger: silentLogger, durability: 'memory', idlePollMs: 20, retryBaseMs: 15, retryMaxMs: 60,
-      maxAttempts: 2, maxBatchPairs: 500, exitHook: false,
-    });
-    cleanups.push(() => q.stop({ timeoutMs: 2000 }));
-    q.start();
-    const settled = () => readdirSync(dir).every((n) => !n.endsWith('.jsonl') || n.includes('.failed-'));
-    expect(await until(settled, 60_000), 'every file applied or set aside').toBe(true);
-    expect([...new Set(arrived)]).toEqual(cues.filter((c) => c !== 'c299'));
+    await expectFileOrder([{ pairs: 300, pad: '' }, { pairs: 300, pad: '' }, ...big], 'c299', { idlePollMs: 20, retryBaseMs: 15, retryMaxMs: 60, maxAttempts: 2 });
   });
 }
 
 // Six runs: whether the breaker is over by the time the next file is read depends on timing.
 for (const run of [1, 2, 3, 4, 5, 6]) {
   it(`a merged round stops at the first file it leaves for a sink that is down, also once the breaker is over (run ${run})`, { timeout: 120_000 }, async () => {
-    const dir = join(tempDir(), 'spill');
     // A (c0–c1052) is read alone after its merged call fails (the sink refuses c484): its
     // search sets c484 aside and opens the breaker (10–40 ms), and A ends with a few calls the
     // sink takes. Then the merged round: B (c1053, one pair) is read first and left (the breaker
     // is open); C (c1054–c3838, ~3.5 MB) is read after it.
     const pad = 'p'.repeat(1000);
-    const cues = await spillFiles(dir, [{ pairs: 1053, pad }, { pairs: 1, pad }, { pairs: 2785, pad }, { pairs: 22, pad }]);
-    const arrived: string[] = [];
-    const sink: ProvenanceSink = {
-      appendProvenanceBatch(pairs) {
-        if (pairs.some(([, e]) => e.cue === 'c484')) throw new Error('injected: the sink refuses c484');
-        for (const [, e] of pairs) arrived.push(e.cue);
-      },
-    };
-    const q = new ProvenanceWriteQueue(sink, {
-      spillDir: dir, logger: silentLogger, durability: 'memory', idlePollMs: 10, retryBaseMs: 10, retryMaxMs: 40,
-      maxAttempts: 1, maxBatchPairs: 500, exitHook: false,
-    });
-    cleanups.push(() => q.stop({ timeoutMs: 2000 }));
-    q.start();
-    const settled = () => readdirSync(dir).every((n) => !n.endsWith('.jsonl') || n.includes('.failed-'));
-    expect(await until(settled, 60_000), 'every file applied or set aside').toBe(true);
-    expect([...new Set(arrived)]).toEqual(cues.filter((c) => c !== 'c484'));
+    await expectFileOrder([{ pairs: 1053, pad }, { pairs: 1, pad }, { pairs: 2785, pad }, { pairs: 22, pad }], 'c484', { idlePollMs: 10, retryBaseMs: 10, retryMaxMs: 40, maxAttempts: 1 });
   });
 }
